@@ -1,0 +1,246 @@
+"""A real Apache Kafka broker for local runs and tests, gathered from Maven Central.
+
+There is no tarball and no Docker here: Maven fetches the pinned jars listed in
+``deploy/kafka/pom.xml`` once, KRaft storage is formatted once, and one combined
+broker+controller runs as a detached Java process with its data and logs under
+``var/kafka``. Every operation is idempotent so ``make up`` and the test suite
+can both call ``start()`` without caring whether a broker is already there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DEPLOY_DIR = PROJECT_ROOT / "deploy" / "kafka"
+
+
+class KafkaSetupError(RuntimeError):
+    """Something outside the project is missing or in the way; the message says what."""
+
+
+@dataclass(frozen=True)
+class LocalKafka:
+    """Paths and ports of the project's local broker."""
+
+    home: Path
+    broker_port: int = 9092
+    controller_port: int = 9093
+    heap: str = "-Xms256m -Xmx512m"
+
+    @classmethod
+    def from_env(cls) -> LocalKafka:
+        var = Path(os.environ.get("TASKFORCE_VAR_DIR", PROJECT_ROOT / "var"))
+        return cls(
+            home=var / "kafka",
+            broker_port=int(os.environ.get("TASKFORCE_KAFKA_PORT", "9092")),
+            controller_port=int(os.environ.get("TASKFORCE_KAFKA_CONTROLLER_PORT", "9093")),
+            heap=os.environ.get("KAFKA_HEAP_OPTS", "-Xms256m -Xmx512m"),
+        )
+
+    # -- paths ---------------------------------------------------------------
+    @property
+    def libs(self) -> Path:
+        return self.home / "libs"
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def pidfile(self) -> Path:
+        return self.home / "kafka.pid"
+
+    @property
+    def properties(self) -> Path:
+        return self.home / "server.properties"
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.broker_port}"
+
+    # -- steps ---------------------------------------------------------------
+    def fetch(self) -> bool:
+        """Copy the pinned jars into ``libs``; skipped when the pom is unchanged."""
+        pom = DEPLOY_DIR / "pom.xml"
+        stamp = self.libs / ".pom-sha256"
+        digest = hashlib.sha256(pom.read_bytes()).hexdigest()
+        if stamp.exists() and stamp.read_text() == digest and any(self.libs.glob("kafka_2.13-*.jar")):
+            return False
+        _require("java", "Java 17 or later is needed to run the Kafka broker (apt-get install openjdk-17-jre-headless).")
+        _require("mvn", "Maven is needed once to fetch Kafka from Maven Central (apt-get install maven).")
+        if self.libs.exists():
+            shutil.rmtree(self.libs)
+        self.libs.mkdir(parents=True)
+        cmd = [
+            "mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
+            "-DincludeScope=runtime", f"-DoutputDirectory={self.libs}",
+        ]
+        result = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            raise KafkaSetupError(f"Maven could not fetch Kafka:\n{result.stdout}\n{result.stderr}")
+        stamp.write_text(digest)
+        return True
+
+    def write_properties(self) -> None:
+        template = (DEPLOY_DIR / "server.properties").read_text()
+        text = (
+            template.replace("${DATA_DIR}", str(self.data))
+            .replace("${BROKER_PORT}", str(self.broker_port))
+            .replace("${CONTROLLER_PORT}", str(self.controller_port))
+        )
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.properties.write_text(text)
+
+    def format_storage(self) -> bool:
+        """Format KRaft storage once; a formatted directory is left as it is."""
+        if (self.data / "meta.properties").exists():
+            return False
+        cluster_id = self._java("kafka.tools.StorageTool", "random-uuid").strip().splitlines()[-1]
+        self._java(
+            "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(self.properties),
+            "--standalone", "--ignore-formatted",
+        )
+        return True
+
+    def pid(self) -> int | None:
+        """The broker's pid if our broker process is alive."""
+        try:
+            pid = int(self.pidfile.read_text().strip())
+        except (FileNotFoundError, ValueError):
+            return None
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            return pid
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except FileNotFoundError:
+            return None
+        return pid if b"kafka.Kafka" in cmdline else None
+
+    def answering(self) -> bool:
+        return _port_open(self.broker_port)
+
+    def start(self, timeout: float = 90.0) -> str:
+        """Start the broker unless one already answers; return what happened."""
+        if self.answering():
+            owner = "ours" if self.pid() else "another process's"
+            return f"Kafka already answering on {self.bootstrap} ({owner})"
+        for port in (self.broker_port, self.controller_port):
+            if _port_open(port):
+                raise KafkaSetupError(
+                    f"Port {port} is taken by another program; stop it or set "
+                    "TASKFORCE_KAFKA_PORT / TASKFORCE_KAFKA_CONTROLLER_PORT."
+                )
+        _require("java", "Java 17 or later is needed to run the Kafka broker (apt-get install openjdk-17-jre-headless).")
+        self.fetch()
+        self.write_properties()
+        self.format_storage()
+        self.logs.mkdir(parents=True, exist_ok=True)
+        out = (self.logs / "kafka.out").open("ab")
+        process = subprocess.Popen(
+            [*self._java_cmd(), "kafka.Kafka", str(self.properties)],
+            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        self.pidfile.write_text(str(process.pid))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise KafkaSetupError(
+                    f"Kafka exited with {process.returncode}; see {self.logs / 'kafka.out'} "
+                    f"and {self.logs / 'server.log'}"
+                )
+            if self.answering() and self._started_logged():
+                return f"Kafka started on {self.bootstrap} (pid {process.pid})"
+            time.sleep(0.25)
+        raise KafkaSetupError(f"Kafka did not answer within {timeout:.0f}s; see {self.logs}")
+
+    def stop(self, timeout: float = 30.0) -> str:
+        pid = self.pid()
+        if pid is None:
+            self.pidfile.unlink(missing_ok=True)
+            return "Kafka is not running (no broker of ours)"
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.pid() is not None:
+            time.sleep(0.2)
+        if self.pid() is not None:
+            os.kill(pid, signal.SIGKILL)
+            while self.pid() is not None:
+                time.sleep(0.1)
+        self.pidfile.unlink(missing_ok=True)
+        return f"Kafka stopped (pid {pid})"
+
+    def kill(self) -> None:
+        """SIGKILL the broker: for tests that prove nothing is lost when it dies."""
+        pid = self.pid()
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+            while self.pid() is not None:
+                time.sleep(0.05)
+
+    def status(self) -> str:
+        pid = self.pid()
+        if pid and self.answering():
+            return f"running: pid {pid}, {self.bootstrap}"
+        if self.answering():
+            return f"answering on {self.bootstrap}, not started by this project"
+        if pid:
+            return f"starting or stuck: pid {pid} does not answer on {self.bootstrap}"
+        return "stopped"
+
+    # -- helpers -------------------------------------------------------------
+    def _started_logged(self) -> bool:
+        log = self.logs / "server.log"
+        try:
+            with log.open("rb") as fh:
+                fh.seek(max(0, log.stat().st_size - 256_000))
+                tail = fh.read()
+        except FileNotFoundError:
+            return False
+        # The last start must have logged it: compare against the last "starting" line.
+        return tail.rfind(b"Kafka Server started") > tail.rfind(b"starting (kafka.server")
+
+    def _java_cmd(self) -> list[str]:
+        return [
+            "java", *self.heap.split(), "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            f"-Dlog4j2.configurationFile={DEPLOY_DIR / 'log4j2.yaml'}",
+            f"-Dkafka.logs.dir={self.logs}",
+            "-cp", f"{self.libs}/*",
+        ]
+
+    def _java(self, main: str, *args: str) -> str:
+        self.logs.mkdir(parents=True, exist_ok=True)
+        result = subprocess.run(
+            [*self._java_cmd(), main, *args], capture_output=True, text=True, check=False
+        )
+        if result.returncode != 0:
+            raise KafkaSetupError(f"{main} {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+        return result.stdout
+
+
+def _require(tool: str, hint: str) -> None:
+    if shutil.which(tool) is None:
+        raise KafkaSetupError(f"'{tool}' was not found on PATH. {hint}")
+
+
+def _port_open(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
