@@ -1,0 +1,18 @@
+"""``taskforce``: the operators' command line."""
+
+from __future__ import annotations
+
+import typer
+
+from shared.cli import kafka, schemas, stack, tokens, topics
+
+app = typer.Typer(no_args_is_help=True, help="Operate the migration-cooperation event platform.")
+app.add_typer(kafka.app, name="kafka")
+app.add_typer(topics.app, name="topics")
+app.add_typer(tokens.app, name="token")
+app.add_typer(schemas.app, name="schemas")
+stack.register(app)
+
+
+def main() -> None:
+    app()

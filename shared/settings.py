@@ -1,0 +1,100 @@
+"""Configuration through environment variables, with defaults that run on a laptop.
+
+Every service reads the same ``PlatformSettings``; the service name picks its port,
+its SQLite file and its topic. Nothing secret has a default in code: the local
+JWT signing key is generated into ``var/secrets`` on first use.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+SERVICE_PORTS: dict[str, int] = {
+    "countries": 8001,
+    "programmes": 8002,
+    "monitoring": 8003,
+    "notifications": 8004,
+}
+
+#: Placeholder 20-digit OIN for local runs; a deployment sets TASKFORCE_OIN.
+LOCAL_OIN = "00000000000000000000"
+
+
+def default_var_dir() -> Path:
+    return Path(os.environ.get("TASKFORCE_VAR_DIR", PROJECT_ROOT / "var"))
+
+
+class PlatformSettings(BaseSettings):
+    """Settings shared by every service process and the ``taskforce`` command."""
+
+    model_config = SettingsConfigDict(env_prefix="TASKFORCE_", extra="ignore")
+
+    var_dir: Path = Field(default_factory=default_var_dir)
+    oin: str = Field(default=LOCAL_OIN, pattern=r"^\d{20}$")
+    public_base_url: str = "http://127.0.0.1"
+    host: str = "127.0.0.1"
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "TASKFORCE_KAFKA_BOOTSTRAP_SERVERS"),
+    )
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("DATABASE_URL", "TASKFORCE_DATABASE_URL")
+    )
+
+    # Topic provisioning: a single local broker by default, RF 3 / ISR 2 in production.
+    topic_partitions: int = 3
+    topic_replication_factor: int = 1
+    topic_min_insync_replicas: int = 1
+    dead_letter_retention_ms: int = 30 * 24 * 3600 * 1000
+
+    # Consumers: bounded retries for transient failures, then the dead-letter topic.
+    consumer_max_attempts: int = 5
+    consumer_backoff_initial_s: float = 0.2
+    consumer_backoff_max_s: float = 5.0
+
+    # Outbox relay: woken on commit, polling as a safety net.
+    outbox_poll_interval_s: float = 1.0
+    outbox_batch_size: int = 500
+
+    # Bearer tokens: HS256 with a local key by default; an OIDC issuer via JWKS.
+    jwt_secret: str | None = None
+    jwt_issuer: str = "urn:nld:taskforce-migratie:local"
+    jwt_audience: str = "taskforce-platform"
+    jwt_jwks_url: str | None = None
+    jwt_algorithms: list[str] = ["HS256"]
+
+    def database_url_for(self, service: str) -> str:
+        if self.database_url:
+            return self.database_url
+        path = self.var_dir / "db" / f"{service}.db"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return f"sqlite+aiosqlite:///{path}"
+
+    def source_for(self, service: str) -> str:
+        """The CloudEvents ``source`` of a service (NL GOV profile)."""
+        return f"urn:nld:oin:{self.oin}:systeem:{service}"
+
+    def port_for(self, service: str) -> int:
+        override = os.environ.get(f"TASKFORCE_{service.upper()}_PORT")
+        return int(override) if override else SERVICE_PORTS[service]
+
+    @cached_property
+    def signing_key(self) -> str:
+        """The HS256 key: from the environment, else a random local one kept in ``var/secrets``."""
+        if self.jwt_secret:
+            return self.jwt_secret
+        path = self.var_dir / "secrets" / "jwt-signing.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip()
