@@ -35,7 +35,7 @@ def default_var_dir() -> Path:
 class PlatformSettings(BaseSettings):
     """Settings shared by every service process and the ``taskforce`` command."""
 
-    model_config = SettingsConfigDict(env_prefix="TASKFORCE_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TASKFORCE_", extra="ignore", populate_by_name=True)
 
     var_dir: Path = Field(default_factory=default_var_dir)
     oin: str = Field(default=LOCAL_OIN, pattern=r"^\d{20}$")

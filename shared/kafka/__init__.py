@@ -1,0 +1,1 @@
+"""Kafka wiring: topic provisioning, the idempotent producer, the dead-letter path."""

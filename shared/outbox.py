@@ -1,0 +1,272 @@
+"""Transactional outbox: a state change and the events it implies commit together.
+
+``Outbox.add`` writes the event into the service's own database inside the
+caller's transaction. ``OutboxRelay`` publishes unsent rows in insertion order
+with an idempotent producer and marks them sent only after the broker has
+acknowledged them, so a crash anywhere in between loses nothing (at worst a row
+is published again, and consumers' inboxes absorb the duplicate).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    delete,
+    event,
+    func,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from shared import telemetry
+from shared.db import Base
+from shared.events.catalogue import EventData, entry_for
+from shared.events.envelope import TRACE_HEADERS, CloudEvent, new_event
+
+log = logging.getLogger(__name__)
+
+
+class OutboxMessage(Base):
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    event_id: Mapped[str] = mapped_column(String(36), unique=True)
+    event_type: Mapped[str] = mapped_column(String(200))
+    topic: Mapped[str] = mapped_column(String(200))
+    key: Mapped[str | None] = mapped_column(String(200))
+    headers: Mapped[list[list[str]]] = mapped_column(JSON)
+    value: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+
+    __table_args__ = (Index("ix_outbox_message_unsent", "sent_at", "id"),)
+
+
+class OutboxSequence(Base):
+    """Last ``sequence`` handed out per aggregate, so consumers can order and spot gaps."""
+
+    __tablename__ = "outbox_sequence"
+
+    aggregate: Mapped[str] = mapped_column(String(300), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+_WAKE_FLAG = "outbox.pending"
+
+
+class Outbox:
+    """Adds events to the current transaction; wakes the relay once it commits."""
+
+    def __init__(self, service: str, source: str) -> None:
+        self.service = service
+        self.source = source
+        self._wake: asyncio.Event | None = None
+
+    def attach(self, wake: asyncio.Event) -> None:
+        self._wake = wake
+
+    async def add(self, session: AsyncSession, data: EventData) -> CloudEvent:
+        entry = entry_for(type(data))
+        if entry.service != self.service:
+            raise ValueError(f"{self.service} may not emit {entry.type}: it writes only its own topic")
+        key = data.aggregate_id()
+        sequence = await _next_sequence(session, f"{entry.topic}:{key}")
+        event = new_event(
+            source=self.source,
+            type=entry.type,
+            data=data.to_data(),
+            subject=key,
+            dataschema=entry.dataschema,
+            sequence=sequence,
+        )
+        # The trace of the request that caused the event travels with the row.
+        event = CloudEvent(**{**event.__dict__, "trace": telemetry.current_trace_headers()})
+        record = event.to_record(entry.topic, key)
+        session.add(
+            OutboxMessage(
+                event_id=event.id,
+                event_type=event.type,
+                topic=record.topic,
+                key=key,
+                headers=[[name, value.decode()] for name, value in record.headers],
+                value=record.value,
+                created_at=event.time,
+            )
+        )
+        if self._wake is not None:
+            session.sync_session.info[_WAKE_FLAG] = self._wake
+        return event
+
+
+@event.listens_for(Session, "after_commit")
+def _wake_relay(session: Session) -> None:
+    wake = session.info.pop(_WAKE_FLAG, None)
+    if wake is not None:
+        wake.set()
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_wake(session: Session) -> None:
+    session.info.pop(_WAKE_FLAG, None)
+
+
+async def _next_sequence(session: AsyncSession, aggregate: str) -> int:
+    dialect = session.bind.dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    statement = (
+        insert(OutboxSequence)
+        .values(aggregate=aggregate, last=1)
+        .on_conflict_do_update(
+            index_elements=[OutboxSequence.aggregate], set_={"last": OutboxSequence.last + 1}
+        )
+        .returning(OutboxSequence.last)
+    )
+    return int((await session.execute(statement)).scalar_one())
+
+
+class OutboxRelay:
+    """Publishes the outbox in order; one relay per service database."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        producer: AIOKafkaProducer,
+        *,
+        batch_size: int = 500,
+        poll_interval: float = 1.0,
+        keep_sent: timedelta = timedelta(days=7),
+    ) -> None:
+        self.sessions = sessions
+        self.producer = producer
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.keep_sent = keep_sent
+        self.wake = asyncio.Event()
+        self._stopping = False
+        self._last_purge = datetime.min.replace(tzinfo=UTC)
+
+    async def run(self) -> None:
+        """Publish until stopped; broker outages are retried with backoff."""
+        backoff = self.poll_interval
+        while not self._stopping:
+            try:
+                published = await self.publish_pending()
+                backoff = self.poll_interval
+                if published == self.batch_size:
+                    continue  # more waiting: don't sleep
+                await self._purge_sent()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay: publishing failed; retrying")
+                backoff = min(backoff * 2, 30.0)
+            try:
+                await asyncio.wait_for(self.wake.wait(), timeout=backoff)
+            except TimeoutError:
+                pass
+            self.wake.clear()
+
+    def stop(self) -> None:
+        self._stopping = True
+        self.wake.set()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of unsent rows; returns how many were acknowledged."""
+        async with self.sessions() as session:
+            rows: Sequence[OutboxMessage] = (
+                await session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.sent_at.is_(None))
+                    .order_by(OutboxMessage.id)
+                    .limit(self.batch_size)
+                )
+            ).all()
+        if not rows:
+            return 0
+        futures: list[asyncio.Future[Any]] = []
+        error: BaseException | None = None
+        for row in rows:
+            try:
+                futures.append(await self._send(row))
+            except Exception as exc:  # not even enqueued: stop here, keep order
+                error = exc
+                break
+        acked: list[int] = []
+        for row, future in zip(rows, futures, strict=False):
+            try:
+                await future
+            except Exception as exc:
+                error = exc
+                break  # only an unbroken prefix counts: later rows go again, in order
+            acked.append(row.id)
+        async with self.sessions() as session, session.begin():
+            now = datetime.now(UTC)
+            if acked:
+                await session.execute(
+                    update(OutboxMessage).where(OutboxMessage.id.in_(acked)).values(sent_at=now)
+                )
+            if error is not None and len(acked) < len(rows):
+                failed = rows[len(acked)]
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == failed.id)
+                    .values(attempts=OutboxMessage.attempts + 1, last_error=repr(error)[:1000])
+                )
+        if error is not None:
+            raise error
+        return len(acked)
+
+    async def _send(self, row: OutboxMessage) -> asyncio.Future[Any]:
+        stored = [(name, value) for name, value in row.headers if name not in TRACE_HEADERS]
+        parent = telemetry.context_from_headers(
+            [(name, value.encode()) for name, value in row.headers if name in TRACE_HEADERS]
+        )
+        with telemetry.producer_span(
+            row.topic, key=row.key, event_id=row.event_id, event_type=row.event_type, parent=parent
+        ):
+            trace = telemetry.current_trace_headers()
+            headers = [(name, value.encode()) for name, value in stored]
+            headers += [(name, value.encode()) for name, value in trace.items()]
+            future: asyncio.Future[Any] = await self.producer.send(
+                row.topic,
+                value=row.value,
+                key=row.key.encode() if row.key is not None else None,
+                headers=headers,
+            )
+        return future
+
+    async def backlog(self) -> int:
+        async with self.sessions() as session:
+            count = await session.scalar(
+                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+            )
+            return int(count or 0)
+
+    async def _purge_sent(self) -> None:
+        now = datetime.now(UTC)
+        if now - self._last_purge < timedelta(minutes=10):
+            return
+        self._last_purge = now
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                delete(OutboxMessage).where(OutboxMessage.sent_at < now - self.keep_sent)
+            )

@@ -1,0 +1,181 @@
+"""What every service process is made of, wired once.
+
+A service is: its database (migrated at start), the outbox and its relay, the
+consumer of other services' topics, topic provisioning, telemetry, and the HTTP
+API. ``service_app`` assembles these around a service's own routers and event
+handlers; the service folders add only their domain.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import uvicorn
+from aiokafka import AIOKafkaProducer
+from fastapi import APIRouter, FastAPI
+from faststream.kafka import KafkaBroker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared import telemetry
+from shared.consumer import EventConsumer
+from shared.db import make_engine, make_session_factory
+from shared.kafka.producer import make_producer
+from shared.kafka.topics import provision
+from shared.migrate import upgrade_async
+from shared.outbox import Outbox, OutboxRelay
+from shared.settings import PlatformSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ServiceRuntime:
+    """The moving parts of one service process, started and stopped in order."""
+
+    service: str
+    settings: PlatformSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    producer: AIOKafkaProducer
+    broker: KafkaBroker
+    outbox: Outbox
+    relay: OutboxRelay
+    consumer: EventConsumer
+    _relay_task: asyncio.Task[None] | None = field(default=None, init=False)
+    _telemetry: telemetry.Telemetry | None = field(default=None, init=False)
+
+    @classmethod
+    def create(cls, service: str, settings: PlatformSettings | None = None) -> ServiceRuntime:
+        settings = settings or PlatformSettings()
+        engine = make_engine(settings.database_url_for(service))
+        sessions = make_session_factory(engine)
+        producer = make_producer(settings, client_id=f"taskforce-{service}")
+        broker = KafkaBroker(
+            settings.kafka_bootstrap_servers,
+            client_id=f"taskforce-{service}-consumer",
+            graceful_timeout=30.0,
+            logger=logging.getLogger(f"taskforce.{service}.broker"),
+        )
+        outbox = Outbox(service, settings.source_for(service))
+        relay = OutboxRelay(
+            sessions,
+            producer,
+            batch_size=settings.outbox_batch_size,
+            poll_interval=settings.outbox_poll_interval_s,
+        )
+        outbox.attach(relay.wake)
+        consumer = EventConsumer(service, settings, sessions, producer)
+        return cls(service, settings, engine, sessions, producer, broker, outbox, relay, consumer)
+
+    async def start(self) -> None:
+        self._telemetry = telemetry.setup_telemetry(self.service, self.settings.var_dir)
+        await upgrade_async(self.service, self.settings.database_url_for(self.service))
+        await _retry_until_kafka(lambda: provision(self.settings))
+        await self.producer.start()
+        self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.service}-outbox-relay")
+        self.consumer.subscribe(self.broker)
+        await self.broker.start()
+
+    async def stop(self) -> None:
+        """In-flight records finish and commit their offsets; the relay ends its batch."""
+        await self.broker.stop()
+        self.relay.stop()
+        if self._relay_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await asyncio.wait_for(self._relay_task, timeout=30)
+        await self.producer.stop()
+        await self.engine.dispose()
+        if self._telemetry is not None:
+            self._telemetry.shutdown()
+
+    async def readiness(self) -> dict[str, bool]:
+        return {"database": await self._database_ok(), "kafka": await self._kafka_ok()}
+
+    async def _database_ok(self) -> bool:
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False
+
+    async def _kafka_ok(self) -> bool:
+        try:
+            return bool(await self.broker.ping(timeout=2.0))
+        except Exception:
+            return False
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: FastAPI) -> AsyncIterator[None]:
+        await self.start()
+        try:
+            yield
+        finally:
+            await self.stop()
+
+
+async def _retry_until_kafka(step: Callable[[], Any], attempts: int = 30) -> None:
+    """Services may start before the broker answers: wait for it, boundedly."""
+    for attempt in range(1, attempts + 1):
+        try:
+            await step()
+            return
+        except Exception as exc:
+            if attempt == attempts:
+                raise
+            log.warning("Kafka not reachable yet (%s); retrying", exc)
+            await asyncio.sleep(min(0.5 * attempt, 3.0))
+
+
+def service_app(
+    service: str,
+    *,
+    title: str,
+    description: str,
+    version: str = "1.0.0",
+    routers: Sequence[APIRouter] = (),
+    register_handlers: Callable[[EventConsumer, Outbox], None] | None = None,
+    settings: PlatformSettings | None = None,
+) -> FastAPI:
+    """The FastAPI application of one service, with its runtime attached as ``app.state.runtime``."""
+    from shared.asyncapi import asyncapi_document
+    from shared.http.app import create_api
+
+    runtime = ServiceRuntime.create(service, settings)
+    if register_handlers is not None:
+        register_handlers(runtime.consumer, runtime.outbox)
+    app = create_api(
+        service=service,
+        title=title,
+        description=description,
+        version=version,
+        settings=runtime.settings,
+        routers=routers,
+        readiness=runtime.readiness,
+        asyncapi=lambda: asyncapi_document(
+            service, runtime.broker, consumes=sorted(runtime.consumer.handlers)
+        ),
+        lifespan=runtime.lifespan,
+    )
+    app.state.runtime = runtime
+    return app
+
+
+def serve(service: str, factory: Callable[[], FastAPI]) -> None:
+    """Run a service on its port until SIGINT/SIGTERM; uvicorn drains requests, then the lifespan stops."""
+    settings = PlatformSettings()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    uvicorn.run(
+        factory(),
+        host=settings.host,
+        port=settings.port_for(service),
+        timeout_graceful_shutdown=30,
+        log_level="info",
+        access_log=False,
+    )
