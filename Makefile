@@ -1,0 +1,79 @@
+# Two commands matter: `make up` runs the platform, `make test` checks it.
+# Everything else here is a step of those two or a way to clean up after them.
+# On a fresh clone the first run creates .venv, installs the package, fetches
+# the Kafka jars from Maven Central and, if package.json exists, the node tools.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+# Re-install only when pyproject.toml changes.
+VENV_STAMP := $(VENV)/.installed-stamp
+# npm writes node_modules/.package-lock.json on every install: it is stale when
+# package.json or package-lock.json is newer.
+NODE_STAMP := node_modules/.package-lock.json
+
+.DEFAULT_GOAL := help
+.PHONY: help venv node kafka up test lint typecheck down clean distclean
+
+help:
+	@echo "make up         run Kafka and the four services until Ctrl-C"
+	@echo "make test       lint, type-check and run the whole test suite"
+	@echo "make venv       create .venv and install the package (only when pyproject.toml changed)"
+	@echo "make kafka      fetch the pinned Kafka jars from Maven Central"
+	@echo "make lint       ruff check"
+	@echo "make typecheck  mypy (strict, configured in pyproject.toml)"
+	@echo "make down       stop services and Kafka brokers left running by this checkout"
+	@echo "make clean      down, then remove var/ (data, logs, jars) and caches"
+
+venv: $(VENV_STAMP)
+
+$(VENV_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or later is needed (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+ifneq ($(wildcard package.json),)
+node: $(NODE_STAMP)
+$(NODE_STAMP): package.json $(wildcard package-lock.json)
+	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+	touch $@
+else
+node:
+	@true
+endif
+
+kafka: venv
+	$(BIN)/taskforce kafka fetch
+
+up: venv
+	$(BIN)/taskforce up
+
+# pytest starts its own broker (tests/conftest.py); `kafka` warms the Maven cache first
+# so that the download does not count against a test's timeout.
+test: venv node kafka
+	$(BIN)/ruff check .
+	$(BIN)/mypy --explicit-package-bases shared services tests
+	$(BIN)/pytest
+
+lint: venv
+	$(BIN)/ruff check .
+
+typecheck: venv
+	$(BIN)/mypy --explicit-package-bases shared services tests
+
+# Only what this checkout started: services recorded in var/run, the broker of
+# `make up` (var/kafka) and the test suite's broker (var/test/kafka).
+down:
+	@if [ -x $(BIN)/taskforce ]; then \
+		$(BIN)/taskforce down; \
+		TASKFORCE_VAR_DIR="$(CURDIR)/var/test" $(BIN)/taskforce kafka stop; \
+	fi
+
+clean: down
+	rm -rf var .mypy_cache .ruff_cache .pytest_cache build
+	find shared services tests -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Also forget the installed environments; the next `make` starts from scratch.
+distclean: clean
+	rm -rf $(VENV) node_modules *.egg-info
