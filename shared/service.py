@@ -92,7 +92,7 @@ class ServiceRuntime:
         await self.producer.stop()
         await self.engine.dispose()
         if self._telemetry is not None:
-            self._telemetry.shutdown()
+            await self._telemetry.shutdown_async()
 
     async def readiness(self) -> dict[str, bool]:
         return {"database": await self._database_ok(), "kafka": await self._kafka_ok()}

@@ -77,6 +77,7 @@ async def provision(
     try:
         existing = set(await admin.list_topics())
         missing = [spec for spec in specs if spec.name not in existing]
+        present = [spec for spec in specs if spec.name in existing]
         if missing:
             response = await admin.create_topics(
                 [
@@ -93,11 +94,11 @@ async def provision(
                 name, code = topic_error[0], topic_error[1]
                 if code == 0:
                     report.created.append(name)
-                elif for_code(code) is TopicAlreadyExistsError:  # another process won the race
-                    report.unchanged.append(name)
+                elif for_code(code) is TopicAlreadyExistsError:
+                    # Created meanwhile, or metadata lagged behind: align it like any other.
+                    present += [spec for spec in missing if spec.name == name]
                 else:
                     raise for_code(code)(f"creating topic {name}: {topic_error[2:]}")
-        present = [spec for spec in specs if spec.name in existing]
         if present:
             await _align_configs(admin, present, report)
     finally:

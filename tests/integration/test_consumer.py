@@ -1,0 +1,222 @@
+"""The consumer runtime on the real broker: inbox, retries, dead letters, order of work."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+from aiokafka import AIOKafkaProducer
+from faststream.kafka import KafkaBroker
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.consumer import EventConsumer, Outcome, PermanentError
+from shared.contracts.programmes import ProgrammeStatusChanged
+from shared.db import make_engine, make_session_factory
+from shared.events.catalogue import dead_letter_topic_of, entry_for
+from shared.events.envelope import CloudEvent, new_event
+from shared.kafka.producer import make_producer
+from shared.kafka.topics import provision
+from shared.migrate import upgrade_async
+from shared.settings import PlatformSettings
+from tests.support import eventually, header, read_topic, status_change
+
+pytestmark = pytest.mark.kafka
+
+TOPIC = entry_for(ProgrammeStatusChanged).topic
+SOURCE = "urn:nld:oin:00000000000000000000:systeem:programmes"
+
+
+@dataclass
+class Harness:
+    settings: PlatformSettings
+    sessions: async_sessionmaker[AsyncSession]
+    producer: AIOKafkaProducer
+    consumer: EventConsumer
+    broker: KafkaBroker
+
+    async def effects(self, programme_id: str) -> list[str]:
+        async with self.sessions() as session:
+            rows = await session.execute(
+                text("SELECT event_id FROM effect WHERE programme_id = :p ORDER BY n"),
+                {"p": programme_id},
+            )
+            return [row[0] for row in rows]
+
+    async def send(self, event: CloudEvent, key: str) -> None:
+        record = event.to_record(TOPIC, key)
+        await self.producer.send_and_wait(
+            TOPIC, value=record.value, key=record.key, headers=record.headers
+        )
+
+    async def send_raw(self, value: bytes, headers: list[tuple[str, bytes]], key: str) -> None:
+        await self.producer.send_and_wait(TOPIC, value=value, key=key.encode(), headers=headers)
+
+
+def status_event(programme_id: str, **kwargs: int) -> CloudEvent:
+    entry = entry_for(ProgrammeStatusChanged)
+    return new_event(
+        source=SOURCE,
+        type=entry.type,
+        data=status_change(programme_id, **kwargs).to_data(),
+        subject=programme_id,
+    )
+
+
+@pytest.fixture
+async def harness(settings: PlatformSettings, unique: str) -> AsyncIterator[Harness]:
+    await provision(settings)
+    url = settings.database_url_for("monitoring")
+    await upgrade_async("monitoring", url)
+    engine = make_engine(url)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("CREATE TABLE effect (n INTEGER PRIMARY KEY, event_id TEXT, programme_id TEXT)")
+        )
+    sessions = make_session_factory(engine)
+    producer = make_producer(settings, "test-consumer-harness")
+    await producer.start()
+    consumer = EventConsumer(
+        "monitoring", settings, sessions, producer, group_id=f"test.consumer.{unique}"
+    )
+    failures: dict[str, int] = {}
+
+    @consumer.on(ProgrammeStatusChanged)
+    async def record_effect(session: AsyncSession, event: CloudEvent, data: object) -> None:
+        assert isinstance(data, ProgrammeStatusChanged)
+        if data.programme_id.startswith("reject-"):
+            raise PermanentError("this programme is refused")
+        if data.programme_id.startswith("flaky-"):
+            failures[event.id] = failures.get(event.id, 0) + 1
+            if failures[event.id] < 2:
+                raise ConnectionError("database hiccup")
+        if data.programme_id.startswith("broken-"):
+            raise RuntimeError("always fails")
+        await session.execute(
+            text("INSERT INTO effect (event_id, programme_id) VALUES (:e, :p)"),
+            {"e": event.id, "p": data.programme_id},
+        )
+
+    broker = KafkaBroker(settings.kafka_bootstrap_servers)
+    consumer.subscribe(broker)
+    await broker.start()
+    yield Harness(settings, sessions, producer, consumer, broker)
+    await broker.stop()
+    await producer.stop()
+    await engine.dispose()
+
+
+async def test_redelivered_event_has_no_second_effect(harness: Harness, unique: str) -> None:
+    programme = f"dup-{unique}"
+    event = status_event(programme)
+    await harness.send(event, programme)
+    await harness.send(event, programme)  # same source and id: a redelivery
+    marker = status_event(programme, status=3, previous=6)
+    await harness.send(marker, programme)
+
+    await eventually(lambda: _has(harness, programme, marker.id))
+    assert await harness.effects(programme) == [event.id, marker.id]
+    assert harness.consumer.counts[Outcome.DUPLICATE] >= 1
+
+
+async def test_replay_from_the_start_in_a_new_group_changes_nothing(
+    harness: Harness, settings: PlatformSettings, unique: str
+) -> None:
+    programme = f"replay-{unique}"
+    events = [status_event(programme, status=s, previous=2) for s in (3, 4, 6)]
+    for event in events:
+        await harness.send(event, programme)
+    await eventually(lambda: _has(harness, programme, events[-1].id))
+
+    # A second consumer group on the same database reads the topic from the start.
+    replay = EventConsumer(
+        "monitoring", settings, harness.sessions, harness.producer, group_id=f"replay.{unique}"
+    )
+    replay.handlers = dict(harness.consumer.handlers)
+    broker = KafkaBroker(settings.kafka_bootstrap_servers)
+    replay.subscribe(broker)
+    await broker.start()
+    try:
+        await eventually(lambda: replay.counts[Outcome.DUPLICATE] >= len(events))
+    finally:
+        await broker.stop()
+    assert await harness.effects(programme) == [e.id for e in events]
+
+
+async def test_poison_records_are_dead_lettered_and_the_consumer_goes_on(
+    harness: Harness, unique: str
+) -> None:
+    programme = f"poison-{unique}"
+    good = status_event(programme)
+    await harness.send(good, programme)
+    valid_headers = good.to_record(TOPIC, programme).headers
+    other_id = [(k, v) for k, v in valid_headers if k != "ce_id"] + [("ce_id", b"not-a-uuid")]
+    await harness.send_raw(b"{not json", valid_headers, programme)  # unparseable value
+    await harness.send_raw(b"{}", other_id, programme)  # envelope breaks the profile
+    bad_data = status_event(programme)
+    await harness.send_raw(
+        json.dumps({"programmeId": programme}).encode(),  # schema validation fails
+        bad_data.to_record(TOPIC, programme).headers,
+        programme,
+    )
+    rejected = status_event(f"reject-{unique}")
+    await harness.send(rejected, f"reject-{unique}")
+    after = status_event(programme, status=3, previous=6)
+    await harness.send(after, programme)
+
+    await eventually(lambda: _has(harness, programme, after.id))
+    assert await harness.effects(programme) == [good.id, after.id]
+
+    dead_topic = dead_letter_topic_of("monitoring")
+    ours = [rejected.id, bad_data.id, good.id]  # poison copies of `good` carry its id
+    records = await read_topic(
+        harness.settings.kafka_bootstrap_servers,
+        dead_topic,
+        lambda rs: len([r for r in rs if header(r, "dead-letter-group") == harness.consumer.group_id])
+        >= 4,
+    )
+    mine = [r for r in records if header(r, "dead-letter-group") == harness.consumer.group_id]
+    reasons = sorted(header(r, "dead-letter-reason") or "" for r in mine)
+    assert reasons == [
+        "handler-rejected",
+        "invalid-envelope",
+        "invalid-envelope",
+        "schema-validation",
+    ]
+    for record in mine:
+        assert header(record, "dead-letter-topic") == TOPIC
+        assert int(header(record, "dead-letter-offset") or -1) >= 0
+        assert header(record, "dead-letter-partition") is not None
+        assert header(record, "dead-letter-attempts") == "1"
+        assert header(record, "dead-letter-error")
+        assert header(record, "ce_id") in [*ours, "not-a-uuid"]
+    unparseable = [r for r in mine if r.value == b"{not json"]
+    assert len(unparseable) == 1
+    assert "not JSON" in (header(unparseable[0], "dead-letter-error") or "")
+
+
+async def test_transient_failures_are_retried_then_dead_lettered(
+    harness: Harness, unique: str
+) -> None:
+    flaky = status_event(f"flaky-{unique}")
+    broken = status_event(f"broken-{unique}")
+    await harness.send(flaky, f"flaky-{unique}")
+    await harness.send(broken, f"broken-{unique}")
+
+    await eventually(lambda: _has(harness, f"flaky-{unique}", flaky.id))
+    records = await read_topic(
+        harness.settings.kafka_bootstrap_servers,
+        dead_letter_topic_of("monitoring"),
+        lambda rs: any(header(r, "ce_id") == broken.id for r in rs),
+    )
+    (dead,) = [r for r in records if header(r, "ce_id") == broken.id]
+    assert header(dead, "dead-letter-reason") == "handler-failed"
+    assert header(dead, "dead-letter-attempts") == str(harness.settings.consumer_max_attempts)
+    assert "always fails" in (header(dead, "dead-letter-error") or "")
+    assert await harness.effects(f"broken-{unique}") == []
+
+
+async def _has(harness: Harness, programme: str, event_id: str) -> bool:
+    return event_id in await harness.effects(programme)

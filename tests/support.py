@@ -1,0 +1,77 @@
+"""Small helpers the integration tests share: example events, reading topics."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
+
+from shared.contracts.programmes import ProgrammeStatusChanged
+from shared.events.catalogue import EventData
+
+M = TypeVar("M", bound=EventData)
+
+
+def example(model: type[M], **overrides: Any) -> M:
+    """The first schema example of a catalogue model, with fields overridden (camelCase keys)."""
+    extra = model.model_config.get("json_schema_extra") or {}
+    examples = extra.get("examples") if isinstance(extra, dict) else None
+    if not examples:
+        raise AssertionError(f"{model.__name__} has no schema example")
+    return model.model_validate({**examples[0], **overrides})
+
+
+def status_change(programme_id: str, status: int = 6, previous: int = 2) -> ProgrammeStatusChanged:
+    return example(
+        ProgrammeStatusChanged, programmeId=programme_id, status=status, previousStatus=previous
+    )
+
+
+async def read_topic(
+    bootstrap: str,
+    topic: str,
+    until: Callable[[list[ConsumerRecord[bytes, bytes]]], bool],
+    *,
+    timeout: float = 30.0,
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Read a topic from the beginning (no group) until ``until(records)`` holds."""
+    consumer = AIOKafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    deadline = time.monotonic() + timeout
+    try:
+        while not until(records):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"timed out reading {topic}: {len(records)} records so far")
+            batch = await consumer.getmany(timeout_ms=500)
+            for partition_records in batch.values():
+                records.extend(partition_records)
+    finally:
+        await consumer.stop()
+    return records
+
+
+async def eventually(check: Callable[[], Any], *, timeout: float = 30.0) -> None:
+    """Wait until an async or sync check returns truthy."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.1)
+
+
+def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
+    for key, value in record.headers:
+        if key == name:
+            return value.decode()
+    return None
