@@ -1,0 +1,84 @@
+"""The outbox commits with the state change, and a commit wakes the relay at once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from shared.contracts.programmes import ProgrammeStatusChanged
+from shared.db import make_engine, make_session_factory
+from shared.events.catalogue import entry_for
+from shared.kafka.producer import make_producer
+from shared.kafka.topics import provision
+from shared.migrate import upgrade_async
+from shared.outbox import Outbox, OutboxMessage, OutboxRelay
+from shared.settings import PlatformSettings
+from tests.support import eventually, header, read_topic, status_change
+
+pytestmark = pytest.mark.kafka
+
+
+async def test_rolled_back_change_leaves_no_event_and_commit_wakes_the_relay(
+    settings: PlatformSettings, tmp_path: Path, unique: str
+) -> None:
+    await provision(settings)
+    url = f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}"
+    await upgrade_async("programmes", url)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    async with engine.begin() as connection:
+        await connection.execute(text("CREATE TABLE programme (id TEXT PRIMARY KEY)"))
+    outbox = Outbox("programmes", settings.source_for("programmes"))
+    producer = make_producer(settings, "test-wake")
+    await producer.start()
+    # A poll interval far longer than the test: only the wake-up can publish in time.
+    relay = OutboxRelay(sessions, producer, poll_interval=600)
+    outbox.attach(relay.wake)
+    task = asyncio.create_task(relay.run())
+    try:
+        await asyncio.sleep(0.5)  # the relay's first pass found nothing and sleeps
+
+        with pytest.raises(RuntimeError):
+            async with sessions() as session, session.begin():
+                await session.execute(text("INSERT INTO programme VALUES ('rolled-back')"))
+                await outbox.add(session, status_change(f"rb-{unique}"))
+                raise RuntimeError("validation failed after the event was added")
+        async with sessions() as session:
+            assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+        started = time.monotonic()
+        async with sessions() as session, session.begin():
+            await session.execute(text("INSERT INTO programme VALUES ('kept')"))
+            event = await outbox.add(session, status_change(f"ok-{unique}"))
+        await eventually(lambda: _sent(sessions), timeout=20)
+        assert time.monotonic() - started < 20
+
+        records = await read_topic(
+            settings.kafka_bootstrap_servers,
+            entry_for(ProgrammeStatusChanged).topic,
+            lambda rs: any(header(r, "ce_id") == event.id for r in rs),
+        )
+        (record,) = [r for r in records if header(r, "ce_id") == event.id]
+        assert record.key == f"ok-{unique}".encode()
+        assert header(record, "ce_source") == settings.source_for("programmes")
+        assert header(record, "ce_subject") == f"ok-{unique}"
+        assert header(record, "ce_sequence") == "1"
+        assert header(record, "content-type") == "application/json"
+        assert not any(header(r, "ce_subject") == f"rb-{unique}" for r in records)
+    finally:
+        relay.stop()
+        await task
+        await producer.stop()
+        await engine.dispose()
+
+
+async def _sent(sessions: object) -> bool:
+    async with sessions() as session:  # type: ignore[operator]
+        count = await session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_not(None))
+        )
+        return bool(count)
