@@ -1,7 +1,278 @@
-"""Placeholder until written."""
+"""``taskforce up``, ``taskforce down`` and ``taskforce demo``: the whole stack on one machine.
 
+``up`` is what ``make up`` runs: Kafka, topics, the four services as child
+processes, demo data, then it waits. Ctrl-C or SIGTERM stops the services and
+then the broker, but only a broker that ``up`` started itself: a broker that
+already answered (someone's tests, another shell) is reused and left running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import signal
+import time
+from collections.abc import Callable, Mapping
+from types import FrameType, ModuleType
+
+import httpx
 import typer
+
+from shared.cli.kafka import ensure_started, kafka_answers
+from shared.kafka_local import KafkaSetupError, LocalKafka
+from shared.settings import SERVICE_PORTS, PlatformSettings
+from shared.supervisor import ServiceError, Supervisor, log_tail, port_in_use, stop_strays
+
+demo_app = typer.Typer(no_args_is_help=True, help="Demo data for a running stack.")
+
+TokenFor = Callable[[str, list[str]], str]
 
 
 def register(app: typer.Typer) -> None:
-    """Add the stack commands (up, serve) to the top-level app."""
+    """Add the stack commands (up, down, demo) to the top-level app."""
+    app.command("up")(up)
+    app.command("down")(down)
+    app.add_typer(demo_app, name="demo")
+
+
+# -- up ------------------------------------------------------------------------
+def up(
+    no_kafka: bool = typer.Option(
+        False, "--no-kafka", help="Do not start or check Kafka; use KAFKA_BOOTSTRAP_SERVERS as is."
+    ),
+    no_demo: bool = typer.Option(False, "--no-demo", help="Skip loading demo data."),
+    ready_timeout: float = typer.Option(
+        90.0, help="Seconds to wait for each service's /ready before giving up."
+    ),
+) -> None:
+    """Run Kafka and the four services until Ctrl-C; then stop everything this command started."""
+    signal.signal(signal.SIGTERM, _interrupt)
+    settings = PlatformSettings()
+    supervisor = Supervisor(
+        ports={name: settings.port_for(name) for name in SERVICE_PORTS},
+        log_dir=settings.var_dir / "logs",
+        run_dir=settings.var_dir / "run",
+    )
+    kafka_to_stop: LocalKafka | None = None
+    code = 0
+    try:
+        bootstrap, must_start = _settle_kafka(no_kafka)
+        if must_start:
+            kafka_to_stop = LocalKafka.from_env()  # set first: a Ctrl-C during start still stops it
+            typer.echo(f"Kafka: starting the local broker on {bootstrap} ...")
+            message = ensure_started(kafka_to_stop)
+            typer.echo(message)
+            if not message.startswith("Kafka started"):
+                kafka_to_stop = None  # someone else's broker came up meanwhile: not ours to stop
+        settings = PlatformSettings()  # picks up the bootstrap address just settled
+        if not no_kafka:
+            _provision(settings)
+        _check_ports(supervisor)
+        supervisor.start_all()
+        typer.echo(f"Starting {', '.join(supervisor.processes)}; logs in {supervisor.log_dir}")
+        supervisor.wait_all_ready(ready_timeout)
+        if not no_demo:
+            created = asyncio.run(load_demo(settings, _base_urls(supervisor)))
+            typer.echo(f"Demo data: {sum(created.values())} created {_per_service(created)}")
+        _print_urls(supervisor, settings, bootstrap, started_kafka=kafka_to_stop is not None)
+        code = _watch(supervisor)
+    except KeyboardInterrupt:
+        typer.echo("\nStopping ...")
+    except (KafkaSetupError, ServiceError) as exc:
+        typer.secho(str(exc), err=True, fg=typer.colors.RED)
+        code = 1
+    finally:
+        # Shutdown must finish even if the user presses Ctrl-C again.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        supervisor.stop_all(timeout=30)  # uvicorn drains for up to 30 s
+        if kafka_to_stop is not None:
+            typer.echo(kafka_to_stop.stop())
+        typer.echo("Stopped.")
+    raise typer.Exit(code)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    """Treat SIGTERM like Ctrl-C so both take the same orderly way out."""
+    raise KeyboardInterrupt
+
+
+def _settle_kafka(no_kafka: bool) -> tuple[str, bool]:
+    """Settle the bootstrap address every child will use, and whether to start the local broker.
+
+    A broker that already answers is reused, whoever runs it. An explicit
+    KAFKA_BOOTSTRAP_SERVERS that points elsewhere and does not answer is an
+    error: starting a local broker would not help services that look elsewhere.
+    """
+    local = LocalKafka.from_env()
+    explicit = os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or os.environ.get(
+        "TASKFORCE_KAFKA_BOOTSTRAP_SERVERS"
+    )
+    bootstrap = explicit or local.bootstrap
+    os.environ["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap  # inherited by the service processes
+    if no_kafka:
+        typer.echo(f"Kafka: not managed (--no-kafka); services use {bootstrap}")
+        return bootstrap, False
+    if kafka_answers(bootstrap):
+        typer.echo(f"Kafka: reusing the broker answering on {bootstrap} (left running on exit)")
+        return bootstrap, False
+    if explicit and explicit != local.bootstrap:
+        raise KafkaSetupError(
+            f"KAFKA_BOOTSTRAP_SERVERS={explicit} does not answer. Start that broker, "
+            "or unset the variable to run the local one."
+        )
+    return bootstrap, True
+
+
+def _provision(settings: PlatformSettings) -> None:
+    from shared.kafka.topics import provision
+
+    report = asyncio.run(provision(settings))
+    typer.echo(
+        f"Topics: {len(report.created)} created, {len(report.altered)} realigned, "
+        f"{len(report.unchanged)} unchanged"
+    )
+
+
+def _check_ports(supervisor: Supervisor) -> None:
+    for name, port in supervisor.ports.items():
+        if port_in_use(port, supervisor.host):
+            raise ServiceError(
+                f"Port {port} for {name} is already in use: a stack from an earlier "
+                f"'taskforce up' may still run (stop it with 'make down'), or set "
+                f"TASKFORCE_{name.upper()}_PORT."
+            )
+
+
+def _watch(supervisor: Supervisor) -> int:
+    """Wait for Ctrl-C; a service that dies meanwhile ends the stack with exit code 1."""
+    while True:
+        exited = supervisor.exited()
+        if exited:
+            for name, code in exited.items():
+                typer.secho(
+                    f"{name} exited with code {code}; last lines of "
+                    f"{supervisor.log_path(name)}:\n{log_tail(supervisor.log_path(name))}",
+                    err=True,
+                    fg=typer.colors.RED,
+                )
+            return 1
+        time.sleep(0.5)
+
+
+def _print_urls(
+    supervisor: Supervisor, settings: PlatformSettings, bootstrap: str, *, started_kafka: bool
+) -> None:
+    lines = ["", "The stack is up. Ctrl-C stops it.", ""]
+    for name in supervisor.processes:
+        base = supervisor.base_url(name)
+        lines += [
+            f"  {name}",
+            f"    API       {base}/v1",
+            f"    OpenAPI   {base}/v1/openapi.json",
+            f"    AsyncAPI  {base}/v1/asyncapi.json",
+            f"    health    {base}/health  (ready: {base}/ready)",
+            f"    log       {supervisor.log_path(name)}",
+        ]
+    owner = "started by this command" if started_kafka else "already running, left as it is"
+    lines += ["", f"  Kafka bootstrap  {bootstrap} ({owner})"]
+    local = LocalKafka.from_env()
+    if started_kafka or local.pid() is not None:
+        lines.append(f"  Kafka logs       {local.logs}")
+    lines += [f"  Spans            {_spans_hint(settings)}", ""]
+    typer.echo("\n".join(lines))
+
+
+def _spans_hint(settings: PlatformSettings) -> str:
+    """Where spans go, following the same OTEL_* rules as shared.telemetry.providers."""
+    if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        return "not recorded (OTEL_SDK_DISABLED=true)"
+    chosen = os.environ.get("OTEL_TRACES_EXPORTER", "").strip()
+    endpoint = os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT") or os.environ.get(
+        "OTEL_EXPORTER_OTLP_ENDPOINT"
+    )
+    exporters = chosen.split(",") if chosen else ["local", *(["otlp"] if endpoint else [])]
+    places = []
+    if "local" in exporters:
+        places.append(f"{settings.var_dir / 'telemetry'}/spans-<service>.jsonl")
+    if "otlp" in exporters:
+        places.append(f"OTLP to {endpoint or 'the SDK default endpoint'}")
+    if "console" in exporters:
+        places.append("each service's log")
+    return ", and ".join(places) or f"not exported (OTEL_TRACES_EXPORTER={chosen})"
+
+
+def _base_urls(supervisor: Supervisor) -> dict[str, str]:
+    return {name: supervisor.base_url(name) for name in supervisor.ports}
+
+
+def _per_service(counts: Mapping[str, int]) -> str:
+    if not counts:
+        return "(no service has a demo loader yet)"
+    return "(" + ", ".join(f"{name} {count}" for name, count in counts.items()) + ")"
+
+
+# -- down ----------------------------------------------------------------------
+def down(
+    keep_kafka: bool = typer.Option(False, "--keep-kafka", help="Leave the local broker running."),
+) -> None:
+    """Stop services left running by an earlier 'taskforce up' of this checkout, then Kafka."""
+    settings = PlatformSettings()
+    stopped = stop_strays(settings.var_dir / "run")
+    typer.echo(f"Services stopped: {', '.join(stopped)}" if stopped else "No services running.")
+    if not keep_kafka:
+        typer.echo(LocalKafka.from_env().stop())
+
+
+# -- demo ----------------------------------------------------------------------
+def _demo_module(service: str) -> ModuleType | None:
+    """``services.<service>.demo`` if that service ships demo data, else None."""
+    module_name = f"services.{service}.demo"
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name in (module_name, f"services.{service}"):
+            return None
+        raise
+
+
+async def load_demo(settings: PlatformSettings, base_urls: Mapping[str, str]) -> dict[str, int]:
+    """Call each service's ``demo.load`` through its public HTTP API, in dependency order.
+
+    ``base_urls`` maps a service to its root URL (the API is under ``/v1``).
+    Loaders are idempotent, so running this twice creates nothing the second
+    time. Returns how many things each service with a loader created.
+    """
+
+    def token_for(organisation: str, scopes: list[str]) -> str:
+        from shared.http.auth import issue_token
+
+        return issue_token(settings, organisation, scopes)
+
+    created: dict[str, int] = {}
+    async with httpx.AsyncClient(timeout=30.0, trust_env=False) as client:
+        for service, base_url in base_urls.items():
+            module = _demo_module(service)
+            if module is not None:
+                created[service] = int(await module.load(client, base_url, token_for))
+    return created
+
+
+@demo_app.command("load")
+def demo_load(
+    host: str = typer.Option("127.0.0.1", help="Where the services listen."),
+) -> None:
+    """Load demo data into running services; a second run adds nothing."""
+    settings = PlatformSettings()
+    urls = {name: f"http://{host}:{settings.port_for(name)}" for name in SERVICE_PORTS}
+    try:
+        created = asyncio.run(load_demo(settings, urls))
+    except httpx.ConnectError as exc:
+        typer.secho(
+            f"A service is not reachable ({exc}); start the stack first with 'taskforce up'.",
+            err=True,
+            fg=typer.colors.RED,
+        )
+        raise typer.Exit(1) from None
+    typer.echo(f"Demo data: {sum(created.values())} created {_per_service(created)}")
