@@ -78,7 +78,7 @@ class EventConsumer:
         service: str,
         settings: PlatformSettings,
         sessions: async_sessionmaker[AsyncSession],
-        dead_letters: AIOKafkaProducer,
+        dead_letters: AIOKafkaProducer | None = None,
         *,
         group_id: str | None = None,
     ) -> None:
@@ -216,6 +216,8 @@ class EventConsumer:
         log.error(
             "dead-lettering %s[%d]@%d: %s", record.topic, record.partition, record.offset, reason
         )
+        if self.dead_letters is None:
+            raise RuntimeError("the consumer has no dead-letter producer yet")
         # Awaiting the send means the broker has it before the offset moves on.
         await self.dead_letters.send_and_wait(
             self.dead_letter_topic, value=record.value, key=record.key, headers=headers

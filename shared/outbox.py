@@ -79,10 +79,8 @@ class Outbox:
     def __init__(self, service: str, source: str) -> None:
         self.service = service
         self.source = source
-        self._wake: asyncio.Event | None = None
-
-    def attach(self, wake: asyncio.Event) -> None:
-        self._wake = wake
+        #: Set after a commit that added events; the relay waits on it.
+        self.wake = asyncio.Event()
 
     async def add(self, session: AsyncSession, data: EventData) -> CloudEvent:
         entry = entry_for(type(data))
@@ -112,8 +110,7 @@ class Outbox:
                 created_at=event.time,
             )
         )
-        if self._wake is not None:
-            session.sync_session.info[_WAKE_FLAG] = self._wake
+        session.sync_session.info[_WAKE_FLAG] = self.wake
         return event
 
 
@@ -151,6 +148,7 @@ class OutboxRelay:
         sessions: async_sessionmaker[AsyncSession],
         producer: AIOKafkaProducer,
         *,
+        wake: asyncio.Event | None = None,
         batch_size: int = 500,
         poll_interval: float = 1.0,
         keep_sent: timedelta = timedelta(days=7),
@@ -160,7 +158,7 @@ class OutboxRelay:
         self.batch_size = batch_size
         self.poll_interval = poll_interval
         self.keep_sent = keep_sent
-        self.wake = asyncio.Event()
+        self.wake = wake or asyncio.Event()
         self._stopping = False
         self._last_purge = datetime.min.replace(tzinfo=UTC)
 

@@ -42,11 +42,11 @@ class ServiceRuntime:
     settings: PlatformSettings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    producer: AIOKafkaProducer
     broker: KafkaBroker
     outbox: Outbox
-    relay: OutboxRelay
     consumer: EventConsumer
+    producer: AIOKafkaProducer | None = field(default=None, init=False)
+    relay: OutboxRelay | None = field(default=None, init=False)
     _relay_task: asyncio.Task[None] | None = field(default=None, init=False)
     _telemetry: telemetry.Telemetry | None = field(default=None, init=False)
 
@@ -55,7 +55,6 @@ class ServiceRuntime:
         settings = settings or PlatformSettings()
         engine = make_engine(settings.database_url_for(service))
         sessions = make_session_factory(engine)
-        producer = make_producer(settings, client_id=f"taskforce-{service}")
         broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
             client_id=f"taskforce-{service}-consumer",
@@ -63,21 +62,24 @@ class ServiceRuntime:
             logger=logging.getLogger(f"taskforce.{service}.broker"),
         )
         outbox = Outbox(service, settings.source_for(service))
-        relay = OutboxRelay(
-            sessions,
-            producer,
-            batch_size=settings.outbox_batch_size,
-            poll_interval=settings.outbox_poll_interval_s,
-        )
-        outbox.attach(relay.wake)
-        consumer = EventConsumer(service, settings, sessions, producer)
-        return cls(service, settings, engine, sessions, producer, broker, outbox, relay, consumer)
+        consumer = EventConsumer(service, settings, sessions)
+        return cls(service, settings, engine, sessions, broker, outbox, consumer)
 
     async def start(self) -> None:
         self._telemetry = telemetry.setup_telemetry(self.service, self.settings.var_dir)
         await upgrade_async(self.service, self.settings.database_url_for(self.service))
         await _retry_until_kafka(lambda: provision(self.settings))
+        # aiokafka clients bind to the running loop, so they are made here, not in create().
+        self.producer = make_producer(self.settings, client_id=f"taskforce-{self.service}")
         await self.producer.start()
+        self.consumer.dead_letters = self.producer
+        self.relay = OutboxRelay(
+            self.sessions,
+            self.producer,
+            wake=self.outbox.wake,
+            batch_size=self.settings.outbox_batch_size,
+            poll_interval=self.settings.outbox_poll_interval_s,
+        )
         self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.service}-outbox-relay")
         self.consumer.subscribe(self.broker)
         await self.broker.start()
@@ -85,11 +87,12 @@ class ServiceRuntime:
     async def stop(self) -> None:
         """In-flight records finish and commit their offsets; the relay ends its batch."""
         await self.broker.stop()
-        self.relay.stop()
-        if self._relay_task is not None:
+        if self.relay is not None and self._relay_task is not None:
+            self.relay.stop()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(self._relay_task, timeout=30)
-        await self.producer.stop()
+        if self.producer is not None:
+            await self.producer.stop()
         await self.engine.dispose()
         if self._telemetry is not None:
             await self._telemetry.shutdown_async()

@@ -36,8 +36,7 @@ async def test_rolled_back_change_leaves_no_event_and_commit_wakes_the_relay(
     producer = make_producer(settings, "test-wake")
     await producer.start()
     # A poll interval far longer than the test: only the wake-up can publish in time.
-    relay = OutboxRelay(sessions, producer, poll_interval=600)
-    outbox.attach(relay.wake)
+    relay = OutboxRelay(sessions, producer, wake=outbox.wake, poll_interval=600)
     task = asyncio.create_task(relay.run())
     try:
         await asyncio.sleep(0.5)  # the relay's first pass found nothing and sleeps
