@@ -128,7 +128,12 @@ def _settle_kafka(no_kafka: bool) -> tuple[str, bool]:
 def _provision(settings: PlatformSettings) -> None:
     from shared.kafka.topics import provision
 
-    report = asyncio.run(provision(settings))
+    try:
+        report = asyncio.run(provision(settings))
+    except Exception as exc:  # aiokafka raises several kinds; all mean the same here
+        raise KafkaSetupError(
+            f"Provisioning topics on {settings.kafka_bootstrap_servers} failed: {exc!r}"
+        ) from exc
     typer.echo(
         f"Topics: {len(report.created)} created, {len(report.altered)} realigned, "
         f"{len(report.unchanged)} unchanged"
