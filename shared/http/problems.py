@@ -1,0 +1,228 @@
+"""Errors as RFC 9457 problem details (NL API Design Rules /core/error-handling).
+
+Every error a service returns, whether raised on purpose (:class:`Problem`),
+by the framework (``HTTPException``, 404, 405), by input validation, or by a bug,
+leaves as ``application/problem+json`` with ``type``, ``title``, ``status``,
+``detail`` and ``instance``. Invalid input is a 400 listing each invalid parameter
+(/core/error-handling/invalid-input), never FastAPI's default 422.
+
+Details are written for the caller: they never carry exception text of unexpected
+errors, request bodies or credentials.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from http import HTTPStatus
+from typing import Any, Final
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
+
+logger = logging.getLogger(__name__)
+
+# Status codes defined in RFC 9110 get their section as problem type; others use
+# "about:blank", which RFC 9457 says means "nothing beyond the status code".
+_RFC9110_STATUSES: Final = frozenset([*range(400, 418), 421, 422, 426, *range(500, 506)])
+
+
+def default_problem_type(status: int) -> str:
+    if status in _RFC9110_STATUSES:
+        return f"https://www.rfc-editor.org/rfc/rfc9110#status.{status}"
+    return "about:blank"
+
+
+def status_phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+class InvalidParam(BaseModel):
+    """One invalid input parameter: where it is and why it was rejected."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    name: str = Field(description="The parameter or field, e.g. `pageSize` or `budgets[0].amount`.")
+    location: str | None = Field(
+        default=None,
+        alias="in",
+        description="Where the parameter was sent: `query`, `path`, `header`, `cookie` or `body`.",
+    )
+    reason: str = Field(description="Why the value was rejected.")
+
+
+class ProblemDetails(BaseModel):
+    """RFC 9457 problem details, as every error response of the platform carries them."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="URI identifying the problem type.")
+    title: str = Field(description="Short summary of the problem type.")
+    status: int = Field(description="The HTTP status code.", ge=400, le=599)
+    detail: str = Field(description="Explanation specific to this occurrence.")
+    instance: str = Field(description="URI reference of this occurrence (the request path).")
+    invalidParams: list[InvalidParam] | None = Field(
+        default=None, description="For invalid input (400): each invalid parameter."
+    )
+
+
+class Problem(Exception):
+    """Raise to answer with a problem-details response.
+
+    ``raise Problem(status=409, title="Programme closed", detail="...")``. The
+    ``title`` defaults to the HTTP reason phrase; ``extensions`` become extra
+    members of the document (RFC 9457 section 3.2).
+    """
+
+    def __init__(
+        self,
+        *,
+        status: int,
+        detail: str,
+        title: str | None = None,
+        type: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        invalid_params: Sequence[InvalidParam] = (),
+        extensions: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not 400 <= status <= 599:
+            raise ValueError(f"a problem has a 4xx or 5xx status, not {status}")
+        self.status = status
+        self.title = title or status_phrase(status)
+        self.detail = detail
+        self.type = type or default_problem_type(status)
+        self.headers = dict(headers or {})
+        self.invalid_params = list(invalid_params)
+        self.extensions = dict(extensions or {})
+        super().__init__(f"{status} {self.title}: {detail}")
+
+    def body(self, instance: str) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            **self.extensions,
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "instance": instance,
+        }
+        if self.invalid_params:
+            document["invalidParams"] = [
+                p.model_dump(by_alias=True, exclude_none=True) for p in self.invalid_params
+            ]
+        return document
+
+    def to_response(self, request: Request) -> JSONResponse:
+        return JSONResponse(
+            self.body(request.url.path),
+            status_code=self.status,
+            headers=self.headers,
+            media_type=PROBLEM_MEDIA_TYPE,
+        )
+
+
+# --- translating errors -----------------------------------------------------------
+
+
+def _field_name(loc: Sequence[str | int]) -> str:
+    name = ""
+    for part in loc:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name
+
+
+_LOCATIONS: Final = frozenset({"query", "path", "header", "cookie", "body"})
+
+
+def invalid_params_of(errors: Sequence[Mapping[str, Any]]) -> list[InvalidParam]:
+    """Turn pydantic/FastAPI error dicts into ``invalidParams`` entries.
+
+    The offending input value is deliberately left out: it may be large or secret.
+    """
+    params: list[InvalidParam] = []
+    for error in errors:
+        loc = tuple(error.get("loc", ()))
+        location: str | None = None
+        if loc and loc[0] in _LOCATIONS:
+            location, loc = str(loc[0]), loc[1:]
+        if error.get("type") == "json_invalid":
+            loc = ()
+        name = _field_name(loc) or (location or "request")
+        params.append(InvalidParam(name=name, location=location, reason=str(error.get("msg", ""))))
+    return params
+
+
+def _invalid_input(request: Request, errors: Sequence[Mapping[str, Any]]) -> JSONResponse:
+    params = invalid_params_of(errors)
+    names = ", ".join(dict.fromkeys(p.name for p in params))
+    return Problem(
+        status=400,
+        title="Invalid input",
+        detail=f"The request has invalid parameters: {names}.",
+        invalid_params=params,
+    ).to_response(request)
+
+
+async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, Problem)
+    return exc.to_response(request)
+
+
+async def _on_request_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    return _invalid_input(request, exc.errors())
+
+
+async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ValidationError)
+    return _invalid_input(request, exc.errors(include_input=False, include_url=False))
+
+
+async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    status = exc.status_code
+    phrase = status_phrase(status)
+    detail = exc.detail if isinstance(exc.detail, str) and exc.detail != phrase else None
+    path = request.url.path
+    if detail is None and status == 404:
+        detail = f"There is no resource at {path}."
+        if path.endswith("/") and path != "/":
+            detail += f" URIs have no trailing slash: try {path.rstrip('/')}."
+    elif detail is None and status == 405:
+        detail = f"{request.method} is not supported on {path}."
+    return Problem(
+        status=status, title=phrase, detail=detail or phrase, headers=exc.headers
+    ).to_response(request)
+
+
+async def _on_unhandled(request: Request, exc: Exception) -> JSONResponse:
+    # Starlette's ServerErrorMiddleware calls this, outside the user middleware,
+    # and re-raises afterwards so the server logs the traceback: so set the
+    # API-Version header here and do not log a second time.
+    response = Problem(
+        status=500,
+        detail="The server could not handle the request. The error has been logged.",
+    ).to_response(request)
+    version = getattr(request.app.state, "api_version", None)
+    if version:
+        response.headers["API-Version"] = version
+    return response
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Make every error of ``app`` a problem-details response."""
+    app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(RequestValidationError, _on_request_validation)
+    app.add_exception_handler(ValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http_exception)
+    app.add_exception_handler(Exception, _on_unhandled)
