@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import pytest
 from aiokafka import AIOKafkaProducer
@@ -216,6 +218,33 @@ async def test_transient_failures_are_retried_then_dead_lettered(
     assert header(dead, "dead-letter-attempts") == str(harness.settings.consumer_max_attempts)
     assert "always fails" in (header(dead, "dead-letter-error") or "")
     assert await harness.effects(f"broken-{unique}") == []
+
+
+async def test_an_event_written_by_the_cloudevents_sdk_is_handled(
+    harness: Harness, unique: str
+) -> None:
+    """An outside producer using the official SDK's Kafka binding reaches our handlers."""
+    from cloudevents.core.bindings.kafka import to_binary_event
+    from cloudevents.core.v1.event import CloudEvent as SdkEvent
+
+    programme = f"sdk-{unique}"
+    sdk_event = SdkEvent(
+        attributes={
+            "type": entry_for(ProgrammeStatusChanged).type,
+            "source": SOURCE,
+            "id": str(uuid.uuid4()),
+            "time": datetime.now(UTC),
+            "subject": programme,
+            "datacontenttype": "application/json",
+        },
+        data=status_change(programme).to_data(),
+    )
+    message = to_binary_event(sdk_event, key_mapper=lambda _event: programme)
+    headers = [(name, value) for name, value in message.headers.items()]
+    await harness.send_raw(message.value, headers, programme)
+
+    await eventually(lambda: _has(harness, programme, sdk_event.get_id()))
+    assert await harness.effects(programme) == [sdk_event.get_id()]
 
 
 async def _has(harness: Harness, programme: str, event_id: str) -> bool:
