@@ -116,6 +116,7 @@ class EventConsumer:
 
         async def consume(body: bytes, message: KafkaMessage) -> None:
             raw = message.raw_message
+            assert not isinstance(raw, tuple), "batch subscribers are not used"
             record = ConsumedRecord(
                 raw.topic, raw.partition, raw.offset, raw.key, raw.value or b"", list(raw.headers)
             )
@@ -129,7 +130,7 @@ class EventConsumer:
             auto_offset_reset="earliest",
             decoder=_raw_body,
             title=f"{self.service}.consumer",
-            description=f"The {self.service} service's handlers: {', '.join(sorted(self.handlers))}",
+            description="Handles " + ", ".join(sorted(self.handlers)),
         )(consume)
 
     async def process(self, record: ConsumedRecord) -> Outcome:
@@ -172,7 +173,10 @@ class EventConsumer:
                         return Outcome.DUPLICATE
                     await handler(session, event, data)
                     record_handled(
-                        session, event, topic=record.topic, partition=record.partition,
+                        session,
+                        event,
+                        topic=record.topic,
+                        partition=record.partition,
                         offset=record.offset,
                     )
                 self.counts[Outcome.HANDLED] += 1
@@ -192,7 +196,11 @@ class EventConsumer:
                     return await self._dead_letter(record, "handler-failed", exc, attempts=attempt)
                 log.warning(
                     "handling %s %s failed (attempt %d/%d): %r",
-                    event.type, event.id, attempt, attempts, exc,
+                    event.type,
+                    event.id,
+                    attempt,
+                    attempts,
+                    exc,
                 )
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.settings.consumer_backoff_max_s)

@@ -23,6 +23,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEPLOY_DIR = PROJECT_ROOT / "deploy" / "kafka"
 
 
+JAVA_HINT = "Java 17 or later runs the Kafka broker (apt-get install openjdk-17-jre-headless)."
+
+
 class KafkaSetupError(RuntimeError):
     """Something outside the project is missing or in the way; the message says what."""
 
@@ -77,16 +80,31 @@ class LocalKafka:
         pom = DEPLOY_DIR / "pom.xml"
         stamp = self.libs / ".pom-sha256"
         digest = hashlib.sha256(pom.read_bytes()).hexdigest()
-        if stamp.exists() and stamp.read_text() == digest and any(self.libs.glob("kafka_2.13-*.jar")):
+        if (
+            stamp.exists()
+            and stamp.read_text() == digest
+            and any(self.libs.glob("kafka_2.13-*.jar"))
+        ):
             return False
-        _require("java", "Java 17 or later is needed to run the Kafka broker (apt-get install openjdk-17-jre-headless).")
-        _require("mvn", "Maven is needed once to fetch Kafka from Maven Central (apt-get install maven).")
+        _require(
+            "java",
+            JAVA_HINT,
+        )
+        _require(
+            "mvn", "Maven is needed once to fetch Kafka from Maven Central (apt-get install maven)."
+        )
         if self.libs.exists():
             shutil.rmtree(self.libs)
         self.libs.mkdir(parents=True)
         cmd = [
-            "mvn", "-q", "-B", "-f", str(pom), "dependency:copy-dependencies",
-            "-DincludeScope=runtime", f"-DoutputDirectory={self.libs}",
+            "mvn",
+            "-q",
+            "-B",
+            "-f",
+            str(pom),
+            "dependency:copy-dependencies",
+            "-DincludeScope=runtime",
+            f"-DoutputDirectory={self.libs}",
         ]
         result = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if result.returncode != 0:
@@ -110,8 +128,14 @@ class LocalKafka:
             return False
         cluster_id = self._java("kafka.tools.StorageTool", "random-uuid").strip().splitlines()[-1]
         self._java(
-            "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(self.properties),
-            "--standalone", "--ignore-formatted",
+            "kafka.tools.StorageTool",
+            "format",
+            "-t",
+            cluster_id,
+            "-c",
+            str(self.properties),
+            "--standalone",
+            "--ignore-formatted",
         )
         return True
 
@@ -147,7 +171,10 @@ class LocalKafka:
                     f"Port {port} is taken by another program; stop it or set "
                     "TASKFORCE_KAFKA_PORT / TASKFORCE_KAFKA_CONTROLLER_PORT."
                 )
-        _require("java", "Java 17 or later is needed to run the Kafka broker (apt-get install openjdk-17-jre-headless).")
+        _require(
+            "java",
+            JAVA_HINT,
+        )
         self.fetch()
         self.write_properties()
         self.format_storage()
@@ -155,7 +182,9 @@ class LocalKafka:
         out = (self.logs / "kafka.out").open("ab")
         process = subprocess.Popen(
             [*self._java_cmd(), "kafka.Kafka", str(self.properties)],
-            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
         self.pidfile.write_text(str(process.pid))
@@ -219,10 +248,14 @@ class LocalKafka:
 
     def _java_cmd(self) -> list[str]:
         return [
-            "java", *self.heap.split(), "-XX:+UseG1GC", "-Djava.awt.headless=true",
+            "java",
+            *self.heap.split(),
+            "-XX:+UseG1GC",
+            "-Djava.awt.headless=true",
             f"-Dlog4j2.configurationFile={DEPLOY_DIR / 'log4j2.yaml'}",
             f"-Dkafka.logs.dir={self.logs}",
-            "-cp", f"{self.libs}/*",
+            "-cp",
+            f"{self.libs}/*",
         ]
 
     def _java(self, main: str, *args: str) -> str:
@@ -231,7 +264,9 @@ class LocalKafka:
             [*self._java_cmd(), main, *args], capture_output=True, text=True, check=False
         )
         if result.returncode != 0:
-            raise KafkaSetupError(f"{main} {' '.join(args)} failed:\n{result.stdout}{result.stderr}")
+            raise KafkaSetupError(
+                f"{main} {' '.join(args)} failed:\n{result.stdout}{result.stderr}"
+            )
         return result.stdout
 
 

@@ -10,6 +10,7 @@ is published again, and consumers' inboxes absorb the duplicate).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -85,7 +86,9 @@ class Outbox:
     async def add(self, session: AsyncSession, data: EventData) -> CloudEvent:
         entry = entry_for(type(data))
         if entry.service != self.service:
-            raise ValueError(f"{self.service} may not emit {entry.type}: it writes only its own topic")
+            raise ValueError(
+                f"{self.service} may not emit {entry.type}: it writes only its own topic"
+            )
         key = data.aggregate_id()
         sequence = await _next_sequence(session, f"{entry.topic}:{key}")
         event = new_event(
@@ -127,7 +130,7 @@ def _forget_wake(session: Session) -> None:
 
 
 async def _next_sequence(session: AsyncSession, aggregate: str) -> int:
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     statement = (
         insert(OutboxSequence)
@@ -177,10 +180,8 @@ class OutboxRelay:
             except Exception:
                 log.exception("outbox relay: publishing failed; retrying")
                 backoff = min(backoff * 2, 30.0)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout=backoff)
-            except TimeoutError:
-                pass
             self.wake.clear()
 
     def stop(self) -> None:
@@ -255,7 +256,9 @@ class OutboxRelay:
     async def backlog(self) -> int:
         async with self.sessions() as session:
             count = await session.scalar(
-                select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_(None))
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.sent_at.is_(None))
             )
             return int(count or 0)
 

@@ -80,7 +80,9 @@ class ServiceRuntime:
             batch_size=self.settings.outbox_batch_size,
             poll_interval=self.settings.outbox_poll_interval_s,
         )
-        self._relay_task = asyncio.create_task(self.relay.run(), name=f"{self.service}-outbox-relay")
+        self._relay_task = asyncio.create_task(
+            self.relay.run(), name=f"{self.service}-outbox-relay"
+        )
         self.consumer.subscribe(self.broker)
         await self.broker.start()
 
@@ -146,7 +148,7 @@ def service_app(
     register_handlers: Callable[[EventConsumer, Outbox], None] | None = None,
     settings: PlatformSettings | None = None,
 ) -> FastAPI:
-    """The FastAPI application of one service, with its runtime attached as ``app.state.runtime``."""
+    """The FastAPI app of one service; its runtime is ``app.state.runtime``."""
     from shared.asyncapi import asyncapi_document
     from shared.http.app import create_api
 
@@ -171,7 +173,7 @@ def service_app(
 
 
 def serve(service: str, factory: Callable[[], FastAPI]) -> None:
-    """Run a service on its port until SIGINT/SIGTERM; uvicorn drains requests, then the lifespan stops."""
+    """Run a service until SIGINT/SIGTERM: uvicorn drains requests, then the lifespan stops."""
     settings = PlatformSettings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     uvicorn.run(

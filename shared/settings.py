@@ -35,7 +35,9 @@ def default_var_dir() -> Path:
 class PlatformSettings(BaseSettings):
     """Settings shared by every service process and the ``taskforce`` command."""
 
-    model_config = SettingsConfigDict(env_prefix="TASKFORCE_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="TASKFORCE_", extra="ignore", populate_by_name=True
+    )
 
     var_dir: Path = Field(default_factory=default_var_dir)
     oin: str = Field(default=LOCAL_OIN, pattern=r"^\d{20}$")
@@ -44,7 +46,9 @@ class PlatformSettings(BaseSettings):
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
-        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "TASKFORCE_KAFKA_BOOTSTRAP_SERVERS"),
+        validation_alias=AliasChoices(
+            "KAFKA_BOOTSTRAP_SERVERS", "TASKFORCE_KAFKA_BOOTSTRAP_SERVERS"
+        ),
     )
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "TASKFORCE_DATABASE_URL")

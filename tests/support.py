@@ -19,7 +19,7 @@ def example(model: type[M], **overrides: Any) -> M:
     """The first schema example of a catalogue model, with fields overridden (camelCase keys)."""
     extra = model.model_config.get("json_schema_extra") or {}
     examples = extra.get("examples") if isinstance(extra, dict) else None
-    if not examples:
+    if not isinstance(examples, list) or not isinstance(examples[0], dict):
         raise AssertionError(f"{model.__name__} has no schema example")
     return model.model_validate({**examples[0], **overrides})
 
@@ -73,5 +73,5 @@ async def eventually(check: Callable[[], Any], *, timeout: float = 30.0) -> None
 def header(record: ConsumerRecord[bytes, bytes], name: str) -> str | None:
     for key, value in record.headers:
         if key == name:
-            return value.decode()
+            return bytes(value).decode()
     return None

@@ -34,4 +34,6 @@ def list_topics() -> None:
     """The topics the platform provisions, with partitions and configuration."""
     for spec in topic_specs(PlatformSettings()):
         config = " ".join(f"{k}={v}" for k, v in sorted(spec.config.items()))
-        typer.echo(f"{spec.name:42} partitions={spec.partitions} rf={spec.replication_factor} {config}")
+        typer.echo(
+            f"{spec.name:42} partitions={spec.partitions} rf={spec.replication_factor} {config}"
+        )

@@ -94,7 +94,7 @@ def event_type(service: str, name: str) -> Callable[[M], M]:
         raise ValueError(f"unknown service {service!r}")
 
     def register(model: M) -> M:
-        if not hasattr(model, "key_field") or model.key_field not in model.model_fields:
+        if not hasattr(model, "key_field") or model.key_field not in model.__pydantic_fields__:
             raise TypeError(f"{model.__name__} must name its aggregate id field in key_field")
         entry = EventType(service, name, model)
         if entry.type in CATALOGUE:

@@ -47,7 +47,12 @@ def topic_specs(settings: PlatformSettings) -> list[TopicSpec]:
                 topic_of(service),
                 settings.topic_partitions,
                 settings.topic_replication_factor,
-                {**common, "cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1"},
+                {
+                    **common,
+                    "cleanup.policy": "delete",
+                    "retention.ms": "-1",
+                    "retention.bytes": "-1",
+                },
             )
         )
         specs.append(

@@ -12,7 +12,7 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-import shared.inbox  # noqa: F401  (registers the shared tables on Base.metadata)
+import shared.inbox
 import shared.outbox  # noqa: F401
 from shared.db import Base, make_engine
 

@@ -176,8 +176,9 @@ async def test_poison_records_are_dead_lettered_and_the_consumer_goes_on(
     records = await read_topic(
         harness.settings.kafka_bootstrap_servers,
         dead_topic,
-        lambda rs: len([r for r in rs if header(r, "dead-letter-group") == harness.consumer.group_id])
-        >= 4,
+        lambda rs: (
+            len([r for r in rs if header(r, "dead-letter-group") == harness.consumer.group_id]) >= 4
+        ),
     )
     mine = [r for r in records if header(r, "dead-letter-group") == harness.consumer.group_id]
     reasons = sorted(header(r, "dead-letter-reason") or "" for r in mine)

@@ -62,7 +62,9 @@ def _event_ids(db: Path) -> set[str]:
         return {row[0] for row in connection.execute("SELECT event_id FROM outbox_message")}
 
 
-def _mine(records: list[ConsumerRecord[bytes, bytes]], prefix: str) -> list[ConsumerRecord[bytes, bytes]]:
+def _mine(
+    records: list[ConsumerRecord[bytes, bytes]], prefix: str
+) -> list[ConsumerRecord[bytes, bytes]]:
     return [r for r in records if r.key is not None and r.key.decode().startswith(prefix + "-")]
 
 
@@ -115,7 +117,7 @@ async def test_per_key_order_holds_across_a_relay_killed_mid_stream(
     await _await_line(relay, "relaying")
     await eventually(lambda: _counts(db)[0] >= 400, timeout=60)
     _kill(relay)
-    sent, unsent = _counts(db)
+    _sent, unsent = _counts(db)
     assert unsent > 0, "the relay finished before it could be killed: the test proved nothing"
 
     await _relay_until_drained(db, url)

@@ -78,6 +78,8 @@ async def test_rolled_back_change_leaves_no_event_and_commit_wakes_the_relay(
 async def _sent(sessions: object) -> bool:
     async with sessions() as session:  # type: ignore[operator]
         count = await session.scalar(
-            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.sent_at.is_not(None))
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.sent_at.is_not(None))
         )
         return bool(count)

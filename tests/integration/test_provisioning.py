@@ -36,7 +36,9 @@ async def test_catalogue_topics_exist_with_their_configuration(settings: Platfor
 
 async def test_provisioning_twice_changes_nothing(settings: PlatformSettings, unique: str) -> None:
     specs = [
-        TopicSpec(f"test.provision.{unique}", 2, 1, {"retention.ms": "-1", "cleanup.policy": "delete"})
+        TopicSpec(
+            f"test.provision.{unique}", 2, 1, {"retention.ms": "-1", "cleanup.policy": "delete"}
+        )
     ]
     first = await provision(settings, specs)
     second = await provision(settings, specs)
