@@ -38,6 +38,8 @@ class LocalKafka:
     broker_port: int = 9092
     controller_port: int = 9093
     heap: str = "-Xms256m -Xmx512m"
+    #: The jars are the same for every broker of this checkout: fetched once, shared.
+    libs_dir: Path | None = None
 
     @classmethod
     def from_env(cls) -> LocalKafka:
@@ -52,7 +54,10 @@ class LocalKafka:
     # -- paths ---------------------------------------------------------------
     @property
     def libs(self) -> Path:
-        return self.home / "libs"
+        if self.libs_dir is not None:
+            return self.libs_dir
+        var = Path(os.environ.get("TASKFORCE_VAR_DIR", PROJECT_ROOT / "var"))
+        return var / "kafka" / "libs"
 
     @property
     def data(self) -> Path:
