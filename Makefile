@@ -49,18 +49,18 @@ kafka: venv
 up: venv
 	$(BIN)/taskforce up
 
-# pytest starts its own broker (tests/conftest.py); `kafka` warms the Maven cache first
-# so that the download does not count against a test's timeout.
+# pytest starts its own broker (tests/conftest.py) from the same jars; fetching them
+# first keeps the one-time download out of any test's timeout.
 test: venv node kafka
 	$(BIN)/ruff check .
-	$(BIN)/mypy --explicit-package-bases shared services tests
+	$(BIN)/mypy shared services tests
 	$(BIN)/pytest
 
 lint: venv
 	$(BIN)/ruff check .
 
 typecheck: venv
-	$(BIN)/mypy --explicit-package-bases shared services tests
+	$(BIN)/mypy shared services tests
 
 # Only what this checkout started: services recorded in var/run, the broker of
 # `make up` (var/kafka) and the test suite's broker (var/test/kafka).
