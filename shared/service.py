@@ -59,6 +59,7 @@ class ServiceRuntime:
             settings.kafka_bootstrap_servers,
             client_id=f"taskforce-{service}-consumer",
             graceful_timeout=30.0,
+            log_level=logging.DEBUG,  # a line per record is for debugging, not for the service log
             logger=logging.getLogger(f"taskforce.{service}.broker"),
         )
         outbox = Outbox(service, settings.source_for(service))

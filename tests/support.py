@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 
 from shared.contracts.programmes import ProgrammeStatusChanged
 from shared.events.catalogue import EventData
@@ -54,6 +54,46 @@ async def read_topic(
     finally:
         await consumer.stop()
     return records
+
+
+async def start_group_at_end(bootstrap: str, group: str, topic: str) -> dict[TopicPartition, int]:
+    """Commit a new consumer group's offsets at the topic's current end.
+
+    The test broker's topics keep every earlier run's records; a fresh group
+    starting at "earliest" would wade through all of them. Starting at the end,
+    committed before the subscriber joins, misses nothing the test sends after.
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            await consumer._client.force_metadata_update()
+            partitions = [
+                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()
+            ]
+        consumer.assign(partitions)
+        ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
+        await consumer.commit(dict(ends))
+        return ends
+    finally:
+        await consumer.stop()
+
+
+async def commit_group_offsets(
+    bootstrap: str, group: str, offsets: dict[TopicPartition, int]
+) -> None:
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        consumer.assign(list(offsets))
+        await consumer.commit(dict(offsets))
+    finally:
+        await consumer.stop()
 
 
 async def eventually(check: Callable[[], Any], *, timeout: float = 30.0) -> None:
