@@ -68,12 +68,8 @@ async def start_group_at_end(bootstrap: str, group: str, topic: str) -> dict[Top
     )
     await consumer.start()
     try:
+        await consumer.topics()  # fetches cluster metadata, so the partitions are known
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        if not partitions:
-            await consumer._client.force_metadata_update()
-            partitions = [
-                TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()
-            ]
         consumer.assign(partitions)
         ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
         await consumer.commit(dict(ends))

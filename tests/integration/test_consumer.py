@@ -134,7 +134,7 @@ async def test_redelivered_event_has_no_second_effect(harness: Harness, unique: 
     assert harness.consumer.counts[Outcome.DUPLICATE] >= 1
 
 
-async def test_replay_from_the_start_in_a_new_group_changes_nothing(
+async def test_replaying_the_topic_in_a_new_group_changes_nothing(
     harness: Harness, settings: PlatformSettings, unique: str
 ) -> None:
     programme = f"replay-{unique}"
