@@ -68,7 +68,8 @@ async def start_group_at_end(bootstrap: str, group: str, topic: str) -> dict[Top
     )
     await consumer.start()
     try:
-        await consumer.topics()  # fetches cluster metadata, so the partitions are known
+        # A consumer that subscribed to nothing has no metadata for the topic yet.
+        await consumer._client.force_metadata_update()
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(partitions)
         ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
