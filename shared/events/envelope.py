@@ -21,6 +21,12 @@ TYPE_PREFIX = "nl.migratiesamenwerking."
 SOURCE_RE = re.compile(r"^urn:nld:oin:\d{20}:systeem:[a-z0-9-]+$")
 TYPE_RE = re.compile(r"^nl\.migratiesamenwerking\.[a-z0-9-]+\.[a-z0-9]+(-[a-z0-9]+)*$")
 ATTRIBUTE_RE = re.compile(r"^[a-z0-9]{1,20}$")
+SEQUENCE_RE = re.compile(r"^[0-9]+$")
+#: Attribute names an extension must not take (CloudEvents 1.0 context attributes and ``data``).
+RESERVED_ATTRIBUTES = frozenset(
+    {"specversion", "id", "source", "type", "time", "subject", "sequence", "dataschema"}
+    | {"datacontenttype", "data"}
+)
 #: Headers that travel with the record but are not CloudEvents attributes.
 TRACE_HEADERS = ("traceparent", "tracestate")
 
@@ -66,17 +72,33 @@ class CloudEvent:
     def validate(self) -> None:
         if self.specversion != SPECVERSION:
             raise EnvelopeError(f"unsupported specversion {self.specversion!r}")
-        if not SOURCE_RE.match(self.source):
+        if not SOURCE_RE.fullmatch(self.source):
             raise EnvelopeError(f"source {self.source!r} is not urn:nld:oin:<OIN>:systeem:<name>")
-        if not TYPE_RE.match(self.type):
-            raise EnvelopeError(f"type {self.type!r} is not nl.migratiesamenwerking.<service>.<event>")
+        if not TYPE_RE.fullmatch(self.type):
+            raise EnvelopeError(
+                f"type {self.type!r} is not nl.migratiesamenwerking.<service>.<event>"
+            )
         try:
             uuid.UUID(self.id)
         except ValueError as exc:
             raise EnvelopeError(f"id {self.id!r} is not a UUID") from exc
+        if self.time.tzinfo is None:
+            raise EnvelopeError("time must be timezone-aware")
+        # CloudEvents 1.0: an optional attribute, when present, must not be empty.
+        for name, value in (
+            ("subject", self.subject),
+            ("dataschema", self.dataschema),
+            ("datacontenttype", self.datacontenttype),
+        ):
+            if value is not None and not value:
+                raise EnvelopeError(f"{name} must not be empty when present")
+        if self.sequence is not None and self.sequence < 0:
+            raise EnvelopeError(f"sequence {self.sequence} must not be negative")
         for name in self.extensions:
-            if not ATTRIBUTE_RE.match(name):
+            if not ATTRIBUTE_RE.fullmatch(name):
                 raise EnvelopeError(f"attribute name {name!r} must be 1-20 characters a-z0-9")
+            if name in RESERVED_ATTRIBUTES:
+                raise EnvelopeError(f"extension {name!r} would shadow a context attribute")
 
     def attributes(self) -> dict[str, str]:
         """Context attributes as strings, in the form the binary binding puts in headers."""
@@ -124,7 +146,8 @@ class CloudEvent:
                 trace[lower] = value
         missing = [a for a in ("specversion", "id", "source", "type") if a not in attrs]
         if missing:
-            raise EnvelopeError(f"missing CloudEvents headers: {', '.join('ce_' + m for m in missing)}")
+            names = ", ".join("ce_" + m for m in missing)
+            raise EnvelopeError(f"missing CloudEvents headers: {names}")
         if content_type is not None and not content_type.startswith(CONTENT_TYPE):
             raise EnvelopeError(f"content-type {content_type!r} is not {CONTENT_TYPE}")
         try:
@@ -135,7 +158,7 @@ class CloudEvent:
             raise EnvelopeError("value must be a JSON object")
         try:
             time = parse_time(attrs.pop("time")) if "time" in attrs else datetime.now(UTC)
-            sequence = int(attrs.pop("sequence")) if "sequence" in attrs else None
+            sequence = _parse_sequence(attrs.pop("sequence")) if "sequence" in attrs else None
         except ValueError as exc:
             raise EnvelopeError(f"bad time or sequence attribute: {exc}") from exc
         event = cls(
@@ -168,6 +191,13 @@ def format_time(moment: datetime) -> str:
     if moment.tzinfo is None:
         raise ValueError("event times must be timezone-aware")
     return moment.astimezone(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _parse_sequence(text: str) -> int:
+    """The platform's sequence is a plain decimal integer (no sign, spaces or ``_``)."""
+    if not SEQUENCE_RE.fullmatch(text):
+        raise ValueError(f"sequence {text!r} is not a decimal integer")
+    return int(text)
 
 
 def parse_time(text: str) -> datetime:

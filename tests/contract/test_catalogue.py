@@ -1,0 +1,594 @@
+"""The event catalogue against the platform's contract rules.
+
+Every event type: NL GOV naming, a key field, a draft 2020-12 JSON Schema with
+camelCase properties and no personal data, examples that both the model and
+the schema accept. Then the exported files and each service's AsyncAPI
+document, including the consumed types of a service with real subscribers.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from faststream.kafka import KafkaBroker, KafkaMessage
+from pydantic import ValidationError
+from typer.testing import CliRunner
+
+import shared.contracts as contracts
+from shared.asyncapi import HEADERS_SCHEMA, asyncapi_document
+from shared.cli.schemas import app as schemas_cli
+from shared.contracts.vocabulary import examples_of
+from shared.events.catalogue import CATALOGUE, SERVICES, EventType, topic_of, types_of
+from shared.schemas import (
+    INDEX_FILE,
+    JSON_SCHEMA_DIALECT,
+    event_schema,
+    export_json_schemas,
+    key_property,
+)
+
+ENTRIES = sorted(CATALOGUE.values(), key=lambda e: e.type)
+IDS = [entry.type for entry in ENTRIES]
+
+REQUIRED_TYPES = {
+    "countries": {
+        "country-profile-changed",
+        "focus-country-designated",
+        "focus-designation-withdrawn",
+        "partnership-status-changed",
+        "risk-assessed",
+    },
+    "programmes": {
+        "programme-registered",
+        "programme-approved",
+        "programme-status-changed",
+        "results-framework-changed",
+        "budget-frame-exceeded",
+        "review-opened",
+        "review-decided",
+    },
+    "monitoring": {
+        "programme-flagged",
+        "flag-resolved",
+        "indicator-result-recorded",
+        "incident-reported",
+        "evaluation-recorded",
+    },
+    "notifications": {"notification-delivered", "delivery-failed"},
+}
+KEYS = {
+    "countries": "countryCode",
+    "programmes": "programmeId",
+    "monitoring": "programmeId",
+    "notifications": "subscriptionId",
+}
+NL_GOV_TYPE = re.compile(
+    r"^nl\.migratiesamenwerking\.(countries|programmes|monitoring|notifications)"
+    r"\.[a-z0-9]+(-[a-z0-9]+)*$"
+)
+#: Irregular past participles allowed as the last word of an event name.
+IRREGULAR_PAST = {"withdrawn", "sent", "begun", "taken", "held", "set", "made", "paid"}
+CAMEL_CASE = re.compile(r"^[a-z][a-zA-Z0-9]*$")
+#: Property names that would carry personal data or free text about individuals.
+PERSONAL = {
+    "name",
+    "firstName",
+    "lastName",
+    "fullName",
+    "email",
+    "phone",
+    "birthDate",
+    "dateOfBirth",
+    "address",
+    "nationality",
+    "gender",
+    "passportNumber",
+    "bsn",
+    "personId",
+    "comment",
+    "comments",
+    "note",
+    "notes",
+    "remarks",
+    "narrative",
+    "details",
+}
+JSON_TYPES = {"object", "array", "string", "integer", "number", "boolean", "null"}
+DRAFT_2020_12_KEYWORDS = {
+    "$schema", "$id", "$ref", "$defs", "$comment", "title", "description", "default",
+    "examples", "type", "enum", "const", "properties", "required", "additionalProperties",
+    "items", "prefixItems", "minItems", "maxItems", "uniqueItems", "anyOf", "oneOf", "allOf",
+    "not", "pattern", "format", "minLength", "maxLength", "minimum", "maximum",
+    "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "propertyNames", "readOnly",
+}  # fmt: skip
+
+
+# -- a small draft 2020-12 checker (no third-party validator is installed) ---
+
+
+def _nodes(schema: Any) -> Iterator[dict[str, Any]]:
+    """Every subschema of a schema, depth first."""
+    if isinstance(schema, dict):
+        yield schema
+        for key, value in schema.items():
+            if key in ("properties", "$defs"):
+                for sub in value.values():
+                    yield from _nodes(sub)
+            elif key in ("items", "additionalProperties", "not", "propertyNames"):
+                yield from _nodes(value)
+            elif key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+                for sub in value:
+                    yield from _nodes(sub)
+
+
+def _resolve(root: dict[str, Any], ref: str) -> dict[str, Any]:
+    assert ref.startswith("#/"), f"only local references are used, got {ref}"
+    node: Any = root
+    for part in ref[2:].split("/"):
+        node = node[part.replace("~1", "/").replace("~0", "~")]
+    assert isinstance(node, dict)
+    return node
+
+
+def validate_instance(schema: dict[str, Any], instance: Any, root: dict[str, Any]) -> list[str]:
+    """Errors of ``instance`` against ``schema`` (the keywords pydantic emits)."""
+    errors: list[str] = []
+    if "$ref" in schema:
+        errors += validate_instance(_resolve(root, schema["$ref"]), instance, root)
+    if "anyOf" in schema and all(validate_instance(s, instance, root) for s in schema["anyOf"]):
+        errors.append(f"{instance!r} matches none of anyOf")
+    if "oneOf" in schema:
+        matching = [s for s in schema["oneOf"] if not validate_instance(s, instance, root)]
+        if len(matching) != 1:
+            errors.append(f"{instance!r} matches {len(matching)} of oneOf")
+    for sub in schema.get("allOf", []):
+        errors += validate_instance(sub, instance, root)
+    kinds: dict[str, type | tuple[type, ...]] = {
+        "object": dict,
+        "array": list,
+        "string": str,
+        "boolean": bool,
+        "null": type(None),
+        "number": (int, float),
+        "integer": int,
+    }
+    if "type" in schema:
+        expected = kinds[schema["type"]]
+        is_bool = isinstance(instance, bool) and schema["type"] in ("integer", "number")
+        if not isinstance(instance, expected) or is_bool:
+            return [*errors, f"{instance!r} is not of type {schema['type']}"]
+    if "enum" in schema and instance not in schema["enum"]:
+        errors.append(f"{instance!r} not in {schema['enum']}")
+    if "const" in schema and instance != schema["const"]:
+        errors.append(f"{instance!r} is not {schema['const']!r}")
+    if isinstance(instance, str):
+        if "pattern" in schema and not re.search(schema["pattern"], instance):
+            errors.append(f"{instance!r} does not match {schema['pattern']}")
+        if len(instance) < schema.get("minLength", 0):
+            errors.append(f"{instance!r} is too short")
+        if len(instance) > schema.get("maxLength", len(instance)):
+            errors.append(f"{instance!r} is too long")
+        if schema.get("format") == "date":
+            date.fromisoformat(instance)
+    if isinstance(instance, int | float) and not isinstance(instance, bool):
+        if "minimum" in schema and instance < schema["minimum"]:
+            errors.append(f"{instance} < {schema['minimum']}")
+        if "maximum" in schema and instance > schema["maximum"]:
+            errors.append(f"{instance} > {schema['maximum']}")
+    if isinstance(instance, list):
+        if len(instance) < schema.get("minItems", 0):
+            errors.append("too few items")
+        if schema.get("uniqueItems") and len({json.dumps(i) for i in instance}) != len(instance):
+            errors.append("items are not unique")
+        for item in instance:
+            errors += validate_instance(schema.get("items", {}), item, root)
+    if isinstance(instance, dict):
+        missing = set(schema.get("required", ())) - set(instance)
+        if missing:
+            errors.append(f"missing {sorted(missing)}")
+        for key, value in instance.items():
+            if key in schema.get("properties", {}):
+                errors += validate_instance(schema["properties"][key], value, root)
+    return errors
+
+
+def check_structure(schema: dict[str, Any]) -> None:
+    """Draft 2020-12 structure: known keywords and types, resolvable refs, sound ``required``."""
+    assert "definitions" not in schema, "draft-07 `definitions`; 2020-12 uses `$defs`"
+    for node in _nodes(schema):
+        unknown = {k for k in node if not k.startswith("x-")} - DRAFT_2020_12_KEYWORDS
+        assert not unknown, f"unknown keywords {unknown}"
+        if "type" in node:
+            assert node["type"] in JSON_TYPES
+        if "$ref" in node:
+            _resolve(schema, node["$ref"])
+        if "required" in node:
+            assert set(node["required"]) <= set(node.get("properties", {}))
+        if node.get("type") == "array":
+            assert "items" in node
+        if "pattern" in node:
+            re.compile(node["pattern"])
+
+
+# -- the catalogue -----------------------------------------------------------
+
+
+def test_catalogue_holds_every_required_type() -> None:
+    for service, names in REQUIRED_TYPES.items():
+        assert names <= {entry.name for entry in types_of(service)}, service
+
+
+def test_contracts_package_reexports_every_model() -> None:
+    exported = {getattr(contracts, name) for name in contracts.__all__}
+    assert {entry.model for entry in ENTRIES} <= exported
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_type_follows_the_nl_gov_profile(entry: EventType) -> None:
+    assert NL_GOV_TYPE.match(entry.type)
+    assert entry.type == f"nl.migratiesamenwerking.{entry.service}.{entry.name}"
+    assert entry.topic == topic_of(entry.service) == f"taskforce.{entry.service}.v1"
+    last_word = entry.name.rsplit("-", 1)[-1]
+    assert last_word.endswith("ed") or last_word in IRREGULAR_PAST, f"{entry.name}: past tense"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_key_field_is_a_required_property(entry: EventType) -> None:
+    assert entry.model.key_field in entry.model.model_fields
+    key = key_property(entry)
+    assert key == KEYS[entry.service]
+    schema = event_schema(entry)
+    assert key in schema["required"]
+    assert schema["x-kafka-key"] == key
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_json_schema_is_draft_2020_12(entry: EventType) -> None:
+    schema = event_schema(entry)
+    assert schema["$schema"] == JSON_SCHEMA_DIALECT
+    assert schema["$id"] == entry.dataschema
+    assert schema["x-cloudevents-type"] == entry.type
+    assert schema["x-kafka-topic"] == entry.topic
+    assert schema["type"] == "object"
+    assert schema["properties"]
+    check_structure(schema)
+    json.dumps(schema)  # serialisable as is
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_properties_are_camel_case_and_described(entry: EventType) -> None:
+    schema = event_schema(entry)
+    assert schema.get("description"), "the model docstring becomes the schema description"
+    for node in _nodes(schema):
+        for name, prop in node.get("properties", {}).items():
+            assert CAMEL_CASE.match(name), name
+            assert prop.get("description"), f"{name} has no description"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_no_personal_data_or_unbounded_free_text(entry: EventType) -> None:
+    schema = event_schema(entry)
+    for node in _nodes(schema):
+        for name, prop in node.get("properties", {}).items():
+            assert name not in PERSONAL, name
+            if prop.get("type") == "string":
+                constrained = {"pattern", "format", "enum", "const", "maxLength"} & set(prop)
+                assert constrained, f"{name} is unbounded free text"
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_examples_validate_against_model_and_schema(entry: EventType) -> None:
+    examples = examples_of(entry.model)
+    assert examples, f"{entry.model.__name__} declares no example"
+    schema = event_schema(entry)
+    for example in examples:
+        data = entry.model.model_validate(example)
+        assert data.to_data() == example, "examples are written in canonical wire form"
+        assert data.aggregate_id() == str(example[key_property(entry)])
+        assert validate_instance(schema, example, schema) == []
+
+
+def test_the_schema_checker_is_not_vacuous() -> None:
+    entry = CATALOGUE["nl.migratiesamenwerking.monitoring.programme-flagged"]
+    schema = event_schema(entry)
+    good = examples_of(entry.model)[0]
+    changes: list[dict[str, Any]] = [
+        {"severity": "catastrophic"},
+        {"programmeId": "no spaces allowed"},
+        {"ruleVersion": 0},
+        {"ruleVersion": True},
+        {"countryCodes": ["TUN", "TUN"]},
+        {"evidence": [{"kind": "incident"}]},
+        {"evidence": []},
+    ]
+    for change in changes:
+        assert validate_instance(schema, {**good, **change}, schema), change
+    missing_key = {k: v for k, v in good.items() if k != "programmeId"}
+    assert validate_instance(schema, missing_key, schema)
+
+
+@pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
+def test_unknown_fields_are_tolerated(entry: EventType) -> None:
+    example = {**examples_of(entry.model)[0], "addedInALaterRevision": 1}
+    entry.model.model_validate(example)
+
+
+@pytest.mark.parametrize(
+    ("type_", "change"),
+    [
+        ("countries.focus-country-designated", {"designation": "none"}),
+        ("countries.focus-country-designated", {"previousDesignation": "focus"}),
+        ("countries.focus-designation-withdrawn", {"previousDesignation": "none"}),
+        ("countries.risk-assessed", {"countryCode": "XXX"}),
+        ("countries.risk-assessed", {"countryCode": "tun"}),
+        ("countries.risk-assessed", {"residualRating": "extreme"}),
+        ("countries.risk-assessed", {"assessedAt": "2025-09-15T10:00:00"}),
+        ("programmes.programme-registered", {"plannedEnd": "2025-01-01"}),
+        ("programmes.programme-registered", {"status": 7}),
+        ("programmes.programme-registered", {"countryCodes": ["TUN", "TUN"]}),
+        ("programmes.programme-approved", {"totalBudgetEur": 1}),
+        ("programmes.programme-status-changed", {"status": 2}),
+        ("programmes.budget-frame-exceeded", {"excessEur": 1}),
+        ("programmes.budget-frame-exceeded", {"committedEur": 60000000, "excessEur": 0}),
+        ("programmes.review-opened", {"triggers": []}),
+        ("programmes.review-decided", {"decision": "ignore"}),
+        ("monitoring.programme-flagged", {"category": "bad"}),
+        ("monitoring.programme-flagged", {"evidence": []}),
+        ("monitoring.programme-flagged", {"owningOrganisation": "Ministry of A&M"}),
+        ("monitoring.flag-resolved", {"reviewId": None}),
+        ("monitoring.indicator-result-recorded", {"periodEnd": "2025-12-31"}),
+        ("monitoring.incident-reported", {"severity": "catastrophic"}),
+        ("monitoring.evaluation-recorded", {"criteria": [{"criterion": "impact", "rating": "x"}]}),
+        ("notifications.delivery-failed", {"final": True}),
+        ("notifications.notification-delivered", {"httpStatus": 500}),
+    ],
+)
+def test_invariants_are_enforced(type_: str, change: dict[str, Any]) -> None:
+    model = CATALOGUE[f"nl.migratiesamenwerking.{type_}"].model
+    with pytest.raises(ValidationError):
+        model.model_validate({**examples_of(model)[0], **change})
+
+
+# -- exported files ----------------------------------------------------------
+
+
+def test_export_writes_one_schema_per_type_and_an_index(tmp_path: Path) -> None:
+    written = export_json_schemas(tmp_path / "schemas")
+    assert len(written) == len(CATALOGUE) + 1
+    assert written[-1].name == INDEX_FILE
+    assert sorted(p.name for p in (tmp_path / "schemas").iterdir()) == sorted(
+        p.name for p in written
+    )
+    index = json.loads(written[-1].read_text())
+    assert set(index) == set(CATALOGUE)
+    for type_, item in index.items():
+        entry = CATALOGUE[type_]
+        schema = json.loads((tmp_path / "schemas" / item["schema"]).read_text())
+        assert item["schema"] == f"{type_}.json"
+        assert item["topic"] == entry.topic
+        assert item["key"] == key_property(entry)
+        assert item["dataschema"] == schema["$id"] == entry.dataschema
+        assert item["key"] in schema["properties"]
+        assert schema == event_schema(entry)
+
+
+# -- AsyncAPI ----------------------------------------------------------------
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref":
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
+def _assert_well_formed(document: dict[str, Any]) -> None:
+    assert document["asyncapi"] == "3.0.0"
+    for ref in _refs(document):
+        _resolve(document, ref)
+    for section in ("channels", "operations"):
+        for key in document[section]:
+            assert re.fullmatch(r"[A-Za-z0-9._-]+", key), key
+    for section in ("messages", "schemas"):
+        for key in document["components"][section]:
+            assert re.fullmatch(r"[A-Za-z0-9._-]+", key), key
+    for operation in document["operations"].values():
+        channel = _resolve(document, operation["channel"]["$ref"])
+        for message in operation["messages"]:
+            assert message["$ref"].startswith(operation["channel"]["$ref"] + "/messages/")
+            assert _resolve(document, message["$ref"]) in channel["messages"].values()
+
+
+def _message_of(document: dict[str, Any], entry: EventType) -> dict[str, Any]:
+    return document["components"]["messages"][entry.type]  # type: ignore[no-any-return]
+
+
+def _assert_documents_type(document: dict[str, Any], entry: EventType) -> None:
+    message = _message_of(document, entry)
+    payload = _resolve(document, message["payload"]["$ref"])
+    model_schema = entry.model.model_json_schema(by_alias=True)
+    assert list(payload["properties"]) == list(model_schema["properties"])
+    assert payload["required"] == model_schema["required"]
+    assert message["name"] == entry.type
+    assert message["contentType"] == "application/json"
+    assert message["x-kafka-key"] == key_property(entry)
+    assert message["correlationId"]["location"] == "$message.header#/ce_id"
+    headers = message["headers"]["allOf"]
+    assert (
+        _resolve(document, headers[0]["$ref"]) is document["components"]["schemas"][HEADERS_SCHEMA]
+    )
+    assert headers[1]["properties"]["ce_type"]["const"] == entry.type
+    for example in message["examples"]:
+        entry.model.model_validate(example["payload"])
+        assert example["headers"]["ce_type"] == entry.type
+        assert example["headers"]["ce_subject"] == str(example["payload"][key_property(entry)])
+        assert not validate_instance(payload, example["payload"], document)
+        merged = {"allOf": headers}
+        assert not validate_instance(merged, example["headers"], document)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_asyncapi_documents_every_produced_type(service: str) -> None:
+    document = asyncapi_document(service)
+    _assert_well_formed(document)
+    channel = document["channels"][topic_of(service)]
+    assert channel["address"] == topic_of(service)
+    assert channel["bindings"]["kafka"]["topic"] == topic_of(service)
+    for entry in types_of(service):
+        assert channel["messages"][entry.name] == {"$ref": f"#/components/messages/{entry.type}"}
+        operation = document["operations"][f"send.{entry.type}"]
+        assert operation["action"] == "send"
+        assert operation["channel"] == {"$ref": f"#/channels/{topic_of(service)}"}
+        _assert_documents_type(document, entry)
+    headers = document["components"]["schemas"][HEADERS_SCHEMA]["properties"]
+    for name in (
+        "ce_specversion",
+        "ce_id",
+        "ce_source",
+        "ce_type",
+        "ce_time",
+        "ce_subject",
+        "ce_sequence",
+        "ce_dataschema",
+        "content-type",
+        "traceparent",
+    ):
+        assert name in headers
+    assert not [op for op in document["operations"].values() if op["action"] == "receive"]
+
+
+def _raw_subscribers_broker() -> KafkaBroker:
+    """A broker wired the way the services wire theirs: raw bytes, dispatch on ce_type."""
+    broker = KafkaBroker("127.0.0.1:9092")
+
+    async def raw(message: KafkaMessage) -> bytes:
+        return bytes(message.body)
+
+    @broker.subscriber("taskforce.countries.v1", group_id="programmes", decoder=raw)
+    async def on_countries(body: bytes) -> None: ...
+
+    @broker.subscriber("taskforce.monitoring.v1", group_id="programmes", decoder=raw)
+    async def on_monitoring(body: bytes) -> None: ...
+
+    broker.publisher("taskforce.programmes.v1")  # a plain publisher to its own topic
+    return broker
+
+
+CONSUMED_BY_PROGRAMMES = [
+    "nl.migratiesamenwerking.countries.risk-assessed",
+    "nl.migratiesamenwerking.countries.focus-country-designated",
+    "nl.migratiesamenwerking.monitoring.programme-flagged",
+    "nl.migratiesamenwerking.monitoring.flag-resolved",
+]
+
+
+def test_asyncapi_documents_consumed_types_on_real_subscribers() -> None:
+    broker = _raw_subscribers_broker()
+    subscribers_before = len(broker.subscribers)
+    document = asyncapi_document("programmes", broker, consumes=CONSUMED_BY_PROGRAMMES)
+    _assert_well_formed(document)
+    assert len(broker.publishers) == 1, "the service's broker is only read"
+    programmes_channels = [
+        key for key, c in document["channels"].items() if c["address"] == "taskforce.programmes.v1"
+    ]
+    assert programmes_channels == ["taskforce.programmes.v1"], "its plain publisher is replaced"
+    assert len(broker.subscribers) == subscribers_before
+
+    receives = {
+        _resolve(document, op["channel"]["$ref"])["address"]: op
+        for op in document["operations"].values()
+        if op["action"] == "receive"
+    }
+    assert set(receives) == {"taskforce.countries.v1", "taskforce.monitoring.v1"}
+    for topic, operation in receives.items():
+        consumed = [CATALOGUE[t] for t in CONSUMED_BY_PROGRAMMES]
+        expected = {entry.name for entry in consumed if entry.topic == topic}
+        names = {ref["$ref"].rsplit("/", 1)[-1] for ref in operation["messages"]}
+        assert names == expected
+    for type_ in CONSUMED_BY_PROGRAMMES:
+        _assert_documents_type(document, CATALOGUE[type_])
+    schemas = document["components"]["schemas"]
+    assert not [s for s in schemas.values() if s.get("format") == "binary"], (
+        "the raw-bytes payload of the subscribers is replaced, not left beside the real ones"
+    )
+    # Its own types are still there.
+    for entry in types_of("programmes"):
+        _assert_documents_type(document, entry)
+
+
+def test_asyncapi_adds_receive_operations_without_a_broker() -> None:
+    document = asyncapi_document(
+        "notifications", consumes=["nl.migratiesamenwerking.monitoring.programme-flagged"]
+    )
+    _assert_well_formed(document)
+    operation = document["operations"]["receive.taskforce.monitoring.v1"]
+    assert operation["action"] == "receive"
+    assert operation["messages"] == [
+        {"$ref": "#/channels/taskforce.monitoring.v1/messages/programme-flagged"}
+    ]
+    flagged = CATALOGUE["nl.migratiesamenwerking.monitoring.programme-flagged"]
+    _assert_documents_type(document, flagged)
+
+
+def test_asyncapi_output_is_stable() -> None:
+    """Same catalogue, same bytes: the documents can be diffed and published from CI."""
+    first = asyncapi_document("programmes", consumes=CONSUMED_BY_PROGRAMMES)
+    second = asyncapi_document("programmes", consumes=CONSUMED_BY_PROGRAMMES)
+    assert json.dumps(first) == json.dumps(second)
+
+
+def test_asyncapi_rejects_unknown_service_and_types() -> None:
+    with pytest.raises(ValueError, match="unknown service"):
+        asyncapi_document("finance")
+    with pytest.raises(ValueError, match="not a catalogued event type"):
+        asyncapi_document("programmes", consumes=["nl.migratiesamenwerking.countries.nothing"])
+
+
+# -- the command line --------------------------------------------------------
+
+
+def test_cli_list_export_and_asyncapi(tmp_path: Path) -> None:
+    runner = CliRunner()
+    listed = runner.invoke(schemas_cli, ["list"])
+    assert listed.exit_code == 0, listed.output
+    for entry in ENTRIES:
+        line = next(row for row in listed.output.splitlines() if row.startswith(entry.type + " "))
+        assert line.split() == [entry.type, entry.topic, key_property(entry)]
+
+    exported = runner.invoke(schemas_cli, ["export", "--out", str(tmp_path / "out")])
+    assert exported.exit_code == 0, exported.output
+    assert len(exported.output.split()) == len(CATALOGUE) + 1
+
+    printed = runner.invoke(schemas_cli, ["asyncapi", "countries"])
+    assert printed.exit_code == 0, printed.output
+    assert json.loads(printed.stdout)["channels"]["taskforce.countries.v1"]
+
+    target = tmp_path / "doc" / "monitoring.json"
+    written = runner.invoke(
+        schemas_cli,
+        [
+            "asyncapi",
+            "monitoring",
+            "--consumes",
+            "nl.migratiesamenwerking.programmes.review-decided",
+            "--out",
+            str(target),
+        ],
+    )
+    assert written.exit_code == 0, written.output
+    document = json.loads(target.read_text())
+    assert "receive.taskforce.programmes.v1" in document["operations"]
+
+    bad = runner.invoke(schemas_cli, ["asyncapi", "finance"])
+    assert bad.exit_code == 2
