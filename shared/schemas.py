@@ -21,8 +21,7 @@ INDEX_FILE = "index.json"
 
 def key_property(entry: EventType) -> str:
     """The wire (camelCase) name of the property that holds the Kafka key."""
-    field = entry.model.model_fields[entry.model.key_field]
-    return field.alias or entry.model.key_field
+    return entry.key_property
 
 
 def schema_file_name(entry: EventType) -> str:
@@ -34,9 +33,7 @@ def event_schema(entry: EventType) -> dict[str, Any]:
 
     ``x-kafka-key`` names the wire property, as a schema reader sees it.
     """
-    schema: dict[str, Any] = {"$schema": JSON_SCHEMA_DIALECT, **entry.json_schema()}
-    schema["x-kafka-key"] = key_property(entry)
-    return schema
+    return entry.json_schema()
 
 
 def schema_index() -> dict[str, dict[str, str]]:

@@ -73,12 +73,22 @@ class EventType:
     def description(self) -> str:
         return (self.model.__doc__ or self.name).strip()
 
+    @property
+    def key_property(self) -> str:
+        """The wire (camelCase) name of the property that holds the Kafka key."""
+        field = self.model.__pydantic_fields__[self.model.key_field]
+        return field.alias or self.model.key_field
+
     def json_schema(self) -> dict[str, Any]:
-        schema = self.model.model_json_schema(by_alias=True)
+        """The published JSON Schema (draft 2020-12) of this type's ``data``."""
+        schema: dict[str, Any] = {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            **self.model.model_json_schema(by_alias=True),
+        }
         schema["$id"] = self.dataschema
         schema["x-cloudevents-type"] = self.type
         schema["x-kafka-topic"] = self.topic
-        schema["x-kafka-key"] = self.model.key_field
+        schema["x-kafka-key"] = self.key_property
         return schema
 
 

@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 SPECVERSION = "1.0"
+#: Width of ``sequence`` on the wire, so "…0010" sorts after "…0009" as text.
+SEQUENCE_DIGITS = 20
 CONTENT_TYPE = "application/json"
 CE_PREFIX = "ce_"
 TYPE_PREFIX = "nl.migratiesamenwerking."
@@ -112,7 +114,8 @@ class CloudEvent:
         if self.subject is not None:
             attrs["subject"] = self.subject
         if self.sequence is not None:
-            attrs["sequence"] = str(self.sequence)
+            # The sequence extension orders its strings lexicographically: zero-pad.
+            attrs["sequence"] = f"{self.sequence:0{SEQUENCE_DIGITS}d}"
         if self.dataschema is not None:
             attrs["dataschema"] = self.dataschema
         attrs.update(self.extensions)

@@ -23,7 +23,7 @@ from cloudevents.core.v1.event import CloudEvent as SdkEvent
 import shared.contracts  # noqa: F401  (fills the catalogue)
 from shared.contracts.vocabulary import examples_of
 from shared.events.catalogue import CATALOGUE, EventType
-from shared.events.envelope import CloudEvent, EnvelopeError, KafkaRecord
+from shared.events.envelope import CloudEvent, EnvelopeError, KafkaRecord, new_event
 
 ENTRIES = sorted(CATALOGUE.values(), key=lambda e: e.type)
 IDS = [entry.type for entry in ENTRIES]
@@ -96,7 +96,8 @@ def assert_sdk_reads(parsed: Any, event: CloudEvent, key: bytes | None) -> None:
     assert parsed.get_type() == event.type
     assert parsed.get_time() == event.time
     assert parsed.get_subject() == event.subject
-    assert parsed.get_extension("sequence") == str(event.sequence)
+    assert parsed.get_extension("sequence") == f"{event.sequence:020d}"
+    assert int(parsed.get_extension("sequence")) == event.sequence
     assert parsed.get_dataschema() == event.dataschema
     assert parsed.get_datacontenttype() == "application/json"
     assert parsed.get_data() == event.data
@@ -331,3 +332,18 @@ async def test_we_read_sdk_records_from_the_broker(
         assert record.key == str(ours.subject).encode()
         assert_we_read(ours, sent.pop(ours.id))
     assert not sent, "every event arrived once"
+
+
+def test_sequence_strings_sort_like_their_numbers() -> None:
+    """The sequence extension compares strings lexicographically; ours must agree."""
+    records = [
+        new_event(
+            source="urn:nld:oin:00000000000000000000:systeem:programmes",
+            type="nl.migratiesamenwerking.programmes.programme-approved",
+            data={},
+            sequence=n,
+        ).to_record("t", "k")
+        for n in (9, 10, 99, 100, 1_000_000)
+    ]
+    texts = [dict(r.headers)["ce_sequence"] for r in records]
+    assert texts == sorted(texts)

@@ -65,7 +65,7 @@ async def test_rolled_back_change_leaves_no_event_and_commit_wakes_the_relay(
         assert record.key == f"ok-{unique}".encode()
         assert header(record, "ce_source") == settings.source_for("programmes")
         assert header(record, "ce_subject") == f"ok-{unique}"
-        assert header(record, "ce_sequence") == "1"
+        assert header(record, "ce_sequence") == "00000000000000000001"
         assert header(record, "content-type") == "application/json"
         assert not any(header(r, "ce_subject") == f"rb-{unique}" for r in records)
     finally:
