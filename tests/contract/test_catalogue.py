@@ -11,13 +11,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pytest
 from faststream.kafka import KafkaBroker, KafkaMessage
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError
 from pydantic import ValidationError
+from referencing import Registry
+from referencing.jsonschema import DRAFT202012
 from typer.testing import CliRunner
 
 import shared.contracts as contracts
@@ -99,121 +102,68 @@ PERSONAL = {
     "narrative",
     "details",
 }
-JSON_TYPES = {"object", "array", "string", "integer", "number", "boolean", "null"}
-DRAFT_2020_12_KEYWORDS = {
-    "$schema", "$id", "$ref", "$defs", "$comment", "title", "description", "default",
-    "examples", "type", "enum", "const", "properties", "required", "additionalProperties",
-    "items", "prefixItems", "minItems", "maxItems", "uniqueItems", "anyOf", "oneOf", "allOf",
-    "not", "pattern", "format", "minLength", "maxLength", "minimum", "maximum",
-    "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "propertyNames", "readOnly",
-}  # fmt: skip
 
 
-# -- a small draft 2020-12 checker (no third-party validator is installed) ---
+# -- schema checks: jsonschema against the draft 2020-12 metaschema -----------
+
+FORMAT_CHECKER = Draft202012Validator.FORMAT_CHECKER
+#: The official draft 2020-12 metaschema, closed: a keyword outside its vocabularies (a typo, a
+#: draft-07 leftover such as ``definitions``) is an error, ``x-`` extensions aside. Subschemas
+#: are checked too: the vocabularies reach them through ``$dynamicRef: "#meta"``. The keywords
+#: the metaschema itself declares are the ones it keeps only for older drafts.
+CLOSED_METASCHEMA = {
+    "$schema": JSON_SCHEMA_DIALECT,
+    "$id": "urn:test:taskforce:closed-draft-2020-12",
+    "$dynamicAnchor": "meta",
+    "$ref": JSON_SCHEMA_DIALECT,
+    "properties": {keyword: False for keyword in Draft202012Validator.META_SCHEMA["properties"]},
+    "patternProperties": {"^x-": True},
+    "unevaluatedProperties": False,
+}
+CLOSED_METASCHEMA_VALIDATOR = Draft202012Validator(CLOSED_METASCHEMA)
 
 
-def _nodes(schema: Any) -> Iterator[dict[str, Any]]:
-    """Every subschema of a schema, depth first."""
-    if isinstance(schema, dict):
-        yield schema
-        for key, value in schema.items():
-            if key in ("properties", "$defs"):
-                for sub in value.values():
-                    yield from _nodes(sub)
-            elif key in ("items", "additionalProperties", "not", "propertyNames"):
-                yield from _nodes(value)
-            elif key in ("anyOf", "oneOf", "allOf", "prefixItems"):
-                for sub in value:
-                    yield from _nodes(sub)
+def _subschemas(schema: Any) -> Iterator[dict[str, Any]]:
+    """The schema and every subschema in it, as draft 2020-12 defines them."""
+    pending = [DRAFT202012.create_resource(schema)]
+    while pending:
+        resource = pending.pop()
+        if isinstance(resource.contents, dict):
+            yield resource.contents
+        pending.extend(resource.subresources())
 
 
-def _resolve(root: dict[str, Any], ref: str) -> dict[str, Any]:
-    assert ref.startswith("#/"), f"only local references are used, got {ref}"
-    node: Any = root
-    for part in ref[2:].split("/"):
-        node = node[part.replace("~1", "/").replace("~0", "~")]
-    assert isinstance(node, dict)
-    return node
+def _lookup(document: dict[str, Any], ref: str) -> Any:
+    """What a local ``$ref`` in ``document`` points to, resolved the way jsonschema does."""
+    resolver = Registry().resolver_with_root(DRAFT202012.create_resource(document))
+    return resolver.lookup(ref).contents
 
 
-def validate_instance(schema: dict[str, Any], instance: Any, root: dict[str, Any]) -> list[str]:
-    """Errors of ``instance`` against ``schema`` (the keywords pydantic emits)."""
-    errors: list[str] = []
-    if "$ref" in schema:
-        errors += validate_instance(_resolve(root, schema["$ref"]), instance, root)
-    if "anyOf" in schema and all(validate_instance(s, instance, root) for s in schema["anyOf"]):
-        errors.append(f"{instance!r} matches none of anyOf")
-    if "oneOf" in schema:
-        matching = [s for s in schema["oneOf"] if not validate_instance(s, instance, root)]
-        if len(matching) != 1:
-            errors.append(f"{instance!r} matches {len(matching)} of oneOf")
-    for sub in schema.get("allOf", []):
-        errors += validate_instance(sub, instance, root)
-    kinds: dict[str, type | tuple[type, ...]] = {
-        "object": dict,
-        "array": list,
-        "string": str,
-        "boolean": bool,
-        "null": type(None),
-        "number": (int, float),
-        "integer": int,
-    }
-    if "type" in schema:
-        expected = kinds[schema["type"]]
-        is_bool = isinstance(instance, bool) and schema["type"] in ("integer", "number")
-        if not isinstance(instance, expected) or is_bool:
-            return [*errors, f"{instance!r} is not of type {schema['type']}"]
-    if "enum" in schema and instance not in schema["enum"]:
-        errors.append(f"{instance!r} not in {schema['enum']}")
-    if "const" in schema and instance != schema["const"]:
-        errors.append(f"{instance!r} is not {schema['const']!r}")
-    if isinstance(instance, str):
-        if "pattern" in schema and not re.search(schema["pattern"], instance):
-            errors.append(f"{instance!r} does not match {schema['pattern']}")
-        if len(instance) < schema.get("minLength", 0):
-            errors.append(f"{instance!r} is too short")
-        if len(instance) > schema.get("maxLength", len(instance)):
-            errors.append(f"{instance!r} is too long")
-        if schema.get("format") == "date":
-            date.fromisoformat(instance)
-    if isinstance(instance, int | float) and not isinstance(instance, bool):
-        if "minimum" in schema and instance < schema["minimum"]:
-            errors.append(f"{instance} < {schema['minimum']}")
-        if "maximum" in schema and instance > schema["maximum"]:
-            errors.append(f"{instance} > {schema['maximum']}")
-    if isinstance(instance, list):
-        if len(instance) < schema.get("minItems", 0):
-            errors.append("too few items")
-        if schema.get("uniqueItems") and len({json.dumps(i) for i in instance}) != len(instance):
-            errors.append("items are not unique")
-        for item in instance:
-            errors += validate_instance(schema.get("items", {}), item, root)
-    if isinstance(instance, dict):
-        missing = set(schema.get("required", ())) - set(instance)
-        if missing:
-            errors.append(f"missing {sorted(missing)}")
-        for key, value in instance.items():
-            if key in schema.get("properties", {}):
-                errors += validate_instance(schema["properties"][key], value, root)
-    return errors
+def _errors(
+    schema: dict[str, Any], instance: Any, document: dict[str, Any] | None = None
+) -> list[str]:
+    """Errors of ``instance`` against ``schema``; its ``$ref``s point into ``document``."""
+    root = Draft202012Validator(document or schema, format_checker=FORMAT_CHECKER)
+    validator = root.evolve(schema=schema)
+    return [f"{error.json_path}: {error.message}" for error in validator.iter_errors(instance)]
 
 
-def check_structure(schema: dict[str, Any]) -> None:
-    """Draft 2020-12 structure: known keywords and types, resolvable refs, sound ``required``."""
-    assert "definitions" not in schema, "draft-07 `definitions`; 2020-12 uses `$defs`"
-    for node in _nodes(schema):
-        unknown = {k for k in node if not k.startswith("x-")} - DRAFT_2020_12_KEYWORDS
-        assert not unknown, f"unknown keywords {unknown}"
-        if "type" in node:
-            assert node["type"] in JSON_TYPES
+def _unknown_keywords(schema: dict[str, Any]) -> list[str]:
+    errors = CLOSED_METASCHEMA_VALIDATOR.iter_errors(schema)
+    return [f"{error.json_path}: {error.message}" for error in errors]
+
+
+def assert_well_formed(schema: dict[str, Any]) -> None:
+    """Valid against the draft 2020-12 metaschema, only its keywords, and sound as published."""
+    Draft202012Validator.check_schema(schema)
+    assert not _unknown_keywords(schema)
+    for node in _subschemas(schema):
         if "$ref" in node:
-            _resolve(schema, node["$ref"])
+            _lookup(schema, node["$ref"])
         if "required" in node:
             assert set(node["required"]) <= set(node.get("properties", {}))
         if node.get("type") == "array":
             assert "items" in node
-        if "pattern" in node:
-            re.compile(node["pattern"])
 
 
 # -- the catalogue -----------------------------------------------------------
@@ -257,7 +207,7 @@ def test_json_schema_is_draft_2020_12(entry: EventType) -> None:
     assert schema["x-kafka-topic"] == entry.topic
     assert schema["type"] == "object"
     assert schema["properties"]
-    check_structure(schema)
+    assert_well_formed(schema)
     json.dumps(schema)  # serialisable as is
 
 
@@ -265,7 +215,7 @@ def test_json_schema_is_draft_2020_12(entry: EventType) -> None:
 def test_properties_are_camel_case_and_described(entry: EventType) -> None:
     schema = event_schema(entry)
     assert schema.get("description"), "the model docstring becomes the schema description"
-    for node in _nodes(schema):
+    for node in _subschemas(schema):
         for name, prop in node.get("properties", {}).items():
             assert CAMEL_CASE.match(name), name
             assert prop.get("description"), f"{name} has no description"
@@ -274,7 +224,7 @@ def test_properties_are_camel_case_and_described(entry: EventType) -> None:
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
 def test_no_personal_data_or_unbounded_free_text(entry: EventType) -> None:
     schema = event_schema(entry)
-    for node in _nodes(schema):
+    for node in _subschemas(schema):
         for name, prop in node.get("properties", {}).items():
             assert name not in PERSONAL, name
             if prop.get("type") == "string":
@@ -291,7 +241,7 @@ def test_examples_validate_against_model_and_schema(entry: EventType) -> None:
         data = entry.model.model_validate(example)
         assert data.to_data() == example, "examples are written in canonical wire form"
         assert data.aggregate_id() == str(example[key_property(entry)])
-        assert validate_instance(schema, example, schema) == []
+        assert _errors(schema, example) == []
 
 
 def test_the_schema_checker_is_not_vacuous() -> None:
@@ -308,9 +258,26 @@ def test_the_schema_checker_is_not_vacuous() -> None:
         {"evidence": []},
     ]
     for change in changes:
-        assert validate_instance(schema, {**good, **change}, schema), change
+        assert _errors(schema, {**good, **change}), change
     missing_key = {k: v for k, v in good.items() if k != "programmeId"}
-    assert validate_instance(schema, missing_key, schema)
+    assert _errors(schema, missing_key)
+
+    programme_id = schema["properties"]["programmeId"]
+    broken_schemas: list[dict[str, Any]] = [
+        {**schema, "type": "objekt"},
+        {**schema, "required": "programmeId"},
+        {**schema, "properties": {"programmeId": {**programme_id, "pattern": "(unclosed"}}},
+        {**schema, "properties": {"programmeId": {**programme_id, "minLength": -1}}},
+        {**schema, "$defs": {"Severity": {"enum": "low"}}},
+    ]
+    for broken in broken_schemas:
+        with pytest.raises(SchemaError):
+            Draft202012Validator.check_schema(broken)
+    unknown: list[dict[str, Any]] = [{"definitions": {}}, {"additionalProperty": False}]
+    for keyword in unknown:
+        assert _unknown_keywords({**schema, **keyword}), keyword
+    misspelt = {**schema, "properties": {"programmeId": {**programme_id, "maxLenght": 40}}}
+    assert _unknown_keywords(misspelt)
 
 
 @pytest.mark.parametrize("entry", ENTRIES, ids=IDS)
@@ -376,6 +343,7 @@ def test_export_writes_one_schema_per_type_and_an_index(tmp_path: Path) -> None:
         assert item["dataschema"] == schema["$id"] == entry.dataschema
         assert item["key"] in schema["properties"]
         assert schema == event_schema(entry)
+        Draft202012Validator.check_schema(schema)
 
 
 # -- AsyncAPI ----------------------------------------------------------------
@@ -396,7 +364,7 @@ def _refs(node: Any) -> Iterator[str]:
 def _assert_well_formed(document: dict[str, Any]) -> None:
     assert document["asyncapi"] == "3.0.0"
     for ref in _refs(document):
-        _resolve(document, ref)
+        _lookup(document, ref)
     for section in ("channels", "operations"):
         for key in document[section]:
             assert re.fullmatch(r"[A-Za-z0-9._-]+", key), key
@@ -404,10 +372,10 @@ def _assert_well_formed(document: dict[str, Any]) -> None:
         for key in document["components"][section]:
             assert re.fullmatch(r"[A-Za-z0-9._-]+", key), key
     for operation in document["operations"].values():
-        channel = _resolve(document, operation["channel"]["$ref"])
+        channel = _lookup(document, operation["channel"]["$ref"])
         for message in operation["messages"]:
             assert message["$ref"].startswith(operation["channel"]["$ref"] + "/messages/")
-            assert _resolve(document, message["$ref"]) in channel["messages"].values()
+            assert _lookup(document, message["$ref"]) in channel["messages"].values()
 
 
 def _message_of(document: dict[str, Any], entry: EventType) -> dict[str, Any]:
@@ -416,7 +384,7 @@ def _message_of(document: dict[str, Any], entry: EventType) -> dict[str, Any]:
 
 def _assert_documents_type(document: dict[str, Any], entry: EventType) -> None:
     message = _message_of(document, entry)
-    payload = _resolve(document, message["payload"]["$ref"])
+    payload = _lookup(document, message["payload"]["$ref"])
     model_schema = entry.model.model_json_schema(by_alias=True)
     assert list(payload["properties"]) == list(model_schema["properties"])
     assert payload["required"] == model_schema["required"]
@@ -426,16 +394,15 @@ def _assert_documents_type(document: dict[str, Any], entry: EventType) -> None:
     assert message["correlationId"]["location"] == "$message.header#/ce_id"
     headers = message["headers"]["allOf"]
     assert (
-        _resolve(document, headers[0]["$ref"]) is document["components"]["schemas"][HEADERS_SCHEMA]
+        _lookup(document, headers[0]["$ref"]) is document["components"]["schemas"][HEADERS_SCHEMA]
     )
     assert headers[1]["properties"]["ce_type"]["const"] == entry.type
     for example in message["examples"]:
         entry.model.model_validate(example["payload"])
         assert example["headers"]["ce_type"] == entry.type
         assert example["headers"]["ce_subject"] == str(example["payload"][key_property(entry)])
-        assert not validate_instance(payload, example["payload"], document)
-        merged = {"allOf": headers}
-        assert not validate_instance(merged, example["headers"], document)
+        assert not _errors(payload, example["payload"], document)
+        assert not _errors({"allOf": headers}, example["headers"], document)
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -506,7 +473,7 @@ def test_asyncapi_documents_consumed_types_on_real_subscribers() -> None:
     assert len(broker.subscribers) == subscribers_before
 
     receives = {
-        _resolve(document, op["channel"]["$ref"])["address"]: op
+        _lookup(document, op["channel"]["$ref"])["address"]: op
         for op in document["operations"].values()
         if op["action"] == "receive"
     }
