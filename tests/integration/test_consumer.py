@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -48,6 +50,8 @@ class Harness:
     broker: KafkaBroker
     #: Where this test's group started: the end of the topic before the test sent anything.
     start: dict[TopicPartition, int]
+    #: Set when the handler begins a ``slow-`` programme's event.
+    slow_started: asyncio.Event
 
     async def effects(self, programme_id: str) -> list[str]:
         async with self.sessions() as session:
@@ -94,6 +98,7 @@ async def harness(settings: PlatformSettings, unique: str) -> AsyncIterator[Harn
         "monitoring", settings, sessions, producer, group_id=f"test.consumer.{unique}"
     )
     failures: dict[str, int] = {}
+    slow_started = asyncio.Event()
 
     @consumer.on(ProgrammeStatusChanged)
     async def record_effect(session: AsyncSession, event: CloudEvent, data: object) -> None:
@@ -106,16 +111,22 @@ async def harness(settings: PlatformSettings, unique: str) -> AsyncIterator[Harn
                 raise ConnectionError("database hiccup")
         if data.programme_id.startswith("broken-"):
             raise RuntimeError("always fails")
+        if data.programme_id.startswith("slow-"):
+            slow_started.set()
+            await asyncio.sleep(1.5)
         await session.execute(
             text("INSERT INTO effect (event_id, programme_id) VALUES (:e, :p)"),
             {"e": event.id, "p": data.programme_id},
         )
 
     start = await start_group_at_end(settings.kafka_bootstrap_servers, consumer.group_id, TOPIC)
-    broker = KafkaBroker(settings.kafka_bootstrap_servers, log_level=logging.DEBUG)
+    # As the services make it (shared.service): stopping waits for the record in flight.
+    broker = KafkaBroker(
+        settings.kafka_bootstrap_servers, graceful_timeout=30.0, log_level=logging.DEBUG
+    )
     consumer.subscribe(broker)
     await broker.start()
-    yield Harness(settings, sessions, producer, consumer, broker, start)
+    yield Harness(settings, sessions, producer, consumer, broker, start, slow_started)
     await broker.stop()
     await producer.stop()
     await engine.dispose()
@@ -259,6 +270,38 @@ async def test_an_event_written_by_the_cloudevents_sdk_is_handled(
 
     await eventually(lambda: _has(harness, programme, sdk_event.get_id()))
     assert await harness.effects(programme) == [sdk_event.get_id()]
+
+
+async def test_stopping_lets_the_record_in_flight_finish_and_commit(
+    harness: Harness, unique: str
+) -> None:
+    programme = f"slow-{unique}"
+    event = status_event(programme)
+    await harness.send(event, programme)
+    await asyncio.wait_for(harness.slow_started.wait(), timeout=30)
+
+    stopping = time.monotonic()
+    await harness.broker.stop()  # while the handler is still sleeping
+    assert time.monotonic() - stopping > 0.5, "the handler was no longer in flight"
+
+    assert await harness.effects(programme) == [event.id]
+    records = await read_topic(
+        harness.settings.kafka_bootstrap_servers,
+        TOPIC,
+        lambda rs: any(header(r, "ce_id") == event.id for r in rs),
+    )
+    (record,) = [r for r in records if header(r, "ce_id") == event.id]
+    partition = TopicPartition(TOPIC, record.partition)
+    probe = AIOKafkaConsumer(
+        bootstrap_servers=harness.settings.kafka_bootstrap_servers,
+        group_id=harness.consumer.group_id,
+        enable_auto_commit=False,
+    )
+    await probe.start()
+    try:
+        assert await probe.committed(partition) == record.offset + 1
+    finally:
+        await probe.stop()
 
 
 async def _has(harness: Harness, programme: str, event_id: str) -> bool:

@@ -1,0 +1,97 @@
+"""One trace follows a change from the request through the outbox, Kafka and a consumer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from faststream.kafka import KafkaBroker
+from opentelemetry import trace
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared import telemetry
+from shared.consumer import EventConsumer, Outcome
+from shared.contracts.programmes import ProgrammeStatusChanged
+from shared.db import make_engine, make_session_factory
+from shared.events.catalogue import entry_for
+from shared.events.envelope import CloudEvent
+from shared.kafka.producer import make_producer
+from shared.kafka.topics import provision
+from shared.migrate import upgrade_async
+from shared.outbox import Outbox, OutboxRelay
+from shared.settings import PlatformSettings
+from tests.support import eventually, start_group_at_end, status_change
+
+pytestmark = pytest.mark.kafka
+
+
+@pytest.fixture
+def spans_dir(tmp_path: Path) -> Iterator[Path]:
+    telemetry.reset_for_tests()
+    telemetry.setup_telemetry("flow-test", tmp_path)
+    yield tmp_path
+    telemetry.reset_for_tests()
+
+
+async def test_request_outbox_kafka_and_consumer_share_one_trace(
+    settings: PlatformSettings, spans_dir: Path, unique: str
+) -> None:
+    await provision(settings)
+    topic = entry_for(ProgrammeStatusChanged).topic
+    programmes_db = f"sqlite+aiosqlite:///{spans_dir / 'programmes.db'}"
+    monitoring_db = f"sqlite+aiosqlite:///{spans_dir / 'monitoring.db'}"
+    await upgrade_async("programmes", programmes_db)
+    await upgrade_async("monitoring", monitoring_db)
+    writer, reader = make_engine(programmes_db), make_engine(monitoring_db)
+    producer = make_producer(settings, "test-flow")
+    await producer.start()
+    outbox = Outbox("programmes", settings.source_for("programmes"))
+    relay = OutboxRelay(make_session_factory(writer), producer, wake=outbox.wake)
+    relay_task = asyncio.create_task(relay.run())
+
+    consumer = EventConsumer(
+        "monitoring", settings, make_session_factory(reader), producer, group_id=f"flow.{unique}"
+    )
+    handled: list[str] = []
+
+    @consumer.on(ProgrammeStatusChanged)
+    async def on_status(session: AsyncSession, event: CloudEvent, data: object) -> None:
+        handled.append(event.id)
+
+    await start_group_at_end(settings.kafka_bootstrap_servers, consumer.group_id, topic)
+    broker = KafkaBroker(settings.kafka_bootstrap_servers, log_level=logging.DEBUG)
+    consumer.subscribe(broker)
+    await broker.start()
+    try:
+        tracer = trace.get_tracer("test")
+        with tracer.start_as_current_span("POST /v1/programmes/{id}/status") as request_span:
+            trace_id = format(request_span.get_span_context().trace_id, "032x")
+            async with make_session_factory(writer)() as session, session.begin():
+                event = await outbox.add(session, status_change(f"trace-{unique}"))
+        await eventually(lambda: event.id in handled)
+        assert consumer.counts[Outcome.HANDLED] == 1
+    finally:
+        await broker.stop()
+        relay.stop()
+        await relay_task
+        await producer.stop()
+        await writer.dispose()
+        await reader.dispose()
+
+    active = telemetry.active_telemetry()
+    assert active is not None
+    active.force_flush()
+    spans = telemetry.find_trace(spans_dir, event_id=event.id)
+    assert {s["trace_id"] for s in spans} == {trace_id}
+    by_name = {s["name"]: s for s in spans}
+    send, process = by_name[f"send {topic}"], by_name[f"process {topic}"]
+    request = by_name["POST /v1/programmes/{id}/status"]
+    assert send["parent_span_id"] == request["span_id"]
+    assert process["parent_span_id"] == send["span_id"]
+    assert process["attributes"]["messaging.consumer.group.name"] == consumer.group_id
+    assert send["kind"].lower().endswith("producer") and process["kind"].lower().endswith(
+        "consumer"
+    )
