@@ -120,7 +120,18 @@ class EventConsumer:
             record = ConsumedRecord(
                 raw.topic, raw.partition, raw.offset, raw.key, raw.value or b"", list(raw.headers)
             )
-            await self.process(record)
+            try:
+                outcome = await self.process(record)
+            except Exception:
+                # Not even dead-lettered (the broker may be down): rewind to this record so
+                # no later offset is committed past it, and let it come again.
+                log.exception(
+                    "%s[%d]@%d not processed; retrying", raw.topic, raw.partition, raw.offset
+                )
+                await message.nack()
+                await asyncio.sleep(self.settings.consumer_backoff_max_s)
+                return
+            log.debug("%s[%d]@%d %s", raw.topic, raw.partition, raw.offset, outcome)
             await message.ack()
 
         broker.subscriber(
@@ -183,15 +194,11 @@ class EventConsumer:
                 return Outcome.HANDLED
             except PermanentError as exc:
                 return await self._dead_letter(record, "handler-rejected", exc, attempts=attempt)
-            except IntegrityError:
-                # Another member of the group handled it concurrently: the inbox row exists.
-                async with self.sessions() as session:
-                    if await already_handled(session, event):
-                        self.counts[Outcome.DUPLICATE] += 1
-                        return Outcome.DUPLICATE
-                if attempt == attempts:
-                    raise
             except Exception as exc:
+                if isinstance(exc, IntegrityError) and await self._handled_meanwhile(event):
+                    # Another member of the group committed it first: its inbox row exists.
+                    self.counts[Outcome.DUPLICATE] += 1
+                    return Outcome.DUPLICATE
                 if attempt == attempts:
                     return await self._dead_letter(record, "handler-failed", exc, attempts=attempt)
                 log.warning(
@@ -205,6 +212,10 @@ class EventConsumer:
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.settings.consumer_backoff_max_s)
         raise AssertionError("unreachable")
+
+    async def _handled_meanwhile(self, event: CloudEvent) -> bool:
+        async with self.sessions() as session:
+            return await already_handled(session, event)
 
     async def _dead_letter(
         self, record: ConsumedRecord, reason: str, error: BaseException, *, attempts: int

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -91,16 +92,18 @@ class Outbox:
             )
         key = data.aggregate_id()
         sequence = await _next_sequence(session, f"{entry.topic}:{key}")
-        event = new_event(
-            source=self.source,
-            type=entry.type,
-            data=data.to_data(),
-            subject=key,
-            dataschema=entry.dataschema,
-            sequence=sequence,
+        event = replace(
+            new_event(
+                source=self.source,
+                type=entry.type,
+                data=data.to_data(),
+                subject=key,
+                dataschema=entry.dataschema,
+                sequence=sequence,
+            ),
+            # The trace of the request that caused the event travels with the row.
+            trace=telemetry.current_trace_headers(),
         )
-        # The trace of the request that caused the event travels with the row.
-        event = CloudEvent(**{**event.__dict__, "trace": telemetry.current_trace_headers()})
         record = event.to_record(entry.topic, key)
         session.add(
             OutboxMessage(

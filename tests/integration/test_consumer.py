@@ -306,3 +306,37 @@ async def test_stopping_lets_the_record_in_flight_finish_and_commit(
 
 async def _has(harness: Harness, programme: str, event_id: str) -> bool:
     return event_id in await harness.effects(programme)
+
+
+class _DeadLettersDownTwice:
+    """The dead-letter producer fails twice, as it would while the broker is away."""
+
+    def __init__(self, real: AIOKafkaProducer) -> None:
+        self.real = real
+        self.failures = 0
+
+    async def send_and_wait(self, *args: object, **kwargs: object) -> object:
+        if self.failures < 2:
+            self.failures += 1
+            raise ConnectionError("broker unreachable")
+        return await self.real.send_and_wait(*args, **kwargs)  # type: ignore[arg-type]
+
+
+async def test_a_record_that_cannot_even_be_dead_lettered_is_not_skipped(
+    harness: Harness, unique: str
+) -> None:
+    harness.consumer.dead_letters = _DeadLettersDownTwice(harness.producer)  # type: ignore[assignment]
+    programme = f"nodlq-{unique}"
+    poison = status_event(programme)
+    poison_headers = [(k, v) for k, v in poison.to_record(TOPIC, programme).headers]
+    await harness.send_raw(b"[1, 2", poison_headers, programme)
+    after = status_event(programme, status=3, previous=6)
+    await harness.send(after, programme)
+
+    await eventually(lambda: _has(harness, programme, after.id))
+    records = await read_topic(
+        harness.settings.kafka_bootstrap_servers,
+        dead_letter_topic_of("monitoring"),
+        lambda rs: any(header(r, "ce_id") == poison.id for r in rs),
+    )
+    assert [r.value for r in records if header(r, "ce_id") == poison.id] == [b"[1, 2"]
