@@ -319,13 +319,13 @@ class _DeadLettersDownTwice:
         if self.failures < 2:
             self.failures += 1
             raise ConnectionError("broker unreachable")
-        return await self.real.send_and_wait(*args, **kwargs)  # type: ignore[arg-type]
+        return await self.real.send_and_wait(*args, **kwargs)
 
 
 async def test_a_record_that_cannot_even_be_dead_lettered_is_not_skipped(
     harness: Harness, unique: str
 ) -> None:
-    harness.consumer.dead_letters = _DeadLettersDownTwice(harness.producer)  # type: ignore[assignment]
+    harness.consumer.dead_letters = _DeadLettersDownTwice(harness.producer)
     programme = f"nodlq-{unique}"
     poison = status_event(programme)
     poison_headers = [(k, v) for k, v in poison.to_record(TOPIC, programme).headers]
