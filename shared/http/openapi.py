@@ -32,7 +32,8 @@ _SCHEMA_REF: Final = "#/components/schemas/"
 _FASTAPI_VALIDATION_SCHEMAS: Final = ("HTTPValidationError", "ValidationError")
 
 _ERROR_DESCRIPTIONS: Final = {
-    "400": "Invalid input: the problem lists each invalid parameter in `invalidParams`.",
+    "400": "Unreadable input (malformed JSON or parameters); `invalidParams` lists each.",
+    "422": "Well-formed but invalid values; the problem lists each in `invalidParams`.",
     "401": "No valid bearer token (missing, expired, or not issued for this API).",
     "403": "The token lacks a scope this operation needs.",
     "404": "The resource does not exist.",
@@ -99,10 +100,12 @@ def _takes_input(method: str, operation: dict[str, Any]) -> bool:
 
 def _conform_responses(path: str, method: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
-    responses.pop("422", None)
+    responses.pop("422", None)  # FastAPI's own 422 schema; ours is a problem document
     wanted = ["500"]
     if _takes_input(method, operation):
         wanted.append("400")
+    if "requestBody" in operation:
+        wanted.append("422")
     if operation.get("security"):
         wanted += ["401", "403"]
     if "{" in path:

@@ -3,8 +3,10 @@
 Every error a service returns, whether raised on purpose (:class:`Problem`),
 by the framework (``HTTPException``, 404, 405), by input validation, or by a bug,
 leaves as ``application/problem+json`` with ``type``, ``title``, ``status``,
-``detail`` and ``instance``. Invalid input is a 400 listing each invalid parameter
-(/core/error-handling/invalid-input), never FastAPI's default 422.
+``detail`` and ``instance``. Input that cannot be read (malformed JSON, a query or
+path parameter of the wrong form) is a 400; a well-formed body whose values break
+the rules (out of range, unknown code, dates in the wrong order) is a 422. Both
+list each invalid parameter (/core/error-handling/invalid-input).
 
 Details are written for the caller: they never carry exception text of unexpected
 errors, request bodies or credentials.
@@ -70,7 +72,7 @@ class ProblemDetails(BaseModel):
     detail: str = Field(description="Explanation specific to this occurrence.")
     instance: str = Field(description="URI reference of this occurrence (the request path).")
     invalidParams: list[InvalidParam] | None = Field(
-        default=None, description="For invalid input (400): each invalid parameter."
+        default=None, description="For invalid input (400, 422): each invalid parameter."
     )
 
 
@@ -162,11 +164,21 @@ def invalid_params_of(errors: Sequence[Mapping[str, Any]]) -> list[InvalidParam]
     return params
 
 
-def _invalid_input(request: Request, errors: Sequence[Mapping[str, Any]]) -> JSONResponse:
+def _unreadable(errors: Sequence[Mapping[str, Any]]) -> bool:
+    """Malformed JSON or bad parameters make a request unreadable (400), not just invalid."""
+    return any(
+        error.get("type") == "json_invalid" or tuple(error.get("loc", ("body",)))[:1] != ("body",)
+        for error in errors
+    )
+
+
+def _invalid_input(
+    request: Request, errors: Sequence[Mapping[str, Any]], *, status: int
+) -> JSONResponse:
     params = invalid_params_of(errors)
     names = ", ".join(dict.fromkeys(p.name for p in params))
     return Problem(
-        status=400,
+        status=status,
         title="Invalid input",
         detail=f"The request has invalid parameters: {names}.",
         invalid_params=params,
@@ -180,12 +192,15 @@ async def _on_problem(request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_request_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    return _invalid_input(request, exc.errors())
+    errors = exc.errors()
+    return _invalid_input(request, errors, status=400 if _unreadable(errors) else 422)
 
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ValidationError)
-    return _invalid_input(request, exc.errors(include_input=False, include_url=False))
+    # Raised by domain code on values that passed the schema: the values are the problem.
+    errors = exc.errors(include_input=False, include_url=False)
+    return _invalid_input(request, errors, status=422)
 
 
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:

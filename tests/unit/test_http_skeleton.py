@@ -180,7 +180,7 @@ def test_invalid_query_parameter_is_a_400_naming_it(client: TestClient) -> None:
 
 def test_invalid_nested_body_field_is_named_by_its_path(client: TestClient) -> None:
     payload = {"budgets": [{"year": 2029, "amount": -5}]}
-    body = assert_problem(client.post("/v1/items", json=payload), 400)
+    body = assert_problem(client.post("/v1/items", json=payload), 422)
     names = {(p["name"], p["in"]) for p in body["invalidParams"]}
     assert names == {("name", "body"), ("budgets[0].amount", "body")}
     assert "-5" not in str(body)  # the rejected value is not echoed
@@ -194,8 +194,8 @@ def test_malformed_json_is_a_400(client: TestClient) -> None:
     assert body["invalidParams"][0]["name"] == "body"
 
 
-def test_validation_error_raised_in_a_handler_is_a_400(client: TestClient) -> None:
-    body = assert_problem(client.get("/v1/items/model-error"), 400)
+def test_validation_error_raised_in_a_handler_is_a_422(client: TestClient) -> None:
+    body = assert_problem(client.get("/v1/items/model-error"), 422)
     assert [p["name"] for p in body["invalidParams"]] == ["year"]
     assert "not a year" not in str(body)
 
@@ -375,7 +375,8 @@ def test_openapi_document_follows_the_conventions(tmp_path: Path) -> None:
     for path, item in document["paths"].items():
         for method, operation in item.items():
             responses = operation["responses"]
-            assert "422" not in responses, (path, method)
+            # 422 only where a body can be well-formed yet invalid, and as a problem.
+            assert ("422" in responses) == ("requestBody" in operation), (path, method)
             assert "500" in responses
             for status, response in responses.items():
                 assert "API-Version" in response["headers"], (path, method, status)
