@@ -36,12 +36,14 @@ from shared import telemetry
 from shared.events.catalogue import CATALOGUE, EventData, dead_letter_topic_of, entry_for
 from shared.events.envelope import CloudEvent, EnvelopeError, KafkaRecord
 from shared.inbox import already_handled, record_handled
+from shared.outbox import Outbox
 from shared.settings import PlatformSettings
+from shared.unit_of_work import UnitOfWork, unit_of_work
 
 log = logging.getLogger(__name__)
 
 D = TypeVar("D", bound=EventData)
-Handler = Callable[[AsyncSession, CloudEvent, Any], Awaitable[None]]
+Handler = Callable[[UnitOfWork, CloudEvent, Any], Awaitable[None]]
 
 
 class PermanentError(Exception):
@@ -80,12 +82,15 @@ class EventConsumer:
         sessions: async_sessionmaker[AsyncSession],
         dead_letters: AIOKafkaProducer | None = None,
         *,
+        outbox: Outbox | None = None,
         group_id: str | None = None,
     ) -> None:
         self.service = service
         self.settings = settings
         self.sessions = sessions
         self.dead_letters = dead_letters
+        #: Handlers emit their own service's events through it, in the same transaction.
+        self.outbox = outbox
         self.group_id = group_id or f"taskforce.{service}"
         self.dead_letter_topic = dead_letter_topic_of(service)
         self.handlers: dict[str, tuple[type[EventData], Handler]] = {}
@@ -178,13 +183,13 @@ class EventConsumer:
         attempts = self.settings.consumer_max_attempts
         for attempt in range(1, attempts + 1):
             try:
-                async with self.sessions() as session, session.begin():
-                    if await already_handled(session, event):
+                async with unit_of_work(self.sessions, self.outbox) as uow:
+                    if await already_handled(uow.session, event):
                         self.counts[Outcome.DUPLICATE] += 1
                         return Outcome.DUPLICATE
-                    await handler(session, event, data)
+                    await handler(uow, event, data)
                     record_handled(
-                        session,
+                        uow.session,
                         event,
                         topic=record.topic,
                         partition=record.partition,

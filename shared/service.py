@@ -12,12 +12,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request
 from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -30,6 +31,7 @@ from shared.kafka.topics import provision
 from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import PlatformSettings
+from shared.unit_of_work import UnitOfWork, unit_of_work
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +65,7 @@ class ServiceRuntime:
             logger=logging.getLogger(f"taskforce.{service}.broker"),
         )
         outbox = Outbox(service, settings.source_for(service))
-        consumer = EventConsumer(service, settings, sessions)
+        consumer = EventConsumer(service, settings, sessions, outbox=outbox)
         return cls(service, settings, engine, sessions, broker, outbox, consumer)
 
     async def start(self) -> None:
@@ -99,6 +101,10 @@ class ServiceRuntime:
         await self.engine.dispose()
         if self._telemetry is not None:
             await self._telemetry.shutdown_async()
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A transaction for a change and the events it implies (see ``shared.unit_of_work``)."""
+        return unit_of_work(self.sessions, self.outbox)
 
     async def readiness(self) -> dict[str, bool]:
         return {"database": await self._database_ok(), "kafka": await self._kafka_ok()}
@@ -146,7 +152,7 @@ def service_app(
     description: str,
     version: str = "1.0.0",
     routers: Sequence[APIRouter] = (),
-    register_handlers: Callable[[EventConsumer, Outbox], None] | None = None,
+    register_handlers: Callable[[EventConsumer], None] | None = None,
     settings: PlatformSettings | None = None,
 ) -> FastAPI:
     """The FastAPI app of one service; its runtime is ``app.state.runtime``."""
@@ -155,7 +161,7 @@ def service_app(
 
     runtime = ServiceRuntime.create(service, settings)
     if register_handlers is not None:
-        register_handlers(runtime.consumer, runtime.outbox)
+        register_handlers(runtime.consumer)
     app = create_api(
         service=service,
         title=title,
@@ -171,6 +177,12 @@ def service_app(
     )
     app.state.runtime = runtime
     return app
+
+
+def get_runtime(request: Request) -> ServiceRuntime:
+    """FastAPI dependency: the runtime of the service handling the request."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
 
 
 def serve(service: str, factory: Callable[[], FastAPI]) -> None:

@@ -26,6 +26,7 @@ from shared.kafka.producer import make_producer
 from shared.kafka.topics import provision
 from shared.migrate import upgrade_async
 from shared.settings import PlatformSettings
+from shared.unit_of_work import UnitOfWork
 from tests.support import (
     commit_group_offsets,
     eventually,
@@ -101,7 +102,7 @@ async def harness(settings: PlatformSettings, unique: str) -> AsyncIterator[Harn
     slow_started = asyncio.Event()
 
     @consumer.on(ProgrammeStatusChanged)
-    async def record_effect(session: AsyncSession, event: CloudEvent, data: object) -> None:
+    async def record_effect(uow: UnitOfWork, event: CloudEvent, data: object) -> None:
         assert isinstance(data, ProgrammeStatusChanged)
         if data.programme_id.startswith("reject-"):
             raise PermanentError("this programme is refused")
@@ -114,7 +115,7 @@ async def harness(settings: PlatformSettings, unique: str) -> AsyncIterator[Harn
         if data.programme_id.startswith("slow-"):
             slow_started.set()
             await asyncio.sleep(1.5)
-        await session.execute(
+        await uow.session.execute(
             text("INSERT INTO effect (event_id, programme_id) VALUES (:e, :p)"),
             {"e": event.id, "p": data.programme_id},
         )

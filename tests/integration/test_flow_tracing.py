@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from faststream.kafka import KafkaBroker
 from opentelemetry import trace
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import telemetry
 from shared.consumer import EventConsumer, Outcome
@@ -23,6 +22,7 @@ from shared.kafka.topics import provision
 from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import PlatformSettings
+from shared.unit_of_work import UnitOfWork
 from tests.support import eventually, start_group_at_end, status_change
 
 pytestmark = pytest.mark.kafka
@@ -58,7 +58,7 @@ async def test_request_outbox_kafka_and_consumer_share_one_trace(
     handled: list[str] = []
 
     @consumer.on(ProgrammeStatusChanged)
-    async def on_status(session: AsyncSession, event: CloudEvent, data: object) -> None:
+    async def on_status(uow: UnitOfWork, event: CloudEvent, data: object) -> None:
         handled.append(event.id)
 
     await start_group_at_end(settings.kafka_bootstrap_servers, consumer.group_id, topic)
