@@ -1,7 +1,7 @@
 """v1 contracts of the countries service (topic ``taskforce.countries.v1``).
 
 Every event is about one country and is keyed by its ISO 3166-1 alpha-3 code,
-so all events of a country stay in order on one partition. ``risk-assessed``
+so all events of a country stay in order on one partition. ``human-rights-risk-assessed``
 starts the do-no-harm flow: monitoring flags every active programme in a
 country whose residual risk becomes high or very high.
 """
@@ -20,11 +20,10 @@ from shared.contracts.vocabulary import (
     CountryCode,
     CountryRole,
     Designation,
-    DesignationCriterion,
-    HumanRightsRiskArea,
     OrganisationCode,
     PartnershipKind,
     PartnershipStatus,
+    RiskCategory,
     RiskRating,
     Themes,
     schema_examples,
@@ -47,8 +46,8 @@ class CountryEvent(EventData):
     )
 
 
-@event_type("countries", "country-profile-changed")
-class CountryProfileChanged(CountryEvent):
+@event_type("countries", "country-profile-updated")
+class CountryProfileUpdated(CountryEvent):
     """A country profile was created or changed; readers refresh their copy from `profileUrl`.
 
     Names the changed fields instead of carrying the profile, so the event
@@ -60,7 +59,7 @@ class CountryProfileChanged(CountryEvent):
             "countryCode": "MAR",
             "profileUrl": _BASE,
             "revision": 4,
-            "changedFields": ["roles"],
+            "changedFields": ["migrationRole"],
             "roles": ["origin", "transit"],
         }
     )
@@ -75,68 +74,47 @@ class CountryProfileChanged(CountryEvent):
     )
 
 
-@event_type("countries", "focus-country-designated")
-class FocusCountryDesignated(CountryEvent):
-    """A country was designated a focus country, or put on the watch list, or moved between the two.
+@event_type("countries", "focus-designation-changed")
+class FocusDesignationChanged(CountryEvent):
+    """A decision changed a country's standing in the geographic focus (focus, watch or none).
 
-    A country going back to no designation is ``focus-designation-withdrawn``.
+    A designation is a decision with a date and a deciding organisation; going
+    back to `none` withdraws it. The scores stay at the decision's URL.
     """
 
     model_config = schema_examples(
         {
             "countryCode": "MAR",
             "profileUrl": _BASE,
+            "decisionId": "3c8f5a0e-6b7d-4e21-9a3f-0d2c1b4a5e6f",
+            "decisionUrl": _BASE + "/designations/3c8f5a0e-6b7d-4e21-9a3f-0d2c1b4a5e6f",
             "designation": "focus",
             "previousDesignation": "watch",
-            "criteria": ["country-of-origin", "transit-country", "bilateral-scope"],
-            "themes": ["return-cooperation", "anti-smuggling-and-trafficking"],
-            "effectiveFrom": "2025-06-01",
+            "decidedBy": "am",
+            "decidedOn": "2025-05-23",
+            "weightedScore": 4.25,
+            "reviewDate": "2026-05-23",
         }
     )
 
     profile_url: HttpUrl = Field(description="The country profile at the countries service.")
-    designation: Designation = Field(description="The new designation: `focus` or `watch`.")
-    previous_designation: Designation = Field(description="The designation before this one.")
-    criteria: tuple[DesignationCriterion, ...] = Field(
-        min_length=1, description="The selection criteria the designation rests on."
+    decision_id: UUID = Field(description="The designation decision.")
+    decision_url: HttpUrl = Field(description="The decision, with its scores and rationale.")
+    designation: Designation = Field(description="The designation now: focus, watch or none.")
+    previous_designation: Designation = Field(description="The designation before the decision.")
+    decided_by: OrganisationCode = Field(description="The organisation that took the decision.")
+    decided_on: date = Field(description="Date of the decision.")
+    weighted_score: float = Field(
+        ge=0, le=5, description="Weighted criteria score (0-5) with the weights in force."
     )
-    themes: Themes = Field(
-        description="Kinds of cooperation the taskforce pursues with the country."
+    review_date: date | None = Field(
+        default=None, description="When the designation is due for review; absent for `none`."
     )
-    effective_from: date = Field(description="First day the designation applies.")
 
     @model_validator(mode="after")
-    def _is_a_designation(self) -> Self:
-        if self.designation is Designation.NONE:
-            raise ValueError("designation `none` is a focus-designation-withdrawn event")
+    def _changed(self) -> Self:
         if self.designation is self.previous_designation:
             raise ValueError("designation did not change")
-        return self
-
-
-@event_type("countries", "focus-designation-withdrawn")
-class FocusDesignationWithdrawn(CountryEvent):
-    """A country's focus or watch designation was withdrawn: it left the geographic focus."""
-
-    model_config = schema_examples(
-        {
-            "countryCode": "UGA",
-            "profileUrl": "http://127.0.0.1:8001/v1/countries/UGA",
-            "previousDesignation": "watch",
-            "effectiveFrom": "2026-01-01",
-        }
-    )
-
-    profile_url: HttpUrl = Field(description="The country profile at the countries service.")
-    previous_designation: Designation = Field(
-        description="The designation that was withdrawn: `focus` or `watch`."
-    )
-    effective_from: date = Field(description="First day the country has no designation.")
-
-    @model_validator(mode="after")
-    def _had_a_designation(self) -> Self:
-        if self.previous_designation is Designation.NONE:
-            raise ValueError("nothing to withdraw: previous designation is `none`")
         return self
 
 
@@ -180,8 +158,8 @@ class PartnershipStatusChanged(CountryEvent):
         return self
 
 
-@event_type("countries", "risk-assessed")
-class RiskAssessed(CountryEvent):
+@event_type("countries", "human-rights-risk-assessed")
+class HumanRightsRiskAssessed(CountryEvent):
     """A do-no-harm human-rights risk assessment of the cooperation with a country was recorded.
 
     ``residualRating`` (the risk left after mitigation) drives adaptive
@@ -198,8 +176,8 @@ class RiskAssessed(CountryEvent):
             "phase": "periodic",
             "residualRating": "high",
             "previousResidualRating": "medium",
-            "outcome": "review-programmes",
-            "riskAreas": ["arbitrary-detention", "refoulement"],
+            "outcome": "proceed-with-mitigation",
+            "riskCategories": ["detention-conditions", "refoulement"],
             "assessedAt": "2025-09-15T10:00:00Z",
             "nextReviewDate": "2026-03-15",
         }
@@ -222,8 +200,8 @@ class RiskAssessed(CountryEvent):
     outcome: AssessmentOutcome = Field(
         description="What the assessment concludes for the cooperation."
     )
-    risk_areas: tuple[HumanRightsRiskArea, ...] = Field(
-        default=(), description="Risk areas rated medium or above."
+    risk_categories: tuple[RiskCategory, ...] = Field(
+        default=(), description="Risk categories whose residual rating is medium or above."
     )
     assessed_at: AwareDatetime = Field(description="When the assessment was concluded.")
     next_review_date: date = Field(description="When the assessment is due again.")

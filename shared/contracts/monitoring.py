@@ -86,7 +86,7 @@ class ProgrammeFlagged(ProgrammeEvent):
                     "url": f"http://127.0.0.1:8001/v1/countries/TUN/risk-assessments/{_ASSESSMENT_ID}",
                     "event": {
                         "eventId": "6f1e2d3c-4b5a-4968-8776-655443322110",
-                        "eventType": "nl.migratiesamenwerking.countries.risk-assessed",
+                        "eventType": "nl.migratiesamenwerking.countries.human-rights-risk-assessed",
                         "source": "urn:nld:oin:00000000000000000000:systeem:countries",
                     },
                 }

@@ -110,21 +110,20 @@ class AssessmentOutcome(StrEnum):
 
     PROCEED = "proceed"
     PROCEED_WITH_MITIGATION = "proceed-with-mitigation"
-    REVIEW_PROGRAMMES = "review-programmes"
-    DO_NOT_PROCEED = "do-not-proceed"
+    WITHHOLD = "withhold"
 
 
-class HumanRightsRiskArea(StrEnum):
-    """Human-rights risk areas a do-no-harm assessment covers for migrants along the routes."""
+class RiskCategory(StrEnum):
+    """Categories of human-rights risk a do-no-harm assessment covers for migrants."""
 
     REFOULEMENT = "refoulement"
-    ARBITRARY_DETENTION = "arbitrary-detention"
-    ILL_TREATMENT = "ill-treatment"
+    DETENTION_CONDITIONS = "detention-conditions"
     EXPLOITATION_AND_ABUSE = "exploitation-and-abuse"
-    ACCESS_TO_PROTECTION = "access-to-protection"
+    TRAFFICKING = "trafficking"
     DISCRIMINATION = "discrimination"
-    PRIVACY_AND_DATA_PROTECTION = "privacy-and-data-protection"
-    FREEDOM_OF_MOVEMENT = "freedom-of-movement"
+    DATA_PROTECTION_AND_SURVEILLANCE = "data-protection-and-surveillance"
+    DIVERSION_OF_SUPPORT = "diversion-of-support"
+    OTHER = "other"
 
 
 class Designation(StrEnum):
@@ -174,16 +173,14 @@ class PartnershipKind(StrEnum):
 class Theme(StrEnum):
     """The taskforce's kinds of migration cooperation (policy agenda, May 2025)."""
 
-    RETURN_COOPERATION = "return-cooperation"
-    RETURN_FROM_THIRD_COUNTRIES = "return-from-third-countries"
     ANTI_SMUGGLING_AND_TRAFFICKING = "anti-smuggling-and-trafficking"
-    BORDER_MANAGEMENT = "border-management"
     ASYLUM_AND_MIGRATION_MANAGEMENT = "asylum-and-migration-management"
+    RETURN_COOPERATION = "return-cooperation"
+    BORDER_MANAGEMENT = "border-management"
     PROTECTION = "protection"
-    AWARENESS_RAISING = "awareness-raising"
-    LEGAL_MIGRATION = "legal-migration"
-    ROOT_CAUSES = "root-causes"
-    INNOVATIVE_APPROACHES = "innovative-approaches"
+    RETURN_FROM_THIRD_COUNTRIES = "return-from-third-countries"
+    LEGAL_MIGRATION_PILOTS = "legal-migration-pilots"
+    INFORMATION_CAMPAIGNS = "information-campaigns"
 
 
 Themes = Annotated[

@@ -41,11 +41,10 @@ IDS = [entry.type for entry in ENTRIES]
 
 REQUIRED_TYPES = {
     "countries": {
-        "country-profile-changed",
-        "focus-country-designated",
-        "focus-designation-withdrawn",
+        "country-profile-updated",
+        "focus-designation-changed",
         "partnership-status-changed",
-        "risk-assessed",
+        "human-rights-risk-assessed",
     },
     "programmes": {
         "programme-registered",
@@ -289,13 +288,13 @@ def test_unknown_fields_are_tolerated(entry: EventType) -> None:
 @pytest.mark.parametrize(
     ("type_", "change"),
     [
-        ("countries.focus-country-designated", {"designation": "none"}),
-        ("countries.focus-country-designated", {"previousDesignation": "focus"}),
-        ("countries.focus-designation-withdrawn", {"previousDesignation": "none"}),
-        ("countries.risk-assessed", {"countryCode": "XXX"}),
-        ("countries.risk-assessed", {"countryCode": "tun"}),
-        ("countries.risk-assessed", {"residualRating": "extreme"}),
-        ("countries.risk-assessed", {"assessedAt": "2025-09-15T10:00:00"}),
+        ("countries.focus-designation-changed", {"previousDesignation": "focus"}),
+        ("countries.focus-designation-changed", {"designation": "elsewhere"}),
+        ("countries.focus-designation-changed", {"weightedScore": 5.5}),
+        ("countries.human-rights-risk-assessed", {"countryCode": "XXX"}),
+        ("countries.human-rights-risk-assessed", {"countryCode": "tun"}),
+        ("countries.human-rights-risk-assessed", {"residualRating": "extreme"}),
+        ("countries.human-rights-risk-assessed", {"assessedAt": "2025-09-15T10:00:00"}),
         ("programmes.programme-registered", {"plannedEnd": "2025-01-01"}),
         ("programmes.programme-registered", {"status": 7}),
         ("programmes.programme-registered", {"countryCodes": ["TUN", "TUN"]}),
@@ -453,8 +452,8 @@ def _raw_subscribers_broker() -> KafkaBroker:
 
 
 CONSUMED_BY_PROGRAMMES = [
-    "nl.migratiesamenwerking.countries.risk-assessed",
-    "nl.migratiesamenwerking.countries.focus-country-designated",
+    "nl.migratiesamenwerking.countries.human-rights-risk-assessed",
+    "nl.migratiesamenwerking.countries.focus-designation-changed",
     "nl.migratiesamenwerking.monitoring.programme-flagged",
     "nl.migratiesamenwerking.monitoring.flag-resolved",
 ]

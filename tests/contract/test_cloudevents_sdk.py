@@ -171,7 +171,7 @@ def test_header_names_follow_the_nl_gov_profile() -> None:
 
 
 def _good_record() -> KafkaRecord:
-    event = sample_event(CATALOGUE["nl.migratiesamenwerking.countries.risk-assessed"])
+    event = sample_event(CATALOGUE["nl.migratiesamenwerking.countries.human-rights-risk-assessed"])
     return event.to_record("taskforce.countries.v1", event.subject)
 
 
@@ -226,7 +226,7 @@ def test_malformed_records_raise_envelope_error(break_it: Any) -> None:
 
 
 def test_writing_an_invalid_event_raises_envelope_error() -> None:
-    good = sample_event(CATALOGUE["nl.migratiesamenwerking.countries.risk-assessed"])
+    good = sample_event(CATALOGUE["nl.migratiesamenwerking.countries.human-rights-risk-assessed"])
     for change in (
         {"source": "countries"},
         {"subject": ""},

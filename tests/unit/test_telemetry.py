@@ -41,7 +41,7 @@ from shared.telemetry import (
 from shared.telemetry._files import RotatingAppender
 
 TOPIC = "nl.migratiesamenwerking.countries"
-EVENT_TYPE = "nl.migratiesamenwerking.countries.risk-assessed"
+EVENT_TYPE = "nl.migratiesamenwerking.countries.human-rights-risk-assessed"
 
 
 @pytest.fixture(autouse=True)
