@@ -16,6 +16,7 @@ from pydantic import Field, HttpUrl, model_validator
 
 from shared.contracts.vocabulary import (
     ActivityStatus,
+    BudgetLine,
     CountryCodes,
     EurAmount,
     EventRef,
@@ -34,6 +35,12 @@ from shared.events.catalogue import EventData, event_type
 
 CrsChannelCode = Annotated[str, Field(pattern=r"^\d{5}$")]
 """OECD CRS channel code of an implementing organisation (IATI CRSChannelCode)."""
+
+DacSectorCode = Annotated[str, Field(pattern=r"^\d{5}$")]
+"""OECD DAC 5-digit purpose code (IATI Sector vocabulary 1), e.g. 15190 for migration."""
+
+IATI_IDENTIFIER_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,99}$"
+"""An IATI activity identifier: the reporting organisation's identifier, a hyphen, the activity."""
 
 
 class ProgrammeEvent(EventData):
@@ -77,27 +84,27 @@ _FLAG_ID = "c2f1e0d9-8b7a-4c6d-9e5f-1a2b3c4d5e6f"
 
 @event_type("programmes", "programme-registered")
 class ProgrammeRegistered(ProgrammeEvent):
-    """A programme was entered in the registry (IATI 2.03 aligned), normally in the pipeline."""
+    """A programme was entered in the registry (IATI 2.03 aligned), in the pipeline."""
 
     model_config = schema_examples(
         {
             **PROGRAMME_EXAMPLE,
             "programmeUrl": _URL,
-            "iatiIdentifier": "XM-DAC-7-PPR-4000004231",
+            "iatiIdentifier": "XM-DAC-7-TF-COMPASS",
             "title": "Countering migrant smuggling in North Africa",
             "status": 1,
-            "dacSector": "15190",
+            "dacSectors": ["15190"],
             "channelCodes": ["47066"],
             "plannedStart": "2026-01-01",
             "plannedEnd": "2028-12-31",
+            "partnershipId": "5b0c1c1e-8d0a-4a53-9a55-2f1f4f7d2c10",
         }
     )
 
     programme_url: HttpUrl = Field(description="The programme at the programmes service.")
-    iati_identifier: str | None = Field(
-        default=None,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]{2,99}$",
-        description="IATI activity identifier once the programme is published to IATI.",
+    iati_identifier: str = Field(
+        pattern=IATI_IDENTIFIER_PATTERN,
+        description="IATI activity identifier (reporting organisation prefix, then the activity).",
     )
     title: str = Field(
         min_length=1,
@@ -105,9 +112,9 @@ class ProgrammeRegistered(ProgrammeEvent):
         description="Programme title as published; never about persons.",
     )
     status: ActivityStatus = Field(description="IATI activity status code at registration.")
-    dac_sector: str = Field(
-        pattern=r"^\d{5}$",
-        description="OECD DAC 5-digit purpose code, e.g. 15190 (orderly, safe migration).",
+    dac_sectors: tuple[DacSectorCode, ...] = Field(
+        min_length=1,
+        description="OECD DAC 5-digit purpose codes, e.g. 15190 (orderly, safe migration).",
     )
     channel_codes: tuple[CrsChannelCode, ...] = Field(
         default=(),
@@ -115,6 +122,9 @@ class ProgrammeRegistered(ProgrammeEvent):
     )
     planned_start: date = Field(description="Planned start date (IATI activity-date type 1).")
     planned_end: date = Field(description="Planned end date (IATI activity-date type 3).")
+    partnership_id: UUID | None = Field(
+        default=None, description="The country partnership track the programme belongs to."
+    )
 
     @model_validator(mode="after")
     def _ordered_dates(self) -> Self:
@@ -127,46 +137,130 @@ class YearBudget(ValueObject):
     """The part of a programme's budget planned for one year, on one budget line."""
 
     year: int = Field(ge=2000, le=2100, description="Budget year.")
-    budget_line: Slug = Field(description="Budget line, e.g. `bho-2-3` or `am-37-2`.")
+    budget_line: BudgetLine = Field(description="Budget line: `bho` (BHO) or `am` (A&M).")
     oda: bool = Field(description="True when the amount counts as ODA.")
-    amount_eur: EurAmount = Field(description="Planned amount in whole euros.")
+    amount_eur: EurAmount = Field(
+        description="Planned amount in whole euros (rounded half up; the programme keeps cents)."
+    )
+
+
+class IndicatorTarget(ValueObject):
+    """What an indicator should reach by the end of one period."""
+
+    period_start: date = Field(description="First day of the target period.")
+    period_end: date = Field(description="Last day of the target period.")
+    value: float | None = Field(
+        default=None, description="Target value; absent for a qualitative indicator."
+    )
+
+    @model_validator(mode="after")
+    def _ordered_period(self) -> Self:
+        if self.period_end < self.period_start:
+            raise ValueError("periodEnd is before periodStart")
+        return self
+
+
+class IndicatorDefinition(ValueObject):
+    """One indicator of a results framework, as monitoring needs it to judge results."""
+
+    indicator_id: Slug = Field(description="Indicator id, unique within the programme.")
+    title: str = Field(
+        min_length=1, max_length=200, description="What the indicator measures, as published."
+    )
+    measure: IndicatorMeasure = Field(description="IATI indicator measure code.")
+    direction: IntendedDirection = Field(
+        description="Which way the indicator should move (IATI `ascending` true = increase)."
+    )
+    baseline: float | None = Field(default=None, description="Baseline value, if measured.")
+    baseline_year: int | None = Field(default=None, ge=2000, le=2100, description="Baseline year.")
+    targets: tuple[IndicatorTarget, ...] = Field(
+        default=(), description="Targets per period, in period order."
+    )
+
+
+_INDICATORS_EXAMPLE: list[dict[str, object]] = [
+    {
+        "indicatorId": "smuggling-networks-disrupted",
+        "title": "Smuggling networks disrupted with partner authorities",
+        "measure": 1,
+        "direction": "increase",
+        "baseline": 3.0,
+        "baselineYear": 2025,
+        "targets": [
+            {"periodStart": "2026-01-01", "periodEnd": "2026-12-31", "value": 6.0},
+            {"periodStart": "2027-01-01", "periodEnd": "2027-12-31", "value": 12.0},
+        ],
+    },
+    {
+        "indicatorId": "reported-abuse-at-border-posts",
+        "title": "Reported abuse of migrants at supported border posts",
+        "measure": 1,
+        "direction": "decrease",
+        "targets": [],
+    },
+]
+
+
+def _unique_indicator_ids(indicators: tuple[IndicatorDefinition, ...]) -> None:
+    ids = [indicator.indicator_id for indicator in indicators]
+    if len(set(ids)) != len(ids):
+        raise ValueError("indicator ids must be unique")
 
 
 @event_type("programmes", "programme-approved")
 class ProgrammeApproved(ProgrammeEvent):
-    """The owning ministry approved a programme and committed its budget by year and budget line."""
+    """The owning ministry approved a programme (pipeline to implementation).
+
+    Carries the budget by year, budget line and ODA flag, and the results
+    framework in force, so monitoring can set up its plan in one step.
+    """
 
     model_config = schema_examples(
         {
             **PROGRAMME_EXAMPLE,
             "programmeUrl": _URL,
             "approvedOn": "2025-11-20",
+            "approvedBy": "am",
             "totalBudgetEur": 12000000,
             "budget": [
-                {"year": 2026, "budgetLine": "bho-2-3", "oda": True, "amountEur": 4000000},
-                {"year": 2027, "budgetLine": "bho-2-3", "oda": True, "amountEur": 4000000},
-                {"year": 2028, "budgetLine": "am-37-2", "oda": False, "amountEur": 4000000},
+                {"year": 2026, "budgetLine": "bho", "oda": True, "amountEur": 4000000},
+                {"year": 2027, "budgetLine": "bho", "oda": True, "amountEur": 4000000},
+                {"year": 2028, "budgetLine": "am", "oda": False, "amountEur": 4000000},
             ],
+            "resultsFrameworkRevision": 2,
+            "indicators": _INDICATORS_EXAMPLE,
         }
     )
 
     programme_url: HttpUrl = Field(description="The programme at the programmes service.")
     approved_on: date = Field(description="Date of the approval decision.")
+    approved_by: OrganisationCode = Field(description="The organisation that approved it.")
     total_budget_eur: EurAmount = Field(description="Approved total in whole euros.")
     budget: tuple[YearBudget, ...] = Field(
         min_length=1, description="The approved total split by year, budget line and ODA flag."
+    )
+    results_framework_revision: int = Field(
+        ge=1, description="Revision of the results framework the approval rests on."
+    )
+    indicators: tuple[IndicatorDefinition, ...] = Field(
+        min_length=1, description="The indicators in force at approval."
     )
 
     @model_validator(mode="after")
     def _adds_up(self) -> Self:
         if sum(part.amount_eur for part in self.budget) != self.total_budget_eur:
             raise ValueError("budget parts do not add up to totalBudgetEur")
+        _unique_indicator_ids(self.indicators)
         return self
 
 
 @event_type("programmes", "programme-status-changed")
 class ProgrammeStatusChanged(ProgrammeEvent):
-    """A programme moved to another IATI activity status (e.g. implementation, suspended)."""
+    """A programme moved to another IATI activity status (e.g. implementation, suspended).
+
+    Every transition of the lifecycle emits one, approval and review decisions
+    included; the reason stays with the transition at the programmes service.
+    """
 
     model_config = schema_examples(
         {
@@ -175,6 +269,7 @@ class ProgrammeStatusChanged(ProgrammeEvent):
             "status": 6,
             "previousStatus": 2,
             "effectiveOn": "2026-04-02",
+            "changedBy": "am",
             "reviewId": _REVIEW_ID,
         }
     )
@@ -183,6 +278,9 @@ class ProgrammeStatusChanged(ProgrammeEvent):
     status: ActivityStatus = Field(description="IATI activity status code now.")
     previous_status: ActivityStatus = Field(description="IATI activity status code before.")
     effective_on: date = Field(description="First day of the new status.")
+    changed_by: OrganisationCode | None = Field(
+        default=None, description="The organisation that made the change."
+    )
     review_id: UUID | None = Field(
         default=None, description="The review whose decision caused the change, if any."
     )
@@ -192,20 +290,6 @@ class ProgrammeStatusChanged(ProgrammeEvent):
         if self.status is self.previous_status:
             raise ValueError("status did not change")
         return self
-
-
-class IndicatorDefinition(ValueObject):
-    """One indicator of a results framework, as monitoring needs it to judge results."""
-
-    indicator_id: Slug = Field(description="Indicator id, unique within the programme.")
-    measure: IndicatorMeasure = Field(description="IATI indicator measure code.")
-    direction: IntendedDirection = Field(
-        description="Which way the indicator should move (IATI `ascending`)."
-    )
-    baseline: float | None = Field(default=None, description="Baseline value, if measured.")
-    baseline_year: int | None = Field(default=None, ge=2000, le=2100, description="Baseline year.")
-    target: float | None = Field(default=None, description="Target value, if set.")
-    target_year: int | None = Field(default=None, ge=2000, le=2100, description="Target year.")
 
 
 @event_type("programmes", "results-framework-changed")
@@ -221,22 +305,7 @@ class ResultsFrameworkChanged(ProgrammeEvent):
             **PROGRAMME_EXAMPLE,
             "resultsFrameworkUrl": f"{_URL}/results-framework",
             "revision": 2,
-            "indicators": [
-                {
-                    "indicatorId": "smuggling-networks-disrupted",
-                    "measure": 1,
-                    "direction": "increase",
-                    "baseline": 3.0,
-                    "baselineYear": 2025,
-                    "target": 12.0,
-                    "targetYear": 2028,
-                },
-                {
-                    "indicatorId": "reported-abuse-at-border-posts",
-                    "measure": 1,
-                    "direction": "decrease",
-                },
-            ],
+            "indicators": _INDICATORS_EXAMPLE,
         }
     )
 
@@ -248,9 +317,7 @@ class ResultsFrameworkChanged(ProgrammeEvent):
 
     @model_validator(mode="after")
     def _unique_indicators(self) -> Self:
-        ids = [indicator.indicator_id for indicator in self.indicators]
-        if len(set(ids)) != len(ids):
-            raise ValueError("indicator ids must be unique")
+        _unique_indicator_ids(self.indicators)
         return self
 
 
@@ -267,9 +334,10 @@ class BudgetFrameExceeded(ProgrammeEvent):
         {
             **PROGRAMME_EXAMPLE,
             "programmeUrl": _URL,
-            "frameUrl": "http://127.0.0.1:8002/v1/budget-frames/2027/bho-2-3/oda",
+            "frameUrl": "http://127.0.0.1:8002/v1/budget-frame/summary?year=2027",
+            "transactionId": "1f2e3d4c-5b6a-4798-8a7b-6c5d4e3f2a1b",
             "year": 2027,
-            "budgetLine": "bho-2-3",
+            "budgetLine": "bho",
             "oda": True,
             "budgetHolder": "bz",
             "framedEur": 60000000,
@@ -279,15 +347,22 @@ class BudgetFrameExceeded(ProgrammeEvent):
     )
 
     programme_url: HttpUrl = Field(description="The programme whose commitment exceeded the frame.")
-    frame_url: HttpUrl = Field(description="The budget frame at the programmes service.")
+    frame_url: HttpUrl = Field(
+        description="The year's budget-frame summary at the programmes service."
+    )
+    transaction_id: UUID | None = Field(
+        default=None, description="The commitment that left the frame exceeded."
+    )
     year: int = Field(ge=2000, le=2100, description="Budget year of the frame.")
-    budget_line: Slug = Field(description="Budget line of the frame, e.g. `bho-2-3`.")
+    budget_line: BudgetLine = Field(description="Budget line of the frame: `bho` or `am`.")
     oda: bool = Field(description="True for the ODA part of the frame, false for non-ODA.")
     budget_holder: OrganisationCode = Field(
         description="Ministry that holds the budget line (the finance owner to alert)."
     )
     framed_eur: EurAmount = Field(description="The frame for the year, in whole euros.")
-    committed_eur: EurAmount = Field(description="Total commitments for the year, in whole euros.")
+    committed_eur: EurAmount = Field(
+        description="Total commitments for the year, in whole euros (cents rounded up)."
+    )
     excess_eur: EurAmount = Field(description="`committedEur` minus `framedEur`; always positive.")
 
     @model_validator(mode="after")
@@ -356,6 +431,7 @@ class ReviewDecided(ProgrammeEvent):
             "reviewUrl": f"{_URL}/reviews/{_REVIEW_ID}",
             "decision": "suspend",
             "decidedOn": "2026-04-02",
+            "decidedBy": "am",
             "flagIds": [_FLAG_ID],
             "disbursementsOnHold": True,
             "resultingStatus": 6,
@@ -368,6 +444,9 @@ class ReviewDecided(ProgrammeEvent):
     )
     decision: ReviewDecision = Field(description="What was decided.")
     decided_on: date = Field(description="Date of the decision.")
+    decided_by: OrganisationCode | None = Field(
+        default=None, description="The owning organisation that took the decision."
+    )
     flag_ids: tuple[UUID, ...] = Field(
         default=(), description="Monitoring flags the decision answers; monitoring resolves them."
     )

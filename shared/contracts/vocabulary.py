@@ -215,6 +215,17 @@ _ACTIVITY_STATUS_LABELS = {
 }
 
 
+class BudgetLine(StrEnum):
+    """The taskforce's budget lines: development cooperation (BHO) or Asylum & Migration (A&M).
+
+    BHO is held by Foreign Affairs (Foreign Trade & Development), A&M by the
+    Ministry of Asylum and Migration; both fund ODA and non-ODA spending.
+    """
+
+    BHO = "bho"
+    AM = "am"
+
+
 class IndicatorMeasure(IntEnum):
     """IATI 2.03 IndicatorMeasure code: 1 Unit, 2 Percentage, 3 Nominal, 4 Ordinal,
     5 Qualitative."""

@@ -1,0 +1,275 @@
+"""Adaptive-management reviews: opened by findings, closed by the owner's decision.
+
+A review opens on a programme when monitoring flags it (``programme-flagged``,
+any category) or when the residual human-rights risk of one of its recipient
+countries rises to high or very high. A programme has at most one open review:
+findings that arrive while it is open are added to it. Each finding is known by
+its event's ``(source, id)``; one seen before (a duplicate or a replay) never
+opens or joins a review again.
+
+While an open review has a *critical* trigger, new disbursements are on hold.
+The owning ministry decides: continue, adapt (naming the changes), suspend
+(status suspended) or terminate (status cancelled or finalisation). The
+decision closes the review and is final.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from uuid import UUID, uuid4
+
+from services.programmes.domain import lifecycle
+from services.programmes.domain.errors import Conflict, Violation, raise_if
+from shared.contracts.vocabulary import (
+    ActivityStatus,
+    AssessmentOutcome,
+    ReviewDecision,
+    RiskRating,
+    Severity,
+)
+
+TriggerKey = tuple[str, str]
+"""A finding's event by CloudEvents ``(source, id)``: unique across all producers."""
+
+#: Residual ratings that open a review when a recipient country reaches them.
+HIGH_RISK = frozenset({RiskRating.HIGH, RiskRating.VERY_HIGH})
+
+
+class ReviewState(StrEnum):
+    OPEN = "open"
+    DECIDED = "decided"
+
+
+@dataclass(frozen=True)
+class ReviewPolicy:
+    """How long the owner has to decide: shorter when a trigger is critical."""
+
+    due_days: int = 30
+    critical_due_days: int = 14
+
+    def due(self, opened: date, critical: bool) -> date:
+        return opened + timedelta(days=self.critical_due_days if critical else self.due_days)
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """A finding that caused or joined a review, by the event that brought it."""
+
+    source: str
+    event_id: str
+    event_type: str
+    received_at: datetime
+    critical: bool
+    #: What the finding says, in closed vocabulary: the flag's category or `risk-assessment`.
+    category: str
+    #: The flag's severity or the country's residual rating.
+    level: str
+    flag_id: UUID | None = None
+    country_code: str | None = None
+
+    @property
+    def key(self) -> TriggerKey:
+        return (self.source, self.event_id)
+
+
+def flag_trigger(
+    *,
+    source: str,
+    event_id: str,
+    event_type: str,
+    received_at: datetime,
+    flag_id: UUID,
+    category: str,
+    severity: Severity,
+    recommends_hold: bool,
+) -> Trigger:
+    """A monitoring flag: critical when its severity is critical or its rule advises a hold."""
+    return Trigger(
+        source=source,
+        event_id=event_id,
+        event_type=event_type,
+        received_at=received_at,
+        critical=severity is Severity.CRITICAL or recommends_hold,
+        category=category,
+        level=severity.value,
+        flag_id=flag_id,
+    )
+
+
+def risk_opens_review(residual: RiskRating, previous: RiskRating | None) -> bool:
+    """True when the residual risk *becomes* high or very high, or rises within that band.
+
+    A reassessment that confirms the same rating opens nothing: the earlier
+    rise already did, and its review is where the owner answered it.
+    """
+    return residual in HIGH_RISK and (previous is None or residual.rank > previous.rank)
+
+
+def risk_trigger(
+    *,
+    source: str,
+    event_id: str,
+    event_type: str,
+    received_at: datetime,
+    country_code: str,
+    residual: RiskRating,
+    outcome: AssessmentOutcome,
+) -> Trigger:
+    """A country's risk assessment: critical at very high, or when it says to withhold."""
+    return Trigger(
+        source=source,
+        event_id=event_id,
+        event_type=event_type,
+        received_at=received_at,
+        critical=residual is RiskRating.VERY_HIGH or outcome is AssessmentOutcome.WITHHOLD,
+        category="risk-assessment",
+        level=residual.value,
+        country_code=country_code,
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What the owner decided, who, when and why; and the status it led to, if any."""
+
+    decision: ReviewDecision
+    rationale: str
+    decided_by: str
+    decided_at: datetime
+    decided_on: date
+    changes: tuple[str, ...] = ()
+    resulting_status: ActivityStatus | None = None
+
+
+@dataclass(frozen=True)
+class Review:
+    review_id: UUID
+    programme_id: str
+    opened_at: datetime
+    due_date: date
+    triggers: tuple[Trigger, ...]
+    decision: Decision | None = None
+
+    @property
+    def state(self) -> ReviewState:
+        return ReviewState.OPEN if self.decision is None else ReviewState.DECIDED
+
+    @property
+    def critical(self) -> bool:
+        return any(trigger.critical for trigger in self.triggers)
+
+    @property
+    def holds_disbursements(self) -> bool:
+        """New disbursements wait while this review is open with a critical trigger."""
+        return self.decision is None and self.critical
+
+    @property
+    def flag_ids(self) -> tuple[UUID, ...]:
+        return tuple(t.flag_id for t in self.triggers if t.flag_id is not None)
+
+
+class Arrival(StrEnum):
+    """What became of a finding that reached a programme."""
+
+    OPENED = "opened"
+    JOINED = "joined"
+    DUPLICATE = "duplicate"
+    PROGRAMME_ENDED = "programme-ended"
+
+
+@dataclass(frozen=True)
+class Received:
+    arrival: Arrival
+    review: Review | None = None
+
+
+def receive(
+    *,
+    programme_id: str,
+    status: ActivityStatus,
+    open_review: Review | None,
+    known: Collection[TriggerKey],
+    trigger: Trigger,
+    policy: ReviewPolicy,
+) -> Received:
+    """Open a review for ``trigger``, add it to the open one, or ignore it.
+
+    ``known`` holds the keys of every trigger this programme has seen, in any
+    review, open or decided: a replayed finding must not reopen a decided one.
+    """
+    if trigger.key in known:
+        return Received(Arrival.DUPLICATE)
+    if status in lifecycle.TERMINAL:
+        return Received(Arrival.PROGRAMME_ENDED)
+    if open_review is not None:
+        triggers = (*open_review.triggers, trigger)
+        due = open_review.due_date
+        if trigger.critical:
+            due = min(due, policy.due(trigger.received_at.date(), critical=True))
+        return Received(Arrival.JOINED, replace(open_review, triggers=triggers, due_date=due))
+    review = Review(
+        review_id=uuid4(),
+        programme_id=programme_id,
+        opened_at=trigger.received_at,
+        due_date=policy.due(trigger.received_at.date(), trigger.critical),
+        triggers=(trigger,),
+    )
+    return Received(Arrival.OPENED, review)
+
+
+@dataclass(frozen=True)
+class DecisionRequest:
+    decision: ReviewDecision
+    rationale: str
+    decided_by: str
+    decided_at: datetime
+    changes: tuple[str, ...] = ()
+    termination_status: ActivityStatus | None = None
+
+
+def decide(review: Review, status: ActivityStatus, request: DecisionRequest) -> Review:
+    """The review closed by ``request``; refused when it is decided already or breaks a rule."""
+    if review.decision is not None:
+        raise Conflict(
+            f"Review {review.review_id} was decided on {review.decision.decided_on} "
+            f"({review.decision.decision.value}); a decision is final."
+        )
+    violations: list[Violation] = []
+    adapt = request.decision is ReviewDecision.ADAPT
+    terminate = request.decision is ReviewDecision.TERMINATE
+    if adapt and not request.changes:
+        violations.append(Violation("changes", "an adapt decision names the changes"))
+    if request.changes and not adapt:
+        violations.append(Violation("changes", "only an adapt decision lists changes"))
+    if terminate and request.termination_status not in lifecycle.TERMINATION_STATUSES:
+        violations.append(
+            Violation("terminationStatus", "terminate ends in 5 (cancelled) or 3 (finalisation)")
+        )
+    if request.termination_status is not None and not terminate:
+        violations.append(Violation("terminationStatus", "only a terminate decision sets it"))
+    raise_if(violations)
+    target: ActivityStatus | None = None
+    if request.decision is ReviewDecision.SUSPEND and status is not lifecycle.SUSPENDED:
+        target = lifecycle.SUSPENDED
+    elif terminate:
+        target = request.termination_status
+    if target is not None:
+        lifecycle.check_transition(status, target)
+    decision = Decision(
+        decision=request.decision,
+        rationale=request.rationale,
+        decided_by=request.decided_by,
+        decided_at=request.decided_at,
+        decided_on=request.decided_at.date(),
+        changes=request.changes,
+        resulting_status=target,
+    )
+    return replace(review, decision=decision)
+
+
+def disbursements_stay_on_hold(status_after: ActivityStatus) -> bool:
+    """After a decision, disbursements can only resume in a status that books them."""
+    return status_after not in (lifecycle.IMPLEMENTATION, lifecycle.FINALISATION)
