@@ -1,9 +1,14 @@
 """v1 contracts of the countries service (topic ``taskforce.countries.v1``).
 
 Every event is about one country and is keyed by its ISO 3166-1 alpha-3 code,
-so all events of a country stay in order on one partition. ``human-rights-risk-assessed``
+so all events of a country stay in order on one partition. Each change the
+countries service records emits exactly one of them. ``human-rights-risk-assessed``
 starts the do-no-harm flow: monitoring flags every active programme in a
 country whose residual risk becomes high or very high.
+
+Events carry codes, ids, dates, scores and closed vocabularies, never the free
+text of a profile, decision, partnership or assessment: that stays behind the
+service's access control at the linked URL.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from datetime import date
 from typing import Annotated, ClassVar, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, Field, HttpUrl, model_validator
+from pydantic import AfterValidator, AwareDatetime, Field, HttpUrl, model_validator
 
 from shared.contracts.vocabulary import (
     AssessmentOutcome,
@@ -20,7 +25,9 @@ from shared.contracts.vocabulary import (
     CountryCode,
     CountryRole,
     Designation,
+    Instruments,
     OrganisationCode,
+    OrganisationCodes,
     PartnershipKind,
     PartnershipStatus,
     RiskCategory,
@@ -36,6 +43,20 @@ FieldName = Annotated[str, Field(pattern=r"^[a-z][A-Za-z0-9]{0,63}$")]
 """A camelCase property name of a resource."""
 
 
+def _distinct(names: tuple[str, ...]) -> tuple[str, ...]:
+    if len(set(names)) != len(names):
+        raise ValueError("field names must be unique")
+    return names
+
+
+FieldNames = Annotated[
+    tuple[FieldName, ...],
+    AfterValidator(_distinct),
+    Field(min_length=1, json_schema_extra={"uniqueItems": True}),
+]
+"""The fields a change touched: at least one, each once."""
+
+
 class CountryEvent(EventData):
     """Common part of every countries event: the country it is about."""
 
@@ -48,10 +69,12 @@ class CountryEvent(EventData):
 
 @event_type("countries", "country-profile-updated")
 class CountryProfileUpdated(CountryEvent):
-    """A country profile was created or changed; readers refresh their copy from `profileUrl`.
+    """A country profile changed; readers refresh their copy from `profileUrl`.
 
     Names the changed fields instead of carrying the profile, so the event
-    stays small and readers that do not care about a field can skip it.
+    stays small, carries no free text, and readers that do not care about a
+    field can skip it. Every ISO 3166 country has a profile from the start
+    (names and region); revision 1 is the first change the taskforce recorded.
     """
 
     model_config = schema_examples(
@@ -59,57 +82,64 @@ class CountryProfileUpdated(CountryEvent):
             "countryCode": "MAR",
             "profileUrl": _BASE,
             "revision": 4,
-            "changedFields": ["migrationRole"],
-            "roles": ["origin", "transit"],
+            "changedFields": ["migrationRoles", "keyFigures"],
+            "migrationRoles": ["origin", "transit"],
+            "changedBy": "am",
         }
     )
 
     profile_url: HttpUrl = Field(description="The country profile at the countries service.")
-    revision: int = Field(ge=1, description="Profile revision after the change, 1 when created.")
-    changed_fields: tuple[FieldName, ...] = Field(
-        description="camelCase names of the profile fields that changed; empty when created.",
+    revision: int = Field(ge=1, description="Profile revision after the change, from 1.")
+    changed_fields: FieldNames = Field(
+        description="camelCase names of the profile fields that changed."
     )
-    roles: tuple[CountryRole, ...] = Field(
+    migration_roles: tuple[CountryRole, ...] = Field(
         description="The country's roles on migration routes, as the profile now states them.",
     )
+    changed_by: OrganisationCode = Field(description="The organisation that made the change.")
 
 
-@event_type("countries", "focus-designation-changed")
-class FocusDesignationChanged(CountryEvent):
-    """A decision changed a country's standing in the geographic focus (focus, watch or none).
-
-    A designation is a decision with a date and a deciding organisation; going
-    back to `none` withdraws it. The scores stay at the decision's URL.
-    """
-
-    model_config = schema_examples(
-        {
-            "countryCode": "MAR",
-            "profileUrl": _BASE,
-            "decisionId": "3c8f5a0e-6b7d-4e21-9a3f-0d2c1b4a5e6f",
-            "decisionUrl": _BASE + "/designations/3c8f5a0e-6b7d-4e21-9a3f-0d2c1b4a5e6f",
-            "designation": "focus",
-            "previousDesignation": "watch",
-            "decidedBy": "am",
-            "decidedOn": "2025-05-23",
-            "weightedScore": 4.25,
-            "reviewDate": "2026-05-23",
-        }
-    )
+class DesignationDecided(CountryEvent):
+    """Common part of the designation events: the decision and where to read it."""
 
     profile_url: HttpUrl = Field(description="The country profile at the countries service.")
     decision_id: UUID = Field(description="The designation decision.")
     decision_url: HttpUrl = Field(description="The decision, with its scores and rationale.")
     designation: Designation = Field(description="The designation now: focus, watch or none.")
-    previous_designation: Designation = Field(description="The designation before the decision.")
     decided_by: OrganisationCode = Field(description="The organisation that took the decision.")
     decided_on: date = Field(description="Date of the decision.")
     weighted_score: float = Field(
         ge=0, le=5, description="Weighted criteria score (0-5) with the weights in force."
     )
     review_date: date | None = Field(
-        default=None, description="When the designation is due for review; absent for `none`."
+        default=None, description="When the designation is due for review, if set."
     )
+
+
+_DECISION = {
+    "countryCode": "MAR",
+    "profileUrl": _BASE,
+    "decisionId": "3c8f5a0e-6b7d-4e21-9a3f-0d2c1b4a5e6f",
+    "decisionUrl": _BASE + "/designations/3c8f5a0e-6b7d-4e21-9a3f-0d2c1b4a5e6f",
+    "designation": "focus",
+    "decidedBy": "am",
+    "decidedOn": "2025-05-23",
+    "weightedScore": 4.25,
+    "reviewDate": "2026-05-23",
+}
+
+
+@event_type("countries", "focus-designation-changed")
+class FocusDesignationChanged(DesignationDecided):
+    """A decision changed a country's standing in the geographic focus (focus, watch or none).
+
+    A designation is a decision with a date and a deciding organisation; going
+    back to `none` withdraws it. The scores stay at the decision's URL.
+    """
+
+    model_config = schema_examples({**_DECISION, "previousDesignation": "watch"})
+
+    previous_designation: Designation = Field(description="The designation before the decision.")
 
     @model_validator(mode="after")
     def _changed(self) -> Self:
@@ -118,23 +148,33 @@ class FocusDesignationChanged(CountryEvent):
         return self
 
 
-@event_type("countries", "partnership-status-changed")
-class PartnershipStatusChanged(CountryEvent):
-    """A partnership track with a country was opened or moved to another status."""
+@event_type("countries", "focus-designation-reviewed")
+class FocusDesignationReviewed(DesignationDecided):
+    """A decision confirmed a country's standing after a review: new scores, same designation.
 
-    model_config = schema_examples(
-        {
-            "countryCode": "TUN",
-            "partnershipId": "5b0c1c1e-8d0a-4a53-9a55-2f1f4f7d2c10",
-            "partnershipUrl": "http://127.0.0.1:8001/v1/countries/TUN/partnerships/5b0c1c1e-8d0a-4a53-9a55-2f1f4f7d2c10",
-            "kind": "eu",
-            "status": "active",
-            "previousStatus": "exploring",
-            "leadOrganisation": "bz",
-            "themes": ["border-management", "anti-smuggling-and-trafficking"],
-            "effectiveFrom": "2025-07-01",
-        }
-    )
+    The seed asks for flexibility; a review re-scores the criteria and sets the
+    next review date. Readers that only follow changes of standing can skip it.
+    """
+
+    model_config = schema_examples({**_DECISION, "weightedScore": 4.5, "reviewDate": "2027-05-23"})
+
+
+_PARTNERSHIP_ID = "5b0c1c1e-8d0a-4a53-9a55-2f1f4f7d2c10"
+_PARTNERSHIP = {
+    "countryCode": "TUN",
+    "partnershipId": _PARTNERSHIP_ID,
+    "partnershipUrl": f"http://127.0.0.1:8001/v1/countries/TUN/partnerships/{_PARTNERSHIP_ID}",
+    "kind": "eu",
+    "status": "active",
+    "leadOrganisation": "bz",
+    "participatingOrganisations": ["am", "kmar"],
+    "themes": ["border-management", "anti-smuggling-and-trafficking"],
+    "instruments": ["migration-dialogue", "programmes-via-international-organisations"],
+}
+
+
+class PartnershipEvent(CountryEvent):
+    """Common part of the partnership events: which track, who leads, what it covers."""
 
     partnership_id: UUID = Field(description="The partnership track.")
     partnership_url: HttpUrl = Field(description="The partnership track at the countries service.")
@@ -142,13 +182,29 @@ class PartnershipStatusChanged(CountryEvent):
         description="Bilateral, or an EU partnership the Netherlands joins."
     )
     status: PartnershipStatus = Field(description="The status now.")
+    lead_organisation: OrganisationCode = Field(
+        description="The organisation that leads the track for the Netherlands."
+    )
+    participating_organisations: OrganisationCodes = Field(
+        default=(), description="Other ministries and agencies taking part."
+    )
+    themes: Themes = Field(description="Kinds of cooperation the partnership covers.")
+    instruments: Instruments = Field(
+        default=(), description="How the Netherlands works within the partnership."
+    )
+
+
+@event_type("countries", "partnership-status-changed")
+class PartnershipStatusChanged(PartnershipEvent):
+    """A partnership track with a country was opened or moved to another status."""
+
+    model_config = schema_examples(
+        {**_PARTNERSHIP, "previousStatus": "exploring", "effectiveFrom": "2025-07-01"}
+    )
+
     previous_status: PartnershipStatus | None = Field(
         default=None, description="The status before; absent when the track was just opened."
     )
-    lead_organisation: OrganisationCode = Field(
-        description="The ministry that leads the track for the Netherlands."
-    )
-    themes: Themes = Field(description="Kinds of cooperation the partnership covers.")
     effective_from: date = Field(description="First day of the new status.")
 
     @model_validator(mode="after")
@@ -156,6 +212,24 @@ class PartnershipStatusChanged(CountryEvent):
         if self.status is self.previous_status:
             raise ValueError("status did not change")
         return self
+
+
+@event_type("countries", "partnership-updated")
+class PartnershipUpdated(PartnershipEvent):
+    """A partnership track's content changed (themes, instruments, organisations, levers ...).
+
+    Status changes have their own event; this one names the changed fields so
+    readers can refresh their copy from `partnershipUrl` when they care.
+    """
+
+    model_config = schema_examples(
+        {**_PARTNERSHIP, "revision": 3, "changedFields": ["instruments", "levers"]}
+    )
+
+    revision: int = Field(ge=2, description="Revision of the track after the change (1 = opened).")
+    changed_fields: FieldNames = Field(
+        description="camelCase names of the partnership fields that changed."
+    )
 
 
 @event_type("countries", "human-rights-risk-assessed")

@@ -167,6 +167,19 @@ class PartnershipKind(StrEnum):
     EU = "eu"
 
 
+class Instrument(StrEnum):
+    """How the Netherlands works within a partnership (policy agenda, May 2025)."""
+
+    MIGRATION_DIALOGUE = "migration-dialogue"
+    PROGRAMMES_VIA_INTERNATIONAL_ORGANISATIONS = "programmes-via-international-organisations"
+    OPERATIONAL_DEPLOYMENT_OF_CHAIN_PARTNERS = "operational-deployment-of-chain-partners"
+
+
+Instruments = Annotated[
+    tuple[Instrument, ...], AfterValidator(_unique), Field(json_schema_extra={"uniqueItems": True})
+]
+
+
 # -- programmes --------------------------------------------------------------
 
 

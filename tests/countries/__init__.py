@@ -1,0 +1,1 @@
+"""Tests of the countries service (a package, so module names never clash with other services')."""
