@@ -1,0 +1,129 @@
+"""What the countries routers share: auth, the country in the path, paging, rule violations.
+
+- Every write needs a bearer token with scope ``countries:write``; the calling
+  organisation is recorded as who changed, recorded or assessed something.
+- Every read needs an authenticated caller (risk assessments are sensitive,
+  and one rule for all reads is easier to get right).
+- A country code in a path must be an ISO 3166-1 alpha-3 code (upper case,
+  else 400); a well-formed code ISO 3166 does not know is a 404.
+- Domain rules that a body breaks are a 422 naming every invalid field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from typing import Annotated, Final
+
+from fastapi import Depends, Path, Request
+from pydantic import BaseModel, ConfigDict, WithJsonSchema
+from pydantic.alias_generators import to_camel
+
+from services.countries.config import CountriesSettings
+from services.countries.domain.base import Violation
+from services.countries.domain.reference import CountryReference, country
+from services.countries.links import Links
+from shared.contracts.vocabulary import field_title
+from shared.http import AuthenticatedCaller, Caller, InvalidParam, Problem, require_scope
+from shared.http.pagination import PageParams, page_params
+from shared.service import ServiceRuntime, get_runtime
+
+WRITE_SCOPE: Final = "countries:write"
+
+Writer = Annotated[Caller, Depends(require_scope(WRITE_SCOPE))]
+"""A caller allowed to change the countries service's data."""
+Reader = AuthenticatedCaller
+Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
+Paging = Annotated[PageParams, Depends(page_params)]
+
+OptionalDate = Annotated[
+    date | None, WithJsonSchema({"type": ["string", "null"], "format": "date"})
+]
+"""A date that may be absent; documented with ``format: date`` at the top, as the NL rules ask."""
+
+COUNTRY_CODE_PATTERN: Final = r"^[A-Z]{3}$"
+
+
+class ApiModel(BaseModel):
+    """Resource representation: camelCase on the wire."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, field_title_generator=field_title
+    )
+
+
+class InputModel(ApiModel):
+    """Request body: unknown fields are refused, so a typo is a 422 rather than ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def known_country(
+    country_code: Annotated[
+        str,
+        Path(
+            alias="countryCode",
+            pattern=COUNTRY_CODE_PATTERN,
+            description="ISO 3166-1 alpha-3 code of the country, upper case (e.g. `MAR`).",
+            examples=["MAR"],
+        ),
+    ],
+) -> CountryReference:
+    reference = country(country_code)
+    if reference is None:
+        raise Problem(
+            status=404,
+            title="Unknown country",
+            detail=f"{country_code} is not an ISO 3166-1 alpha-3 country code.",
+        )
+    return reference
+
+
+Country = Annotated[CountryReference, Depends(known_country)]
+
+
+def links(request: Request) -> Links:
+    return Links.of(request.app.state.settings)
+
+
+Urls = Annotated[Links, Depends(links)]
+
+
+def countries_settings(request: Request) -> CountriesSettings:
+    settings: CountriesSettings = request.app.state.countries_settings
+    return settings
+
+
+Config = Annotated[CountriesSettings, Depends(countries_settings)]
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    """The service's calendar day (UTC), against which dates and overdue reviews are checked."""
+    return now().date()
+
+
+def reject(violations: Sequence[Violation], *, location: str = "body") -> None:
+    """Raise a 422 problem naming each violated field; do nothing when there is none.
+
+    Raised inside a unit of work, it also rolls the transaction back: a
+    rejected request changes no state and emits no event.
+    """
+    if not violations:
+        return
+    names = ", ".join(dict.fromkeys(v.field for v in violations))
+    raise Problem(
+        status=422,
+        title="Invalid input",
+        detail=f"The request breaks the rules for: {names}.",
+        invalid_params=[
+            InvalidParam(name=v.field, location=location, reason=v.reason) for v in violations
+        ],
+    )
+
+
+def not_found(what: str, identifier: object, country_code: str) -> Problem:
+    return Problem(status=404, detail=f"{country_code} has no {what} {identifier}.")

@@ -1,0 +1,1 @@
+"""Persistence of the countries service: SQLAlchemy tables and the repositories over them."""

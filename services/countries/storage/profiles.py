@@ -1,0 +1,96 @@
+"""Country profiles and their history, on a session of the caller's unit of work."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.countries.domain.profiles import CountryProfile, FieldChange, ProfileContent
+from services.countries.storage.tables import ProfileChangeRow, ProfileRow, wire
+from shared.http.times import as_utc
+
+
+@dataclass(frozen=True)
+class ProfileRevision:
+    """One entry of a profile's history."""
+
+    revision: int
+    changed_at: datetime
+    changed_by: str
+    changes: tuple[FieldChange, ...]
+
+
+def _profile(row: ProfileRow) -> CountryProfile:
+    return CountryProfile(
+        country_code=row.country_code,
+        content=ProfileContent.model_validate(row.content),
+        revision=row.revision,
+        updated_at=as_utc(row.updated_at),
+        updated_by=row.updated_by,
+    )
+
+
+async def load_profile(session: AsyncSession, country_code: str) -> CountryProfile:
+    """The stored profile, or the empty revision-0 profile every country has implicitly."""
+    row = await session.get(ProfileRow, country_code)
+    if row is None:
+        return CountryProfile(country_code=country_code, content=ProfileContent())
+    return _profile(row)
+
+
+async def load_profiles(session: AsyncSession) -> dict[str, CountryProfile]:
+    rows = (await session.scalars(select(ProfileRow))).all()
+    return {row.country_code: _profile(row) for row in rows}
+
+
+async def save_profile(
+    session: AsyncSession, profile: CountryProfile, changes: Sequence[FieldChange]
+) -> None:
+    """Store a new revision of a profile and the history entry that explains it."""
+    assert profile.updated_at is not None and profile.updated_by is not None
+    row = await session.get(ProfileRow, profile.country_code)
+    if row is None:
+        row = ProfileRow(country_code=profile.country_code)
+        session.add(row)
+    row.content = wire(profile.content)
+    row.revision = profile.revision
+    row.updated_at = profile.updated_at
+    row.updated_by = profile.updated_by
+    session.add(
+        ProfileChangeRow(
+            country_code=profile.country_code,
+            revision=profile.revision,
+            changed_at=profile.updated_at,
+            changed_by=profile.updated_by,
+            changes=[{"field": c.field, "before": c.before, "after": c.after} for c in changes],
+        )
+    )
+
+
+async def profile_history(
+    session: AsyncSession, country_code: str, *, offset: int, limit: int
+) -> tuple[list[ProfileRevision], int]:
+    """Newest revision first."""
+    where = ProfileChangeRow.country_code == country_code
+    total = await session.scalar(select(func.count()).select_from(ProfileChangeRow).where(where))
+    rows = await session.scalars(
+        select(ProfileChangeRow)
+        .where(where)
+        .order_by(ProfileChangeRow.revision.desc())
+        .offset(offset)
+        .limit(limit)
+    )
+    revisions = [
+        ProfileRevision(
+            revision=row.revision,
+            changed_at=as_utc(row.changed_at),
+            changed_by=row.changed_by,
+            changes=tuple(FieldChange(c["field"], c["before"], c["after"]) for c in row.changes),
+        )
+        for row in rows
+    ]
+    return revisions, int(total or 0)
