@@ -1,20 +1,55 @@
-"""Wiring of the programmes service: its routers and event handlers on the shared runtime."""
+"""Programmes service: the taskforce's programme registry and its adaptive management.
+
+Programmes aligned with the IATI 2.03 activity standard, their budgets per year,
+budget line (BHO, A&M) and ODA flag against the taskforce budget frame, their
+lifecycle over the IATI activity statuses, their results frameworks, and the
+adaptive-management reviews that monitoring flags and high human-rights risks
+open. Writes `taskforce.programmes.v1`; reads the countries and monitoring topics.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.programmes.api import countries, iati, money, programmes, results, reviews
+from services.programmes.api.common import install_domain_errors
+from services.programmes.context import ProgrammesContext
+from services.programmes.handlers import register_handlers
+from services.programmes.settings import ProgrammesSettings
+from shared.consumer import EventConsumer
 from shared.service import service_app
 from shared.settings import PlatformSettings
 
 
-def create_app(settings: PlatformSettings | None = None) -> FastAPI:
-    return service_app(
+def create_app(
+    settings: PlatformSettings | None = None,
+    programmes_settings: ProgrammesSettings | None = None,
+) -> FastAPI:
+    platform = settings or PlatformSettings()
+    context = ProgrammesContext.create(platform, programmes_settings)
+
+    def handlers(consumer: EventConsumer) -> None:
+        register_handlers(consumer, context)
+
+    app = service_app(
         "programmes",
         title="Taskforce migratiesamenwerking: programmes",
         description=DESCRIPTION,
-        settings=settings,
+        settings=platform,
+        routers=[
+            programmes.router,
+            money.router,
+            money.frame_router,
+            results.router,
+            reviews.router,
+            iati.router,
+            countries.router,
+        ],
+        register_handlers=handlers,
     )
+    app.state.programmes = context
+    install_domain_errors(app)
+    return app
 
 
 DESCRIPTION = __doc__ or ""

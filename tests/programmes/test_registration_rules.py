@@ -90,8 +90,8 @@ def test_the_owner_is_accountable_and_partners_route_alerts() -> None:
         OrganisationRole.IMPLEMENTING, "Royal Marechaussee", organisation="kmar"
     )
     organisations = with_owner_accountable("am", [IOM, kmar])
-    assert organisations[0].role is OrganisationRole.ACCOUNTABLE
-    assert organisations[0].organisation == "am"
+    assert organisations[-1].role is OrganisationRole.ACCOUNTABLE
+    assert organisations[-1].organisation == "am"
     assert with_owner_accountable("am", organisations) == organisations
     p = programme(participating_organisations=organisations, themes=(Theme.PROTECTION,))
     assert p.partner_organisations == ("kmar",)

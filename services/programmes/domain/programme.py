@@ -131,7 +131,8 @@ def with_owner_accountable(
     """The participating organisations, with the owning ministry as accountable (IATI role 2).
 
     The owner is accountable by definition; listing it is the caller's choice,
-    adding it when missing keeps the JSON and the IATI export the same.
+    adding it when missing (at the end, so the caller's indexes stay valid in
+    problem documents) keeps the JSON and the IATI export the same.
     """
     if any(
         o.organisation == owner and o.role is OrganisationRole.ACCOUNTABLE for o in organisations
@@ -143,7 +144,7 @@ def with_owner_accountable(
         type=GOVERNMENT,
         organisation=owner,
     )
-    return (accountable, *organisations)
+    return (*organisations, accountable)
 
 
 def check_shares(

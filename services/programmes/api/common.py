@@ -1,0 +1,140 @@
+"""What every router of the service shares: base models, value types, dependencies, errors.
+
+Domain errors are turned into problem documents here, once: invalid values are
+422 with ``invalidParams``, state conflicts 409, acting on another
+organisation's programme 403, a missing programme or review 404.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Final
+
+from fastapi import Depends, FastAPI, Path, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+from services.programmes.context import ProgrammesContext
+from services.programmes.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
+from services.programmes.domain.money import CENT
+from shared.http import Caller, InvalidParam, Problem, ProblemDetails, require_scope
+from shared.http.problems import default_problem_type
+from shared.service import ServiceRuntime, get_runtime
+
+WRITE_SCOPE: Final = "programmes:write"
+DECIDE_SCOPE: Final = "programmes:decide"
+PROGRAMME_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+
+
+class ApiModel(BaseModel):
+    """A resource as the API shows it: camelCase properties."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
+
+
+class InputModel(ApiModel):
+    """A request body: unknown properties are refused, so a misspelt field is not lost."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+
+
+def _two_decimals(value: Decimal) -> str:
+    return str(value.quantize(CENT))
+
+
+Money = Annotated[
+    Decimal,
+    PlainSerializer(_two_decimals, return_type=str, when_used="json"),
+    Field(
+        max_digits=14,
+        decimal_places=2,
+        description="Euros with at most two decimals, sent as a decimal string.",
+        examples=["4000000.00"],
+    ),
+]
+"""An amount in euros, exact: JSON strings like ``"1250000.00"`` (numbers are accepted too)."""
+
+SignedMoney = Annotated[
+    Decimal,
+    PlainSerializer(_two_decimals, return_type=str, when_used="json"),
+    Field(description="Euros with two decimals; negative when a frame is exceeded."),
+]
+
+Percentage = Annotated[
+    Decimal,
+    PlainSerializer(_two_decimals, return_type=str, when_used="json"),
+    Field(
+        gt=0,
+        le=100,
+        max_digits=5,
+        decimal_places=2,
+        description="Percentage with at most two decimals.",
+        examples=["50.00"],
+    ),
+]
+
+IndicatorValue = Annotated[
+    Decimal,
+    Field(max_digits=20, decimal_places=4, description="An exact indicator value."),
+]
+
+
+# -- dependencies -----------------------------------------------------------------
+
+Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+
+def get_context(request: Request) -> ProgrammesContext:
+    context: ProgrammesContext = request.app.state.programmes
+    return context
+
+
+Context = Annotated[ProgrammesContext, Depends(get_context)]
+Writer = Annotated[Caller, Depends(require_scope(WRITE_SCOPE))]
+Decider = Annotated[Caller, Depends(require_scope(DECIDE_SCOPE))]
+ProgrammeIdPath = Annotated[
+    str, Path(alias="programmeId", pattern=PROGRAMME_ID_PATTERN, description="The programme.")
+]
+
+CONFLICT: Final[dict[int | str, dict[str, Any]]] = {
+    409: {"model": ProblemDetails, "description": "The programme's current state forbids it."}
+}
+
+
+# -- errors -------------------------------------------------------------------------
+
+_STATUS: Final[dict[type[DomainError], int]] = {
+    InvalidInput: 422,
+    Conflict: 409,
+    Forbidden: 403,
+    NotFound: 404,
+}
+
+
+def problem_of(error: DomainError) -> Problem:
+    status = next((s for kind, s in _STATUS.items() if isinstance(error, kind)), 422)
+    return Problem(
+        status=status,
+        title=error.title,
+        type=default_problem_type(status),
+        detail=error.detail,
+        invalid_params=[
+            InvalidParam(name=v.field, location="body", reason=v.reason) for v in error.violations
+        ],
+    )
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return problem_of(exc).to_response(request)
+
+
+def install_domain_errors(app: FastAPI) -> None:
+    app.add_exception_handler(DomainError, _on_domain_error)

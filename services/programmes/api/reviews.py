@@ -1,0 +1,183 @@
+"""``/reviews``: adaptive-management reviews of a programme, and the owner's decision."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Path
+from pydantic import Field
+
+from services.programmes.api.common import (
+    CONFLICT,
+    ApiModel,
+    Context,
+    Decider,
+    InputModel,
+    ProgrammeIdPath,
+    Runtime,
+)
+from services.programmes.commands.programmes import load, load_owned
+from services.programmes.commands.reviews import record_decision
+from services.programmes.domain.errors import NotFound
+from services.programmes.domain.reviews import DecisionRequest, Review, ReviewState
+from services.programmes.storage import reviews
+from shared.contracts.vocabulary import ActivityStatus, ReviewDecision
+from shared.http import AuthenticatedCaller, UtcDateTime
+
+router = APIRouter(prefix="/programmes/{programmeId}/reviews", tags=["Reviews"])
+
+ReviewIdPath = Annotated[UUID, Path(alias="reviewId", description="The review.")]
+
+
+class TriggerOut(ApiModel):
+    """A finding that opened or joined the review, by the event that brought it."""
+
+    event_id: str
+    event_type: str
+    source: str
+    received_at: UtcDateTime
+    critical: bool
+    category: str = Field(description="The flag's category, or `risk-assessment`.")
+    level: str = Field(description="The flag's severity, or the country's residual rating.")
+    flag_id: UUID | None = None
+    country_code: str | None = None
+
+
+class DecisionOut(ApiModel):
+    decision: ReviewDecision
+    rationale: str
+    changes: list[str]
+    decided_by: str
+    decided_at: UtcDateTime
+    decided_on: date
+    resulting_status: ActivityStatus | None = None
+
+
+class ReviewOut(ApiModel):
+    review_id: UUID
+    programme_id: str
+    state: ReviewState
+    opened_at: UtcDateTime
+    due_date: date
+    critical: bool
+    disbursements_on_hold: bool
+    flag_ids: list[UUID]
+    triggers: list[TriggerOut]
+    decision: DecisionOut | None = None
+
+    @classmethod
+    def of(cls, review: Review) -> ReviewOut:
+        d = review.decision
+        return cls(
+            review_id=review.review_id,
+            programme_id=review.programme_id,
+            state=review.state,
+            opened_at=review.opened_at,
+            due_date=review.due_date,
+            critical=review.critical,
+            disbursements_on_hold=review.holds_disbursements,
+            flag_ids=list(review.flag_ids),
+            triggers=[
+                TriggerOut(
+                    event_id=t.event_id,
+                    event_type=t.event_type,
+                    source=t.source,
+                    received_at=t.received_at,
+                    critical=t.critical,
+                    category=t.category,
+                    level=t.level,
+                    flag_id=t.flag_id,
+                    country_code=t.country_code,
+                )
+                for t in review.triggers
+            ],
+            decision=(
+                None
+                if d is None
+                else DecisionOut(
+                    decision=d.decision,
+                    rationale=d.rationale,
+                    changes=list(d.changes),
+                    decided_by=d.decided_by,
+                    decided_at=d.decided_at,
+                    decided_on=d.decided_on,
+                    resulting_status=d.resulting_status,
+                )
+            ),
+        )
+
+
+class ReviewList(ApiModel):
+    items: list[ReviewOut]
+
+
+class DecisionIn(InputModel):
+    """The owner's decision; final once recorded."""
+
+    decision: ReviewDecision
+    rationale: str = Field(min_length=1, max_length=4000, description="Why.")
+    changes: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+        default_factory=list,
+        max_length=30,
+        description="For `adapt`: the changes made to the programme.",
+    )
+    termination_status: ActivityStatus | None = Field(
+        default=None, description="For `terminate`: 5 (cancelled) or 3 (finalisation)."
+    )
+
+
+@router.get("", operation_id="listReviews", summary="The programme's reviews, open and decided")
+async def list_reviews(
+    programme_id: ProgrammeIdPath, caller: AuthenticatedCaller, runtime: Runtime
+) -> ReviewList:
+    async with runtime.unit_of_work() as uow:
+        await load(uow, programme_id)
+        found = await reviews.reviews_of(uow.session, programme_id)
+    return ReviewList(items=[ReviewOut.of(r) for r in found])
+
+
+@router.get("/{reviewId}", operation_id="getReview", summary="One review")
+async def get_review(
+    programme_id: ProgrammeIdPath,
+    review_id: ReviewIdPath,
+    caller: AuthenticatedCaller,
+    runtime: Runtime,
+) -> ReviewOut:
+    async with runtime.unit_of_work() as uow:
+        await load(uow, programme_id)
+        review = await reviews.get(uow.session, programme_id, review_id)
+    if review is None:
+        raise NotFound(f"Programme {programme_id} has no review {review_id}.")
+    return ReviewOut.of(review)
+
+
+@router.post(
+    "/{reviewId}/decision",
+    operation_id="decideReview",
+    summary="Record the owner's decision: continue, adapt, suspend or terminate",
+    status_code=201,
+    responses=CONFLICT,
+)
+async def decide_review(
+    programme_id: ProgrammeIdPath,
+    review_id: ReviewIdPath,
+    body: DecisionIn,
+    caller: Decider,
+    runtime: Runtime,
+    ctx: Context,
+) -> ReviewOut:
+    """Closes the review (`review-decided`); suspend and terminate also change the status."""
+    request = DecisionRequest(
+        decision=body.decision,
+        rationale=body.rationale,
+        decided_by=caller.organisation,
+        decided_at=ctx.now(),
+        changes=tuple(body.changes),
+        termination_status=body.termination_status,
+    )
+    async with runtime.unit_of_work() as uow:
+        programme = await load_owned(uow, programme_id, caller.organisation)
+        decided = await record_decision(uow, ctx, programme, review_id, request)
+    return ReviewOut.of(decided)

@@ -1,0 +1,89 @@
+"""Adaptive management: findings open reviews, the owner's decision closes them."""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+from services.programmes import events
+from services.programmes.commands.programmes import change_status
+from services.programmes.context import ProgrammesContext
+from services.programmes.domain.errors import NotFound
+from services.programmes.domain.programme import Programme
+from services.programmes.domain.reviews import (
+    Arrival,
+    DecisionRequest,
+    Received,
+    Review,
+    Trigger,
+    decide,
+    disbursements_stay_on_hold,
+    receive,
+)
+from services.programmes.storage import reviews
+from shared.unit_of_work import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+async def receive_finding(
+    uow: UnitOfWork, ctx: ProgrammesContext, programme: Programme, trigger: Trigger
+) -> Received:
+    """Open a review on ``programme`` for ``trigger``, add it to the open one, or skip it."""
+    received = receive(
+        programme_id=programme.programme_id,
+        status=programme.status,
+        open_review=await reviews.open_review(uow.session, programme.programme_id),
+        known=await reviews.known_triggers(uow.session, programme.programme_id),
+        trigger=trigger,
+        policy=ctx.review_policy,
+    )
+    review = received.review
+    if received.arrival is Arrival.OPENED and review is not None:
+        await reviews.add_review(uow.session, review)
+        await uow.emit(events.review_opened(programme, review, ctx.links))
+    elif received.arrival is Arrival.JOINED and review is not None:
+        await reviews.add_trigger(uow.session, review, trigger)
+    log.info(
+        "%s %s on %s: %s",
+        trigger.event_type,
+        trigger.event_id,
+        programme.programme_id,
+        received.arrival.value,
+    )
+    return received
+
+
+async def record_decision(
+    uow: UnitOfWork,
+    ctx: ProgrammesContext,
+    programme: Programme,
+    review_id: UUID,
+    request: DecisionRequest,
+) -> Review:
+    """Close the review with the owner's decision; suspend or terminate moves the status too."""
+    review = await reviews.get(uow.session, programme.programme_id, review_id)
+    if review is None:
+        raise NotFound(f"Programme {programme.programme_id} has no review {review_id}.")
+    decided = decide(review, programme.status, request)
+    decision = decided.decision
+    assert decision is not None
+    await reviews.save_decision(uow.session, decided)
+    status_after = decision.resulting_status or programme.status
+    await uow.emit(
+        events.review_decided(
+            programme, decided, disbursements_stay_on_hold(status_after), ctx.links
+        )
+    )
+    if decision.resulting_status is not None:
+        await change_status(
+            uow,
+            ctx,
+            programme,
+            decision.resulting_status,
+            changed_by=request.decided_by,
+            reason=f"Review decision ({decision.decision.value}): {request.rationale}",
+            effective_on=decision.decided_on,
+            review_id=review_id,
+        )
+    return decided

@@ -1,0 +1,149 @@
+"""Reviews and their triggers in the database."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.programmes.domain.reviews import (
+    Decision,
+    Review,
+    ReviewState,
+    Trigger,
+    TriggerKey,
+)
+from services.programmes.storage.tables import ReviewRow, ReviewTriggerRow
+from shared.contracts.vocabulary import ActivityStatus, ReviewDecision
+from shared.http.times import as_utc
+
+
+def _trigger_of(row: ReviewTriggerRow) -> Trigger:
+    return Trigger(
+        source=row.source,
+        event_id=row.event_id,
+        event_type=row.event_type,
+        received_at=as_utc(row.received_at),
+        critical=row.critical,
+        category=row.category,
+        level=row.level,
+        flag_id=row.flag_id,
+        country_code=row.country_code,
+    )
+
+
+def _review_of(row: ReviewRow) -> Review:
+    decision = None
+    if row.decision is not None and row.decided_by and row.decided_at:
+        decided_at = as_utc(row.decided_at)
+        decision = Decision(
+            decision=ReviewDecision(row.decision),
+            rationale=row.rationale or "",
+            decided_by=row.decided_by,
+            decided_at=decided_at,
+            decided_on=decided_at.date(),
+            changes=tuple(row.changes or ()),
+            resulting_status=(
+                None if row.resulting_status is None else ActivityStatus(row.resulting_status)
+            ),
+        )
+    return Review(
+        review_id=row.review_id,
+        programme_id=row.programme_id,
+        opened_at=as_utc(row.opened_at),
+        due_date=row.due_date,
+        triggers=tuple(_trigger_of(t) for t in row.triggers),
+        decision=decision,
+    )
+
+
+async def reviews_of(session: AsyncSession, programme_id: str) -> list[Review]:
+    rows = await session.scalars(
+        select(ReviewRow)
+        .where(ReviewRow.programme_id == programme_id)
+        .order_by(ReviewRow.opened_at)
+    )
+    return [_review_of(row) for row in rows]
+
+
+async def get(session: AsyncSession, programme_id: str, review_id: UUID) -> Review | None:
+    row = await session.scalar(
+        select(ReviewRow).where(
+            ReviewRow.programme_id == programme_id, ReviewRow.review_id == review_id
+        )
+    )
+    return None if row is None else _review_of(row)
+
+
+async def open_review(session: AsyncSession, programme_id: str) -> Review | None:
+    row = await session.scalar(
+        select(ReviewRow).where(
+            ReviewRow.programme_id == programme_id, ReviewRow.state == ReviewState.OPEN.value
+        )
+    )
+    return None if row is None else _review_of(row)
+
+
+async def known_triggers(session: AsyncSession, programme_id: str) -> set[TriggerKey]:
+    """Every finding this programme has seen, in open and decided reviews alike."""
+    rows = await session.execute(
+        select(ReviewTriggerRow.source, ReviewTriggerRow.event_id).where(
+            ReviewTriggerRow.programme_id == programme_id
+        )
+    )
+    return {(source, event_id) for source, event_id in rows}
+
+
+def _trigger_row(review: Review, trigger: Trigger) -> ReviewTriggerRow:
+    return ReviewTriggerRow(
+        programme_id=review.programme_id,
+        source=trigger.source,
+        event_id=trigger.event_id,
+        review_id=review.review_id,
+        event_type=trigger.event_type,
+        received_at=trigger.received_at,
+        critical=trigger.critical,
+        category=trigger.category,
+        level=trigger.level,
+        flag_id=trigger.flag_id,
+        country_code=trigger.country_code,
+    )
+
+
+async def add_review(session: AsyncSession, review: Review) -> None:
+    session.add(
+        ReviewRow(
+            review_id=review.review_id,
+            programme_id=review.programme_id,
+            state=review.state.value,
+            opened_at=review.opened_at,
+            due_date=review.due_date,
+            triggers=[_trigger_row(review, t) for t in review.triggers],
+        )
+    )
+    await session.flush()
+
+
+async def add_trigger(session: AsyncSession, review: Review, trigger: Trigger) -> None:
+    """Record a finding that joined ``review`` (already updated by the domain)."""
+    row = await session.get_one(ReviewRow, review.review_id)
+    row.due_date = review.due_date
+    session.add(_trigger_row(review, trigger))
+    await session.flush()
+
+
+async def save_decision(session: AsyncSession, review: Review) -> None:
+    decision = review.decision
+    assert decision is not None, "only a decided review is saved as decided"
+    row = await session.get_one(ReviewRow, review.review_id)
+    row.state = ReviewState.DECIDED.value
+    row.decision = decision.decision.value
+    row.rationale = decision.rationale
+    row.changes = list(decision.changes)
+    row.decided_by = decision.decided_by
+    row.decided_at = decision.decided_at
+    row.resulting_status = (
+        None if decision.resulting_status is None else int(decision.resulting_status)
+    )
+    await session.flush()

@@ -1,0 +1,301 @@
+"""The programmes service as the tests drive it: the real app and runtime on the test broker.
+
+Starting a runtime migrates a database, provisions topics, starts a producer and
+joins a consumer group, so API tests share one app per module. Each runtime
+reads with a consumer group of its own, positioned at the end of the topics it
+reads: the test broker keeps earlier runs' records, and the service's real
+group must not be moved by tests.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from services.programmes.app import create_app
+from services.programmes.settings import ProgrammesSettings
+from shared.consumer import ConsumedRecord, Outcome
+from shared.contracts.countries import HumanRightsRiskAssessed
+from shared.contracts.monitoring import ProgrammeFlagged
+from shared.events.catalogue import CATALOGUE, EventData, entry_for
+from shared.events.envelope import CloudEvent, new_event
+from shared.http.auth import issue_token
+from shared.kafka.topics import provision
+from shared.outbox import OutboxMessage
+from shared.service import ServiceRuntime
+from shared.settings import PlatformSettings
+from tests.support import example, start_group_at_end
+
+WRITE = "programmes:write"
+DECIDE = "programmes:decide"
+#: Every table the service writes: "no state change" is checked on all of them.
+TABLES = (
+    "programme",
+    "programme_counter",
+    "programme_country",
+    "programme_sector",
+    "programme_theme",
+    "participating_org",
+    "status_transition",
+    "budget",
+    "money_transaction",
+    "indicator",
+    "indicator_target",
+    "review",
+    "review_trigger",
+    "country",
+    "outbox_message",
+    "outbox_sequence",
+)
+#: The relay marks outbox rows sent at its own pace: the rows themselves are what count.
+_SNAPSHOT = {"outbox_message": "SELECT id, event_id, event_type, key, value FROM outbox_message"}
+TODAY = date.today()
+YEAR = TODAY.year
+
+
+@dataclass(frozen=True)
+class Emitted:
+    """An event in the outbox, decoded."""
+
+    type: str
+    key: str
+    data: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.type.rsplit(".", 1)[-1]
+
+
+@dataclass
+class Service:
+    """The app under test, its settings and an in-process client."""
+
+    app: FastAPI
+    settings: PlatformSettings
+    client: httpx.AsyncClient
+
+    @property
+    def runtime(self) -> ServiceRuntime:
+        runtime: ServiceRuntime = self.app.state.runtime
+        return runtime
+
+    def auth(self, organisation: str = "am", scopes: Sequence[str] = (WRITE,)) -> dict[str, str]:
+        token = issue_token(self.settings, organisation, list(scopes))
+        return {"Authorization": f"Bearer {token}"}
+
+    async def emitted(self, key: str | None = None) -> list[Emitted]:
+        async with self.runtime.sessions() as session:
+            rows = (await session.execute(OutboxMessage.__table__.select())).all()
+        found = [
+            Emitted(row.event_type, row.key, json.loads(row.value))
+            for row in sorted(rows, key=lambda r: r.id)
+        ]
+        return [e for e in found if key is None or e.key == key]
+
+    async def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every row of every table: equal snapshots mean no state change and no event."""
+        async with self.runtime.sessions() as session:
+            return {
+                table: [
+                    tuple(r)
+                    for r in await session.execute(
+                        text(_SNAPSHOT.get(table, f"SELECT * FROM {table}"))
+                    )
+                ]
+                for table in TABLES
+            }
+
+    async def create(self, organisation: str = "am", **changes: Any) -> str:
+        response = await self.client.post(
+            "/v1/programmes", json=programme_body(**changes), headers=self.auth(organisation)
+        )
+        assert response.status_code == 201, response.text
+        programme_id: str = response.json()["programmeId"]
+        return programme_id
+
+    async def approve(self, programme_id: str, organisation: str = "am") -> None:
+        """Budget, results framework, then pipeline to implementation."""
+        headers = self.auth(organisation)
+        base = f"/v1/programmes/{programme_id}"
+        put = await self.client.put(f"{base}/budgets", json=budgets_body(), headers=headers)
+        assert put.status_code == 200, put.text
+        framework = await self.client.put(
+            f"{base}/results-framework", json=framework_body(), headers=headers
+        )
+        assert framework.status_code == 200, framework.text
+        moved = await self.client.post(
+            f"{base}/status-transitions",
+            json={"status": 2, "reason": "Approved by the taskforce board."},
+            headers=headers,
+        )
+        assert moved.status_code == 201, moved.text
+
+    async def approved(self, organisation: str = "am", **changes: Any) -> str:
+        programme_id = await self.create(organisation, **changes)
+        await self.approve(programme_id, organisation)
+        return programme_id
+
+
+def programme_body(**changes: Any) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "title": "Countering migrant smuggling in North Africa (COMPASS)",
+        "description": "Support to partner authorities against smuggling networks, with IOM.",
+        "participatingOrganisations": [
+            {"role": "funding", "organisation": "am"},
+            {
+                "role": "implementing",
+                "name": "International Organization for Migration",
+                "ref": "XM-DAC-47066",
+                "type": "40",
+                "crsChannelCode": "47066",
+            },
+            {"role": "implementing", "organisation": "kmar"},
+        ],
+        "plannedStart": f"{YEAR}-01-01",
+        "plannedEnd": f"{YEAR + 2}-12-31",
+        "recipientCountries": [
+            {"countryCode": "TUN", "percentage": "50"},
+            {"countryCode": "MAR", "percentage": "30"},
+            {"countryCode": "EGY", "percentage": "20"},
+        ],
+        "sectors": [{"code": "15190", "percentage": "100"}],
+        "themes": ["anti-smuggling-and-trafficking", "protection"],
+    }
+    return {**body, **changes}
+
+
+def budgets_body(*items: dict[str, Any]) -> dict[str, Any]:
+    default = [
+        {"year": YEAR, "budgetLine": "bho", "oda": True, "amount": "1000000.00"},
+        {"year": YEAR + 1, "budgetLine": "bho", "oda": True, "amount": "1500000.00"},
+        {"year": YEAR + 1, "budgetLine": "am", "oda": False, "amount": "500000.00"},
+    ]
+    return {"budgets": list(items) or default}
+
+
+def framework_body() -> dict[str, Any]:
+    return {
+        "indicators": [
+            {
+                "indicatorId": "networks-disrupted",
+                "title": "Smuggling networks disrupted with partner authorities",
+                "resultType": "outcome",
+                "measure": "unit",
+                "ascending": True,
+                "baseline": {"year": YEAR - 1, "value": "3"},
+                "targets": [
+                    {"periodStart": f"{YEAR}-01-01", "periodEnd": f"{YEAR}-12-31", "value": "6"},
+                    {
+                        "periodStart": f"{YEAR + 1}-01-01",
+                        "periodEnd": f"{YEAR + 1}-12-31",
+                        "value": "12",
+                    },
+                ],
+            },
+            {
+                "indicatorId": "reported-abuse",
+                "title": "Reported abuse of migrants at supported border posts",
+                "resultType": "output",
+                "measure": "percentage",
+                "ascending": False,
+                "baseline": {"year": YEAR - 1, "value": "12.5"},
+                "targets": [
+                    {"periodStart": f"{YEAR}-01-01", "periodEnd": f"{YEAR}-12-31", "value": "5"}
+                ],
+            },
+        ]
+    }
+
+
+def settings_for(var_dir: Path, bootstrap: str) -> PlatformSettings:
+    return PlatformSettings(
+        var_dir=var_dir,
+        kafka_bootstrap_servers=bootstrap,
+        database_url=f"sqlite+aiosqlite:///{var_dir / 'programmes.db'}",
+        consumer_backoff_initial_s=0.01,
+        consumer_backoff_max_s=0.05,
+        consumer_max_attempts=3,
+        outbox_poll_interval_s=0.2,
+    )
+
+
+@asynccontextmanager
+async def running(
+    settings: PlatformSettings, programmes_settings: ProgrammesSettings | None = None
+) -> AsyncIterator[Service]:
+    """The app with its runtime started, reading with a fresh group from the topics' ends."""
+    app = create_app(settings, programmes_settings)
+    runtime: ServiceRuntime = app.state.runtime
+    runtime.consumer.group_id = f"test.programmes.{uuid.uuid4().hex[:12]}"
+    await provision(settings)
+    for topic in sorted({CATALOGUE[t].topic for t in runtime.consumer.handlers}):
+        await start_group_at_end(settings.kafka_bootstrap_servers, runtime.consumer.group_id, topic)
+    await runtime.start()
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Service(app, settings, client)
+    finally:
+        await runtime.stop()
+
+
+@pytest.fixture(scope="module")
+async def service(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Service]:
+    settings = settings_for(tmp_path_factory.mktemp("programmes"), kafka_bootstrap)
+    async with running(settings) as started:
+        yield started
+
+
+MONITORING_SOURCE = "urn:nld:oin:00000000000000000000:systeem:monitoring"
+COUNTRIES_SOURCE = "urn:nld:oin:00000000000000000000:systeem:countries"
+
+
+def cloud_event(data: EventData, *, source: str | None = None) -> CloudEvent:
+    """``data`` as another service would publish it."""
+    entry = entry_for(type(data))
+    return new_event(
+        source=source or f"urn:nld:oin:00000000000000000000:systeem:{entry.service}",
+        type=entry.type,
+        data=data.to_data(),
+        subject=data.aggregate_id(),
+        dataschema=entry.dataschema,
+    )
+
+
+async def deliver(service: Service, event: CloudEvent) -> Outcome:
+    """Run the service's consumer on ``event`` as if it came from the topic (no broker hop)."""
+    entry = CATALOGUE[event.type]
+    record = event.to_record(entry.topic, event.subject)
+    consumed = ConsumedRecord(record.topic, 0, 0, record.key, record.value, list(record.headers))
+    return await service.runtime.consumer.process(consumed)
+
+
+def flagged(programme_id: str, **changes: Any) -> ProgrammeFlagged:
+    """A `programme-flagged` for ``programme_id`` (routing fields from the schema example)."""
+    return example(ProgrammeFlagged, programmeId=programme_id, flagId=str(uuid.uuid4()), **changes)
+
+
+def risk_assessed(
+    country: str, residual: str, previous: str | None = "medium"
+) -> HumanRightsRiskAssessed:
+    return example(
+        HumanRightsRiskAssessed,
+        countryCode=country,
+        assessmentId=str(uuid.uuid4()),
+        residualRating=residual,
+        previousResidualRating=previous,
+        assessedAt=datetime.now(UTC).isoformat(),
+    )
