@@ -31,10 +31,13 @@ listing every invalid field; a rejected request changes nothing and emits no eve
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 
 from services.countries.api import designations, partnerships, profiles, risk
 from services.countries.config import CountriesSettings
+from shared.http import Problem
 from shared.service import service_app
 from shared.settings import PlatformSettings
 
@@ -52,7 +55,22 @@ def create_app(
         settings=settings,
     )
     app.state.countries_settings = countries or CountriesSettings()
+    app.add_exception_handler(IntegrityError, _concurrent_change)
     return app
+
+
+async def _concurrent_change(request: Request, exc: Exception) -> JSONResponse:
+    """Two writes raced for the same next revision, decision number or new row: one wins.
+
+    The unique keys of the tables exist for exactly this; the loser's
+    transaction is rolled back whole (state and event), so repeating it is safe.
+    """
+    return Problem(
+        status=409,
+        title="Concurrent change",
+        detail="Another change to the same country was committed at the same time; "
+        "read the current state and repeat the request.",
+    ).to_response(request)
 
 
 DESCRIPTION = __doc__ or ""

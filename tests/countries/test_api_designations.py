@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from tests.countries.support import Countries, decision, scores
@@ -167,3 +169,24 @@ async def test_configured_weights_apply_to_ranking_and_new_decisions(
     assert made["weights"]["bilateralScope"] == 0.0
     listed = (await service.get("/focus-countries")).json()
     assert listed["items"][0]["weightedScore"] == 4.0
+
+
+async def test_concurrent_decisions_each_commit_whole_or_not_at_all(
+    fresh_countries: Countries,
+) -> None:
+    service = fresh_countries
+    responses = await asyncio.gather(
+        *(
+            service.post("/countries/ETH/designations", decision("watch", decidedOn=day))
+            for day in ("2026-05-01", "2026-05-02", "2026-05-03", "2026-05-04")
+        )
+    )
+    assert {r.status_code for r in responses} <= {201, 409, 422}
+    for lost in (r for r in responses if r.status_code == 409):
+        assert lost.headers["content-type"].startswith("application/problem+json")
+    made = [r.json()["id"] for r in responses if r.status_code == 201]
+    assert made
+    listed = (await service.get("/countries/ETH/designations")).json()
+    assert sorted(d["id"] for d in listed["items"]) == sorted(made)
+    assert [d["current"] for d in listed["items"]].count(True) == 1
+    assert len(await service.emitted()) == len(made)

@@ -165,3 +165,13 @@ async def test_an_unknown_country_is_a_404_and_a_malformed_code_a_400(
     malformed = await countries.get("/countries/mar")
     assert malformed.status_code == 400
     assert malformed.json()["invalidParams"][0]["name"] == "countryCode"
+
+
+async def test_a_merge_patch_may_say_so_in_its_media_type(countries: Countries) -> None:
+    response = await countries.client.patch(
+        "/v1/countries/ERI",
+        content=b'{"migrationRoles": ["origin"]}',
+        headers={**countries.auth(), "Content-Type": "application/merge-patch+json"},
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["migrationRoles"] == ["origin"]

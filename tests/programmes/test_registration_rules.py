@@ -7,12 +7,15 @@ from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
-from services.programmes.domain.errors import Violation
+import pytest
+
+from services.programmes.domain.errors import Forbidden, Violation
 from services.programmes.domain.programme import (
     OrganisationRole,
     ParticipatingOrganisation,
     Share,
     check_new_programme,
+    check_owner,
     check_shares,
     with_owner_accountable,
 )
@@ -67,7 +70,6 @@ def test_unknown_codes_are_named() -> None:
 
 def test_ownership_dates_identifier_and_partners() -> None:
     p = programme(
-        owning_organisation="kmar",
         planned_end=date(2025, 1, 1),
         iati_identifier="XX-1-abc",
         themes=(),
@@ -76,13 +78,20 @@ def test_ownership_dates_identifier_and_partners() -> None:
         ),
     )
     assert fields(check_new_programme(p, reporting_prefix="XM-DAC-7")) == [
-        "owningOrganisation",
         "plannedEnd",
         "iatiIdentifier",
         "themes",
         "participatingOrganisations[0].organisation",
         "participatingOrganisations",
     ]
+
+
+def test_only_ministries_own_programmes() -> None:
+    check_owner("am")
+    with pytest.raises(Forbidden, match="its ministry: def"):
+        check_owner("kmar")
+    with pytest.raises(Forbidden):
+        check_owner("tf-secretariaat")
 
 
 def test_the_owner_is_accountable_and_partners_route_alerts() -> None:

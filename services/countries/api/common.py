@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
 from fastapi import Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, WithJsonSchema
@@ -42,6 +42,11 @@ OptionalDate = Annotated[
 """A date that may be absent; documented with ``format: date`` at the top, as the NL rules ask."""
 
 COUNTRY_CODE_PATTERN: Final = r"^[A-Z]{3}$"
+
+#: Documented on every write: two changes to one country raced and this one lost.
+CONFLICT: Final[dict[int | str, dict[str, Any]]] = {
+    409: {"description": "A concurrent change to the same country won; repeat the request."}
+}
 
 
 class ApiModel(BaseModel):

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import Field
 
 from services.countries.api.common import (
+    CONFLICT,
     ApiModel,
     Config,
     Country,
@@ -168,7 +169,7 @@ def _event(decision: Decision, urls: Links) -> FocusDesignationChanged | FocusDe
     "/countries/{countryCode}/designations",
     status_code=201,
     summary="Record a designation decision",
-    responses={201: {"description": "Recorded; `Location` names the new decision."}},
+    responses={201: {"description": "Recorded; `Location` names the new decision."}, **CONFLICT},
 )
 async def decide_designation(
     reference: Country,

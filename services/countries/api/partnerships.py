@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.countries.api.common import (
+    CONFLICT,
     Country,
     Paging,
     Reader,
@@ -174,7 +175,7 @@ async def list_partnerships(
     "/countries/{countryCode}/partnerships",
     status_code=201,
     summary="Open a partnership track",
-    responses={201: {"description": "Opened; `Location` names the new track."}},
+    responses={201: {"description": "Opened; `Location` names the new track."}, **CONFLICT},
 )
 async def open_partnership(
     reference: Country,
@@ -236,6 +237,7 @@ async def get_partnership(
 @router.patch(
     "/countries/{countryCode}/partnerships/{partnershipId}",
     summary="Change a partnership track (merge patch)",
+    responses=CONFLICT,
 )
 async def update_partnership(
     reference: Country,
@@ -291,7 +293,10 @@ async def list_status_changes(
     "/countries/{countryCode}/partnerships/{partnershipId}/status-changes",
     status_code=201,
     summary="Move a partnership track to another status",
-    responses={201: {"description": "Recorded; the body is the track with its new status."}},
+    responses={
+        201: {"description": "Recorded; the body is the track with its new status."},
+        **CONFLICT,
+    },
 )
 async def change_status(
     reference: Country,

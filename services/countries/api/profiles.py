@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
 from services.countries.api.common import (
+    CONFLICT,
     ApiModel,
     Country,
     InputModel,
@@ -254,7 +255,11 @@ async def get_country(reference: Country, caller: Reader, runtime: Runtime) -> C
     return CountryProfileView.of(reference, profile, decision)
 
 
-@router.patch("/countries/{countryCode}", summary="Change a country profile (merge patch)")
+@router.patch(
+    "/countries/{countryCode}",
+    summary="Change a country profile (merge patch)",
+    responses=CONFLICT,
+)
 async def update_country(
     reference: Country, patch: ProfilePatch, caller: Writer, runtime: Runtime, urls: Urls
 ) -> CountryProfileView:

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import AwareDatetime, Field
 
 from services.countries.api.common import (
+    CONFLICT,
     ApiModel,
     Country,
     InputModel,
@@ -164,7 +165,7 @@ class AssessmentView(ApiModel):
     "/countries/{countryCode}/risk-assessments",
     status_code=201,
     summary="Record a do-no-harm risk assessment",
-    responses={201: {"description": "Recorded; `Location` names the new assessment."}},
+    responses={201: {"description": "Recorded; `Location` names the new assessment."}, **CONFLICT},
 )
 async def assess_risk(
     reference: Country,

@@ -21,6 +21,7 @@ from services.programmes.domain.programme import (
     Programme,
     ReportingOrganisation,
     check_new_programme,
+    check_owner,
     with_owner_accountable,
 )
 from services.programmes.storage import money, results
@@ -54,6 +55,7 @@ async def register(uow: UnitOfWork, ctx: ProgrammesContext, draft: Programme) ->
     registry numbers programmes itself and derives the identifier from the
     reporting organisation when none is given.
     """
+    check_owner(draft.owning_organisation)
     now = ctx.now()
     reporting = ReportingOrganisation(
         ctx.settings.reporting_org_ref,

@@ -20,7 +20,7 @@ from typing import Final
 from uuid import UUID
 
 from services.programmes.domain.codelists import CRS_CHANNEL_CODES, DAC_SECTOR_CODES
-from services.programmes.domain.errors import Violation
+from services.programmes.domain.errors import Forbidden, Violation
 from shared.contracts.vocabulary import ActivityStatus, Theme
 from shared.organisations import OrganisationKind, get_organisation, is_known_organisation
 
@@ -173,16 +173,22 @@ def check_shares(
     return violations
 
 
+def check_owner(organisation: str) -> None:
+    """Programmes are owned by ministries: an agency or the secretariat takes part, not owns."""
+    owner = get_organisation(organisation)
+    if owner.kind is not OrganisationKind.MINISTRY:
+        ministry = f" (its ministry: {owner.parent})" if owner.parent else ""
+        raise Forbidden(
+            f"Programmes are owned by ministries; {organisation} is a {owner.kind.value}"
+            f"{ministry}. It can take part as a participating organisation."
+        )
+
+
 def check_new_programme(
     programme: Programme, *, reporting_prefix: str | None = None
 ) -> list[Violation]:
     """Every rule a registration breaks (empty when it may be registered)."""
     violations: list[Violation] = []
-    owner = get_organisation(programme.owning_organisation)
-    if owner.kind is not OrganisationKind.MINISTRY:
-        violations.append(
-            Violation("owningOrganisation", "a programme is owned by a ministry, not an agency")
-        )
     if programme.planned_end < programme.planned_start:
         violations.append(Violation("plannedEnd", "is before plannedStart"))
     if reporting_prefix and not programme.iati_identifier.startswith(reporting_prefix + "-"):
