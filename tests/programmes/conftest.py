@@ -41,7 +41,7 @@ WRITE = "programmes:write"
 DECIDE = "programmes:decide"
 #: Every table the service writes: "no state change" is checked on all of them.
 TABLES = (
-    "programme",
+    "registered_programme",
     "programme_counter",
     "programme_country",
     "programme_sector",

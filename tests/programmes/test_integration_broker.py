@@ -70,6 +70,12 @@ async def ends(bootstrap: str, topic: str) -> Offsets:
         await consumer.stop()
 
 
+async def mark(service: Service) -> Offsets:
+    """Where the service's topic ends once everything it committed so far is published."""
+    await eventually(lambda: _drained(service))
+    return await ends(service.settings.kafka_bootstrap_servers, PROGRAMMES_TOPIC)
+
+
 async def published_since(service: Service, start: Offsets) -> list[ConsumerRecord[bytes, bytes]]:
     """Everything the service published to its topic since ``start``, once its outbox is empty."""
     await eventually(lambda: _drained(service))
@@ -121,7 +127,7 @@ async def test_a_flag_arriving_twice_opens_exactly_one_review(
 ) -> None:
     service, producer = live
     programme_id = await service.approved()
-    start = await ends(service.settings.kafka_bootstrap_servers, PROGRAMMES_TOPIC)
+    start = await mark(service)
     duplicates = service.runtime.consumer.counts[Outcome.DUPLICATE]
 
     event = cloud_event(flagged(programme_id, severity="high", category="counterproductive"))
@@ -157,7 +163,7 @@ async def test_high_risk_in_a_recipient_country_opens_a_review_on_each_active_pr
     pipeline = await service.create(
         recipientCountries=[{"countryCode": country, "percentage": "100"}]
     )
-    start = await ends(service.settings.kafka_bootstrap_servers, PROGRAMMES_TOPIC)
+    start = await mark(service)
 
     assessment = cloud_event(risk_assessed(country, "high", previous="medium"))
     await publish(producer, assessment)
@@ -189,7 +195,7 @@ async def test_a_decision_emits_review_decided(live: tuple[Service, AIOKafkaProd
     await publish(producer, event)
     await eventually(lambda: _reviewed(service, programme_id))
     (review,) = await reviews_of(service, programme_id)
-    start = await ends(service.settings.kafka_bootstrap_servers, PROGRAMMES_TOPIC)
+    start = await mark(service)
 
     response = await service.client.post(
         f"/v1/programmes/{programme_id}/reviews/{review['reviewId']}/decision",

@@ -30,11 +30,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared.db import Base
 
-_PROGRAMME_FK = "programme.programme_id"
+_PROGRAMME_FK = "registered_programme.programme_id"
 
 
 class ProgrammeRow(Base):
-    __tablename__ = "programme"
+    """A programme in the registry (the table name leaves ``programme`` free for tools)."""
+
+    __tablename__ = "registered_programme"
 
     programme_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     iati_identifier: Mapped[str] = mapped_column(String(100), unique=True)

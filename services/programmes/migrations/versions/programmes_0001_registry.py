@@ -20,7 +20,7 @@ _OPEN = sa.text("state = 'open'")
 
 def upgrade() -> None:
     op.create_table(
-        "programme",
+        "registered_programme",
         sa.Column("programme_id", sa.String(64), nullable=False),
         sa.Column("iati_identifier", sa.String(100), nullable=False),
         sa.Column("title", sa.String(200), nullable=False),
@@ -39,11 +39,17 @@ def upgrade() -> None:
         sa.Column("results_framework_revision", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("programme_id", name=op.f("pk_programme")),
-        sa.UniqueConstraint("iati_identifier", name=op.f("uq_programme_iati_identifier")),
+        sa.PrimaryKeyConstraint("programme_id", name=op.f("pk_registered_programme")),
+        sa.UniqueConstraint(
+            "iati_identifier", name=op.f("uq_registered_programme_iati_identifier")
+        ),
     )
-    op.create_index(op.f("ix_programme_owning_organisation"), "programme", ["owning_organisation"])
-    op.create_index(op.f("ix_programme_status"), "programme", ["status"])
+    op.create_index(
+        op.f("ix_registered_programme_owning_organisation"),
+        "registered_programme",
+        ["owning_organisation"],
+    )
+    op.create_index(op.f("ix_registered_programme_status"), "registered_programme", ["status"])
     op.create_table(
         "programme_counter",
         sa.Column("year", sa.Integer(), autoincrement=False, nullable=False),
@@ -58,8 +64,8 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["programme_id"],
-            ["programme.programme_id"],
-            name=op.f("fk_programme_country_programme_id_programme"),
+            ["registered_programme.programme_id"],
+            name=op.f("fk_programme_country_programme_id_registered_programme"),
         ),
         sa.PrimaryKeyConstraint("programme_id", "country_code", name=op.f("pk_programme_country")),
     )
@@ -74,8 +80,8 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["programme_id"],
-            ["programme.programme_id"],
-            name=op.f("fk_programme_sector_programme_id_programme"),
+            ["registered_programme.programme_id"],
+            name=op.f("fk_programme_sector_programme_id_registered_programme"),
         ),
         sa.PrimaryKeyConstraint("programme_id", "code", name=op.f("pk_programme_sector")),
     )
@@ -86,8 +92,8 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["programme_id"],
-            ["programme.programme_id"],
-            name=op.f("fk_programme_theme_programme_id_programme"),
+            ["registered_programme.programme_id"],
+            name=op.f("fk_programme_theme_programme_id_registered_programme"),
         ),
         sa.PrimaryKeyConstraint("programme_id", "theme", name=op.f("pk_programme_theme")),
     )
@@ -104,8 +110,8 @@ def upgrade() -> None:
         sa.Column("organisation", sa.String(32), nullable=True),
         sa.ForeignKeyConstraint(
             ["programme_id"],
-            ["programme.programme_id"],
-            name=op.f("fk_participating_org_programme_id_programme"),
+            ["registered_programme.programme_id"],
+            name=op.f("fk_participating_org_programme_id_registered_programme"),
         ),
         sa.PrimaryKeyConstraint("programme_id", "position", name=op.f("pk_participating_org")),
     )
@@ -123,8 +129,8 @@ def upgrade() -> None:
         sa.Column("review_id", sa.Uuid(), nullable=True),
         sa.ForeignKeyConstraint(
             ["programme_id"],
-            ["programme.programme_id"],
-            name=op.f("fk_status_transition_programme_id_programme"),
+            ["registered_programme.programme_id"],
+            name=op.f("fk_status_transition_programme_id_registered_programme"),
         ),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_status_transition")),
         sa.UniqueConstraint("transition_id", name=op.f("uq_status_transition_transition_id")),
@@ -141,8 +147,8 @@ def upgrade() -> None:
         sa.Column("amount_cents", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["programme_id"],
-            ["programme.programme_id"],
-            name=op.f("fk_budget_programme_id_programme"),
+            ["registered_programme.programme_id"],
+            name=op.f("fk_budget_programme_id_registered_programme"),
         ),
         sa.PrimaryKeyConstraint(
             "programme_id", "year", "budget_line", "oda", name=op.f("pk_budget")
@@ -166,8 +172,8 @@ def upgrade() -> None:
         sa.Column("override_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
             ["programme_id"],
-            ["programme.programme_id"],
-            name=op.f("fk_money_transaction_programme_id_programme"),
+            ["registered_programme.programme_id"],
+            name=op.f("fk_money_transaction_programme_id_registered_programme"),
         ),
         sa.PrimaryKeyConstraint("transaction_id", name=op.f("pk_money_transaction")),
     )
@@ -191,8 +197,8 @@ def upgrade() -> None:
         sa.Column("baseline_value", sa.String(40), nullable=True),
         sa.ForeignKeyConstraint(
             ["programme_id"],
-            ["programme.programme_id"],
-            name=op.f("fk_indicator_programme_id_programme"),
+            ["registered_programme.programme_id"],
+            name=op.f("fk_indicator_programme_id_registered_programme"),
         ),
         sa.PrimaryKeyConstraint("programme_id", "indicator_id", name=op.f("pk_indicator")),
     )
@@ -228,8 +234,8 @@ def upgrade() -> None:
         sa.Column("resulting_status", sa.Integer(), nullable=True),
         sa.ForeignKeyConstraint(
             ["programme_id"],
-            ["programme.programme_id"],
-            name=op.f("fk_review_programme_id_programme"),
+            ["registered_programme.programme_id"],
+            name=op.f("fk_review_programme_id_registered_programme"),
         ),
         sa.PrimaryKeyConstraint("review_id", name=op.f("pk_review")),
     )
@@ -258,8 +264,8 @@ def upgrade() -> None:
         sa.Column("country_code", sa.String(3), nullable=True),
         sa.ForeignKeyConstraint(
             ["programme_id"],
-            ["programme.programme_id"],
-            name=op.f("fk_review_trigger_programme_id_programme"),
+            ["registered_programme.programme_id"],
+            name=op.f("fk_review_trigger_programme_id_registered_programme"),
         ),
         sa.ForeignKeyConstraint(
             ["review_id"],
@@ -313,6 +319,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_programme_country_country_code"), table_name="programme_country")
     op.drop_table("programme_country")
     op.drop_table("programme_counter")
-    op.drop_index(op.f("ix_programme_status"), table_name="programme")
-    op.drop_index(op.f("ix_programme_owning_organisation"), table_name="programme")
-    op.drop_table("programme")
+    op.drop_index(op.f("ix_registered_programme_status"), table_name="registered_programme")
+    op.drop_index(
+        op.f("ix_registered_programme_owning_organisation"), table_name="registered_programme"
+    )
+    op.drop_table("registered_programme")
