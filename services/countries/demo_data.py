@@ -443,7 +443,7 @@ COUNTRIES: Final[tuple[DemoCountry, ...]] = (
         assessment=assessment(
             "ex-ante",
             "2025-10-01T10:00:00Z",
-            "2026-04-01",
+            "2027-04-01",
             "proceed-with-mitigation",
             risk("refoulement", (3, 5), (2, 5), REFOULEMENT, MONITORING),
             risk("detention-conditions", (3, 4), (2, 3), DETENTION, MONITORING),
