@@ -164,12 +164,18 @@ def test_budgets_are_checked_as_a_whole() -> None:
     ]
 
 
-def test_a_budget_never_drops_below_what_is_booked() -> None:
+def test_a_budget_is_never_lowered_below_what_is_booked() -> None:
     booked_items = [transaction("600"), transaction("300", DISBURSE)]
-    violations = check_budgets(programme(), [budget("500")], booked_items)
+    current = [budget("1000")]
+    violations = check_budgets(programme(), [budget("500")], booked_items, current)
     assert [v.field for v in violations] == ["budgets"]
     assert "EUR 600.00 already committed" in violations[0].reason
-    assert check_budgets(programme(), [budget("600")], booked_items) == []
+    assert check_budgets(programme(), [budget("600")], booked_items, current) == []
+    assert check_budgets(programme(), [], booked_items, current), "nor removed"
+    overrun = [budget("400")]  # an override booked 600 on a budget of 400
+    assert check_budgets(programme(), overrun, booked_items, overrun) == [], "kept as it is"
+    assert check_budgets(programme(), [budget("500")], booked_items, overrun) == [], "raised"
+    assert check_budgets(programme(), [budget("300")], booked_items, overrun), "lowered"
     assert booked(booked_items, key(), COMMIT) == Decimal("600.00")
     assert budget_total([budget("0.10"), budget("0.20", year=2027)]) == Decimal("0.30")
 

@@ -34,13 +34,14 @@ from shared.unit_of_work import UnitOfWork
 async def replace_budgets(
     uow: UnitOfWork, ctx: ProgrammesContext, programme: Programme, items: Sequence[YearBudget]
 ) -> list[YearBudget]:
-    """The programme's budget becomes ``items``; never below what is already booked."""
+    """The programme's budget becomes ``items``; no cell is lowered below what is booked on it."""
     if programme.status in lifecycle.TERMINAL:
         raise Conflict(
             f"The budget of a {lifecycle.STATUS_NAMES[programme.status]} programme is final."
         )
     booked = await money.transactions(uow.session, programme.programme_id)
-    raise_if(check_budgets(programme, items, booked))
+    current = await money.budgets(uow.session, programme.programme_id)
+    raise_if(check_budgets(programme, items, booked, current))
     await money.replace_budgets(uow.session, programme.programme_id, items)
     await store.touch(uow.session, programme.programme_id, ctx.now())
     return await money.budgets(uow.session, programme.programme_id)

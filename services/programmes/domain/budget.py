@@ -95,9 +95,16 @@ def booked(transactions: Iterable[Transaction], key: BudgetKey, type_: Transacti
 
 
 def check_budgets(
-    programme: Programme, budgets: Sequence[YearBudget], transactions: Sequence[Transaction]
+    programme: Programme,
+    budgets: Sequence[YearBudget],
+    transactions: Sequence[Transaction],
+    current: Sequence[YearBudget] = (),
 ) -> list[Violation]:
-    """Rules a programme's full budget must meet (it replaces the one before)."""
+    """Rules a programme's full budget must meet when it replaces ``current``.
+
+    A cell may not be *lowered* below what is already booked on it; a cell an
+    override already took beyond its budget may stay as it is, or be raised.
+    """
     violations: list[Violation] = []
     seen: set[BudgetKey] = set()
     first, last = programme.planned_start.year, programme.planned_end.year
@@ -114,10 +121,12 @@ def check_budgets(
             violations.append(Violation(f"{where}.amount", "must be positive, in whole cents"))
         violations += check_oda(programme.return_assistance, budget.key.oda, f"{where}.oda")
     planned = {b.key: b.amount for b in budgets}
+    before = {b.key: b.amount for b in current}
     for type_ in TransactionType:
         for key in sorted({t.key for t in transactions if t.type is type_}):
             already = booked(transactions, key, type_)
-            if already > planned.get(key, ZERO):
+            new = planned.get(key, ZERO)
+            if already > new and new < before.get(key, ZERO):
                 violations.append(
                     Violation(
                         "budgets",
