@@ -124,6 +124,15 @@ async def test_illegal_transitions_and_premature_approval(service: Service) -> N
     assert "needs a budget and a results framework" in problem["detail"]
     future = {"status": 5, "reason": "Later.", "effectiveOn": f"{YEAR + 1}-06-01"}
     await refused(service, post(service, path, future), 422, "effectiveOn")
+    approved = await service.approved()
+    backdated = {"status": 6, "reason": "Paused.", "effectiveOn": f"{YEAR - 1}-12-31"}
+    problem = await refused(
+        service,
+        post(service, f"/v1/programmes/{approved}/status-transitions", backdated),
+        422,
+        "effectiveOn",
+    )
+    assert "before the programme's last status change" in problem["detail"]
 
 
 async def test_oda_on_a_forced_return_programme(service: Service) -> None:

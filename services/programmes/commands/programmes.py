@@ -104,6 +104,16 @@ async def change_status(
     effective = effective_on or now.date()
     if effective > now.date():
         raise_if([Violation("effectiveOn", "a status change is recorded when it happens")])
+    history = await store.transitions(uow.session, programme.programme_id)
+    if history and effective < history[-1].effective_on:
+        raise_if(
+            [
+                Violation(
+                    "effectiveOn",
+                    f"is before the programme's last status change ({history[-1].effective_on})",
+                )
+            ]
+        )
     transition = Transition(
         transition_id=uuid4(),
         programme_id=programme.programme_id,
