@@ -16,14 +16,12 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any, Final
 
 from fastapi import Depends, Path, Request
-from pydantic import BaseModel, ConfigDict, WithJsonSchema
-from pydantic.alias_generators import to_camel
+from pydantic import WithJsonSchema
 
 from services.countries.config import CountriesSettings
 from services.countries.domain.base import Violation
 from services.countries.domain.reference import CountryReference, country
 from services.countries.links import Links
-from shared.contracts.vocabulary import field_title
 from shared.http import AuthenticatedCaller, Caller, InvalidParam, Problem, require_scope
 from shared.http.pagination import PageParams, page_params
 from shared.service import ServiceRuntime, get_runtime
@@ -47,20 +45,6 @@ COUNTRY_CODE_PATTERN: Final = r"^[A-Z]{3}$"
 CONFLICT: Final[dict[int | str, dict[str, Any]]] = {
     409: {"description": "A concurrent change to the same country won; repeat the request."}
 }
-
-
-class ApiModel(BaseModel):
-    """Resource representation: camelCase on the wire."""
-
-    model_config = ConfigDict(
-        alias_generator=to_camel, populate_by_name=True, field_title_generator=field_title
-    )
-
-
-class InputModel(ApiModel):
-    """Request body: unknown fields are refused, so a typo is a 422 rather than ignored."""
-
-    model_config = ConfigDict(extra="forbid")
 
 
 def known_country(

@@ -11,10 +11,8 @@ from pydantic import Field
 
 from services.countries.api.common import (
     CONFLICT,
-    ApiModel,
     Config,
     Country,
-    InputModel,
     OptionalDate,
     Paging,
     Reader,
@@ -53,6 +51,7 @@ from services.countries.storage.designations import (
 from shared.contracts.countries import FocusDesignationChanged, FocusDesignationReviewed
 from shared.contracts.vocabulary import Designation
 from shared.http import UtcDateTime
+from shared.http.models import ApiModel, InputModel
 from shared.http.pagination import Page
 
 router = APIRouter(tags=["Focus designation"])

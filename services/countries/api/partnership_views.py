@@ -7,7 +7,6 @@ from uuid import UUID
 
 from pydantic import Field
 
-from services.countries.api.common import ApiModel, InputModel
 from services.countries.domain.partnerships import (
     DevelopmentTheme,
     KnownOrganisation,
@@ -21,6 +20,7 @@ from services.countries.domain.partnerships import (
 )
 from shared.contracts.vocabulary import Instruments, PartnershipKind, PartnershipStatus, Themes
 from shared.http import UtcDateTime
+from shared.http.models import ApiModel, InputModel
 
 
 class NewPartnership(PartnershipContent):

@@ -10,9 +10,7 @@ from pydantic import Field
 
 from services.countries.api.common import (
     CONFLICT,
-    ApiModel,
     Country,
-    InputModel,
     OptionalDate,
     Paging,
     Reader,
@@ -46,6 +44,7 @@ from services.countries.storage.profiles import (
 from shared.contracts.countries import CountryProfileUpdated
 from shared.contracts.vocabulary import CountryRole, Designation
 from shared.http import UtcDateTime
+from shared.http.models import ApiModel, InputModel
 from shared.http.pagination import Page
 
 router = APIRouter(tags=["Country profiles"])

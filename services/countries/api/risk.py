@@ -11,9 +11,7 @@ from pydantic import AwareDatetime, Field
 
 from services.countries.api.common import (
     CONFLICT,
-    ApiModel,
     Country,
-    InputModel,
     Paging,
     Reader,
     Runtime,
@@ -53,6 +51,7 @@ from shared.contracts.vocabulary import (
     RiskRating,
 )
 from shared.http import UtcDateTime
+from shared.http.models import ApiModel, InputModel
 from shared.http.pagination import Page, PageParams
 
 router = APIRouter(tags=["Risk assessments"])

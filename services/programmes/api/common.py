@@ -12,8 +12,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import Depends, FastAPI, Path, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
-from pydantic.alias_generators import to_camel
+from pydantic import Field, PlainSerializer
 
 from services.programmes.context import ProgrammesContext
 from services.programmes.domain.errors import (
@@ -31,18 +30,6 @@ from shared.service import ServiceRuntime, get_runtime
 WRITE_SCOPE: Final = "programmes:write"
 DECIDE_SCOPE: Final = "programmes:decide"
 PROGRAMME_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-
-
-class ApiModel(BaseModel):
-    """A resource as the API shows it: camelCase properties."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True)
-
-
-class InputModel(ApiModel):
-    """A request body: unknown properties are refused, so a misspelt field is not lost."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
 def _two_decimals(value: Decimal) -> str:

@@ -9,11 +9,12 @@ from uuid import UUID
 from fastapi import APIRouter, Path
 from pydantic import Field
 
-from services.programmes.api.common import ApiModel, Runtime
+from services.programmes.api.common import Runtime
 from services.programmes.domain.errors import NotFound
 from services.programmes.storage import countries
 from shared.contracts.vocabulary import Designation, RiskRating
 from shared.http import AuthenticatedCaller, UtcDateTime
+from shared.http.models import ApiModel
 
 router = APIRouter(prefix="/countries", tags=["Countries (read model)"])
 

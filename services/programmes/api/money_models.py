@@ -8,11 +8,12 @@ from uuid import UUID
 
 from pydantic import Field
 
-from services.programmes.api.common import ApiModel, InputModel, Money, SignedMoney
+from services.programmes.api.common import Money, SignedMoney
 from services.programmes.domain.budget import BudgetKey, Transaction, TransactionType, YearBudget
 from services.programmes.domain.frame import BUDGET_HOLDERS, BudgetFrame, YearSummary
 from shared.contracts.vocabulary import BudgetLine
 from shared.http import UtcDateTime
+from shared.http.models import ApiModel, InputModel
 
 Currency = Literal["EUR"]
 

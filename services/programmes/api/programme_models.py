@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, model_validator
 
-from services.programmes.api.common import ApiModel, InputModel, Percentage
+from services.programmes.api.common import Percentage
 from services.programmes.domain.lifecycle import STATUS_NAMES, Transition
 from services.programmes.domain.programme import (
     GOVERNMENT,
@@ -21,6 +21,7 @@ from services.programmes.domain.programme import (
 from shared.contracts.programmes import IATI_IDENTIFIER_PATTERN
 from shared.contracts.vocabulary import ActivityStatus, CountryCode, Theme
 from shared.http import UtcDateTime
+from shared.http.models import ApiModel, InputModel
 from shared.organisations import get_organisation, is_known_organisation
 
 

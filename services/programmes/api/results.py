@@ -10,10 +10,8 @@ from pydantic import Field
 
 from services.programmes.api.common import (
     CONFLICT,
-    ApiModel,
     Context,
     IndicatorValue,
-    InputModel,
     ProgrammeIdPath,
     Runtime,
     Writer,
@@ -24,6 +22,7 @@ from services.programmes.domain.results import Baseline, Indicator, ResultType, 
 from services.programmes.storage import results
 from shared.contracts.vocabulary import IndicatorMeasure
 from shared.http import AuthenticatedCaller
+from shared.http.models import ApiModel, InputModel
 
 router = APIRouter(prefix="/programmes/{programmeId}", tags=["Results framework"])
 

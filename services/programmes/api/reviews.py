@@ -9,15 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path
 from pydantic import Field
 
-from services.programmes.api.common import (
-    CONFLICT,
-    ApiModel,
-    Context,
-    Decider,
-    InputModel,
-    ProgrammeIdPath,
-    Runtime,
-)
+from services.programmes.api.common import CONFLICT, Context, Decider, ProgrammeIdPath, Runtime
 from services.programmes.commands.programmes import load, load_owned
 from services.programmes.commands.reviews import record_decision
 from services.programmes.domain.errors import NotFound
@@ -25,6 +17,7 @@ from services.programmes.domain.reviews import DecisionRequest, Review, ReviewSt
 from services.programmes.storage import reviews
 from shared.contracts.vocabulary import ActivityStatus, ReviewDecision
 from shared.http import AuthenticatedCaller, UtcDateTime
+from shared.http.models import ApiModel, InputModel
 
 router = APIRouter(prefix="/programmes/{programmeId}/reviews", tags=["Reviews"])
 
