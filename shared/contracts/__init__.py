@@ -63,6 +63,7 @@ from shared.contracts.vocabulary import (
     RiskCategory,
     RiskRating,
     Severity,
+    SideEffectCategory,
     Theme,
     examples_of,
 )
@@ -119,6 +120,7 @@ __all__ = [
     "RiskCategory",
     "RiskRating",
     "Severity",
+    "SideEffectCategory",
     "Theme",
     "YearBudget",
     "examples_of",

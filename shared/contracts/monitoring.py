@@ -27,11 +27,11 @@ from shared.contracts.vocabulary import (
     EvidenceKind,
     FlagCategory,
     FlagResolution,
-    IncidentCategory,
     IntendedDirection,
     OrganisationCode,
     ReviewDecision,
     Severity,
+    SideEffectCategory,
     Slug,
     ValueObject,
     schema_examples,
@@ -158,6 +158,7 @@ class IndicatorResultRecorded(ProgrammeEvent):
             "value": 14.0,
             "previousValue": 9.0,
             "direction": "decrease",
+            "revision": 1,
         }
     )
 
@@ -175,6 +176,9 @@ class IndicatorResultRecorded(ProgrammeEvent):
     )
     direction: IntendedDirection = Field(
         description="Intended direction of the indicator, repeated so rules need no lookup."
+    )
+    revision: int = Field(
+        default=1, ge=1, description="1 when first recorded; each correction adds one."
     )
 
     @model_validator(mode="after")
@@ -197,20 +201,22 @@ class IncidentReported(ProgrammeEvent):
             **PROGRAMME_EXAMPLE,
             "incidentId": _INCIDENT_ID,
             "incidentUrl": f"{_BASE}/incidents/{_INCIDENT_ID}",
-            "category": "ill-treatment",
+            "category": "mistreatment",
             "severity": "critical",
             "countryCode": "TUN",
             "occurredOn": "2026-02-11",
+            "verified": True,
             "reportedBy": "bz",
         }
     )
 
     incident_id: UUID = Field(description="The incident report.")
     incident_url: HttpUrl = Field(description="The report at the monitoring service.")
-    category: IncidentCategory = Field(description="Kind of incident.")
+    category: SideEffectCategory = Field(description="Kind of negative side effect.")
     severity: Severity = Field(description="How serious the incident is.")
     country_code: CountryCode = Field(description="Country where it happened.")
     occurred_on: date = Field(description="Date it happened (no time of day).")
+    verified: bool = Field(default=False, description="True once the report has been verified.")
     reported_by: OrganisationCode = Field(description="Organisation that reported it.")
 
 

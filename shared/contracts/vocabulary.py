@@ -325,6 +325,22 @@ class IncidentCategory(StrEnum):
     OTHER = "other"
 
 
+class SideEffectCategory(StrEnum):
+    """Kind of negative side effect an incident report records (monitoring's incident list).
+
+    Closed, and never about who: the people involved are not named anywhere.
+    """
+
+    EXPLOITATION = "exploitation"
+    ABUSE = "abuse"
+    MISTREATMENT = "mistreatment"
+    REFOULEMENT = "refoulement"
+    DETENTION_CONDITIONS = "detention-conditions"
+    TRAFFICKING = "trafficking"
+    DIVERSION_OF_FUNDS = "diversion-of-funds"
+    OTHER = "other"
+
+
 class EvaluationKind(StrEnum):
     """When in the programme cycle an evaluation was made."""
 
