@@ -1,20 +1,53 @@
-"""Wiring of the monitoring service: its routers and event handlers on the shared runtime."""
+"""Monitoring service: the evidence on funded programmes, and the flags it raises.
+
+Monitoring plans from the programmes' results frameworks, indicator results
+(corrections keep history), evaluations on the OECD DAC criteria, incident
+reports of negative side effects (never naming anyone), and the
+adaptive-management rules that flag a programme for review. Writes
+`taskforce.monitoring.v1`; reads the programmes and countries topics.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.monitoring.api import evidence, flags, results
+from services.monitoring.api.common import install_domain_errors
+from services.monitoring.context import MonitoringContext, MonitoringSettings
+from services.monitoring.handlers import register_handlers
+from shared.consumer import EventConsumer
 from shared.service import service_app
 from shared.settings import PlatformSettings
 
 
-def create_app(settings: PlatformSettings | None = None) -> FastAPI:
-    return service_app(
+def create_app(
+    settings: PlatformSettings | None = None,
+    monitoring_settings: MonitoringSettings | None = None,
+) -> FastAPI:
+    platform = settings or PlatformSettings()
+    context = MonitoringContext.create(platform, monitoring_settings)
+
+    def handlers(consumer: EventConsumer) -> None:
+        register_handlers(consumer, context)
+
+    app = service_app(
         "monitoring",
         title="Taskforce migratiesamenwerking: monitoring",
         description=DESCRIPTION,
-        settings=settings,
+        settings=platform,
+        routers=[
+            results.router,
+            evidence.evaluations_router,
+            evidence.incidents_router,
+            flags.flags_router,
+            flags.overview_router,
+            flags.rules_router,
+        ],
+        register_handlers=handlers,
     )
+    app.state.monitoring = context
+    install_domain_errors(app)
+    return app
 
 
 DESCRIPTION = __doc__ or ""

@@ -1,0 +1,1 @@
+"""Monitoring's HTTP API: results, evaluations, incidents, flags, overviews and the rules."""

@@ -1,0 +1,330 @@
+"""``/evaluations`` (OECD DAC criteria, four-point scale) and ``/incidents`` (side effects).
+
+Incident reports hold no names or identifying details of individuals: a closed
+category, a severity, a country, a date and a bounded summary that is refused
+when it carries contact details or identifying numbers.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import AnyHttpUrl, Field
+from sqlalchemy import func, select
+
+from services.monitoring.api.common import NOT_FOUND, Context, Runtime, Writer
+from services.monitoring.domain.errors import NotFound, Violation, raise_if
+from services.monitoring.domain.plans import identifying_details
+from services.monitoring.domain.rules import EvaluationFacts, IncidentFacts
+from services.monitoring.flags import raise_flags
+from services.monitoring.storage import programmes
+from services.monitoring.storage.tables import EvaluationRow, IncidentRow
+from shared.contracts.monitoring import CriterionRating, EvaluationRecorded, IncidentReported
+from shared.contracts.vocabulary import (
+    CountryCode,
+    DacCriterion,
+    EvaluationKind,
+    EvaluationRating,
+    Severity,
+    SideEffectCategory,
+)
+from shared.http import AuthenticatedCaller, UtcDateTime
+from shared.http.models import ApiModel, InputModel
+from shared.http.pagination import Page, PageParams, page_params
+
+evaluations_router = APIRouter(prefix="/evaluations", tags=["Evaluations"])
+incidents_router = APIRouter(prefix="/incidents", tags=["Incidents"])
+
+PROGRAMME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+ProgrammeFilter = Annotated[str | None, Query(alias="programmeId", pattern=PROGRAMME_PATTERN)]
+
+
+# -- evaluations -----------------------------------------------------------------------------
+
+
+class Ratings(InputModel):
+    """A rating on each of the six OECD DAC criteria."""
+
+    relevance: EvaluationRating
+    coherence: EvaluationRating
+    effectiveness: EvaluationRating
+    efficiency: EvaluationRating
+    impact: EvaluationRating
+    sustainability: EvaluationRating
+
+    def by_criterion(self) -> dict[DacCriterion, EvaluationRating]:
+        return {c: getattr(self, c.value) for c in DacCriterion}
+
+
+class NewEvaluation(InputModel):
+    programme_id: str = Field(pattern=PROGRAMME_PATTERN)
+    kind: EvaluationKind
+    independent: bool = Field(description="True for an independent evaluation, false internal.")
+    completed_on: date = Field(description="When the report was completed; not in the future.")
+    overall_rating: EvaluationRating
+    ratings: Ratings
+    summary: str = Field(min_length=1, max_length=4000)
+    document_url: AnyHttpUrl = Field(description="The evaluation report.")
+
+
+class EvaluationOut(ApiModel):
+    evaluation_id: UUID
+    programme_id: str
+    kind: EvaluationKind
+    independent: bool
+    completed_on: date
+    overall_rating: EvaluationRating
+    ratings: dict[str, EvaluationRating]
+    summary: str
+    document_url: str
+    recorded_by: str
+    recorded_at: UtcDateTime
+
+    @classmethod
+    def of(cls, row: EvaluationRow) -> EvaluationOut:
+        return cls(
+            evaluation_id=row.evaluation_id,
+            programme_id=row.programme_id,
+            kind=EvaluationKind(row.kind),
+            independent=row.independent,
+            completed_on=row.completed_on,
+            overall_rating=EvaluationRating(row.overall_rating),
+            ratings={k: EvaluationRating(v) for k, v in row.ratings.items()},
+            summary=row.summary,
+            document_url=row.document_url,
+            recorded_by=row.recorded_by,
+            recorded_at=row.recorded_at,
+        )
+
+
+@evaluations_router.post(
+    "",
+    operation_id="recordEvaluation",
+    summary="Record an evaluation with its ratings; the poor-evaluation rule runs on it",
+    status_code=201,
+)
+async def record_evaluation(
+    body: NewEvaluation, caller: Writer, runtime: Runtime, ctx: Context
+) -> EvaluationOut:
+    async with runtime.unit_of_work() as uow:
+        found = await programmes.get(uow.session, body.programme_id)
+        violations = [] if found else [Violation("programmeId", "not a programme monitoring knows")]
+        if body.completed_on > ctx.today():
+            violations.append(Violation("completedOn", "is in the future"))
+        raise_if(violations)
+        assert found is not None
+        programme = found
+        ratings = body.ratings.by_criterion()
+        row = EvaluationRow(
+            evaluation_id=uuid.uuid4(),
+            programme_id=body.programme_id,
+            kind=body.kind.value,
+            independent=body.independent,
+            completed_on=body.completed_on,
+            overall_rating=body.overall_rating.value,
+            ratings={c.value: r.value for c, r in ratings.items()},
+            summary=body.summary,
+            document_url=str(body.document_url),
+            recorded_by=caller.organisation,
+            recorded_at=ctx.now(),
+        )
+        uow.session.add(row)
+        await uow.session.flush()
+        await uow.emit(
+            EvaluationRecorded(
+                **programme.routing(),
+                evaluation_id=row.evaluation_id,
+                evaluation_url=ctx.links.evaluation(row.evaluation_id),
+                kind=body.kind,
+                independent=body.independent,
+                completed_on=body.completed_on,
+                overall_rating=body.overall_rating,
+                criteria=tuple(CriterionRating(criterion=c, rating=r) for c, r in ratings.items()),
+            )
+        )
+        rule = ctx.rules.poor_evaluation
+        await raise_flags(
+            uow, ctx, programme, rule, rule(EvaluationFacts(str(row.evaluation_id), ratings))
+        )
+        return EvaluationOut.of(row)
+
+
+@evaluations_router.get("", operation_id="listEvaluations", summary="Evaluations, newest first")
+async def list_evaluations(
+    request: Request,
+    caller: AuthenticatedCaller,
+    runtime: Runtime,
+    paging: Annotated[PageParams, Depends(page_params)],
+    programme_id: ProgrammeFilter = None,
+) -> Page[EvaluationOut]:
+    query = select(EvaluationRow)
+    if programme_id is not None:
+        query = query.where(EvaluationRow.programme_id == programme_id)
+    async with runtime.unit_of_work() as uow:
+        total = await uow.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await uow.session.scalars(
+            query.order_by(EvaluationRow.completed_on.desc(), EvaluationRow.recorded_at.desc())
+            .offset(paging.offset)
+            .limit(paging.page_size)
+        )
+        items = [EvaluationOut.of(r) for r in rows]
+    return Page[EvaluationOut].of(items, total=total or 0, params=paging, request=request)
+
+
+@evaluations_router.get(
+    "/{evaluationId}", operation_id="getEvaluation", summary="One evaluation", responses=NOT_FOUND
+)
+async def get_evaluation(
+    evaluation_id: Annotated[UUID, Path(alias="evaluationId", description="The evaluation.")],
+    caller: AuthenticatedCaller,
+    runtime: Runtime,
+) -> EvaluationOut:
+    async with runtime.unit_of_work() as uow:
+        row = await uow.session.get(EvaluationRow, evaluation_id)
+    if row is None:
+        raise NotFound(f"No evaluation {evaluation_id}.")
+    return EvaluationOut.of(row)
+
+
+# -- incidents ---------------------------------------------------------------------------------
+
+
+class NewIncident(InputModel):
+    """A negative side effect on migrants or others. Never name or identify anyone."""
+
+    programme_id: str = Field(pattern=PROGRAMME_PATTERN)
+    category: SideEffectCategory
+    severity: Severity
+    country_code: CountryCode
+    occurred_on: date = Field(description="Date it happened; not in the future.")
+    verified: bool = Field(description="True when the report has been verified.")
+    summary: str = Field(
+        min_length=1,
+        max_length=500,
+        description="What happened, in general terms: no names, contact details or numbers "
+        "that could identify a person.",
+    )
+
+
+class IncidentOut(ApiModel):
+    incident_id: UUID
+    programme_id: str
+    category: SideEffectCategory
+    severity: Severity
+    country_code: str
+    occurred_on: date
+    verified: bool
+    reported_by: str = Field(description="The reporting organisation.")
+    summary: str
+    recorded_at: UtcDateTime
+
+    @classmethod
+    def of(cls, row: IncidentRow) -> IncidentOut:
+        return cls(
+            incident_id=row.incident_id,
+            programme_id=row.programme_id,
+            category=SideEffectCategory(row.category),
+            severity=Severity(row.severity),
+            country_code=row.country_code,
+            occurred_on=row.occurred_on,
+            verified=row.verified,
+            reported_by=row.reported_by,
+            summary=row.summary,
+            recorded_at=row.recorded_at,
+        )
+
+
+@incidents_router.post(
+    "",
+    operation_id="reportIncident",
+    summary="Report an incident; the negative-side-effects rule runs on it",
+    status_code=201,
+)
+async def report_incident(
+    body: NewIncident, caller: Writer, runtime: Runtime, ctx: Context
+) -> IncidentOut:
+    violations = []
+    if body.occurred_on > ctx.today():
+        violations.append(Violation("occurredOn", "is in the future"))
+    identifying = identifying_details(body.summary)
+    if identifying:
+        violations.append(Violation("summary", identifying))
+    async with runtime.unit_of_work() as uow:
+        found = await programmes.get(uow.session, body.programme_id)
+        if found is None:
+            violations.insert(0, Violation("programmeId", "not a programme monitoring knows"))
+        raise_if(violations)
+        assert found is not None
+        programme = found
+        row = IncidentRow(
+            incident_id=uuid.uuid4(),
+            programme_id=body.programme_id,
+            category=body.category.value,
+            severity=body.severity.value,
+            country_code=body.country_code,
+            occurred_on=body.occurred_on,
+            verified=body.verified,
+            reported_by=caller.organisation,
+            summary=body.summary,
+            recorded_at=ctx.now(),
+        )
+        uow.session.add(row)
+        await uow.session.flush()
+        await uow.emit(
+            IncidentReported(
+                **programme.routing(),
+                incident_id=row.incident_id,
+                incident_url=ctx.links.incident(row.incident_id),
+                category=body.category,
+                severity=body.severity,
+                country_code=body.country_code,
+                occurred_on=body.occurred_on,
+                verified=body.verified,
+                reported_by=caller.organisation,
+            )
+        )
+        rule = ctx.rules.negative_side_effects
+        facts = IncidentFacts(str(row.incident_id), body.severity, body.verified)
+        await raise_flags(uow, ctx, programme, rule, rule(facts))
+        return IncidentOut.of(row)
+
+
+@incidents_router.get("", operation_id="listIncidents", summary="Incident reports, newest first")
+async def list_incidents(
+    request: Request,
+    caller: AuthenticatedCaller,
+    runtime: Runtime,
+    paging: Annotated[PageParams, Depends(page_params)],
+    programme_id: ProgrammeFilter = None,
+) -> Page[IncidentOut]:
+    query = select(IncidentRow)
+    if programme_id is not None:
+        query = query.where(IncidentRow.programme_id == programme_id)
+    async with runtime.unit_of_work() as uow:
+        total = await uow.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await uow.session.scalars(
+            query.order_by(IncidentRow.occurred_on.desc(), IncidentRow.recorded_at.desc())
+            .offset(paging.offset)
+            .limit(paging.page_size)
+        )
+        items = [IncidentOut.of(r) for r in rows]
+    return Page[IncidentOut].of(items, total=total or 0, params=paging, request=request)
+
+
+@incidents_router.get(
+    "/{incidentId}", operation_id="getIncident", summary="One incident report", responses=NOT_FOUND
+)
+async def get_incident(
+    incident_id: Annotated[UUID, Path(alias="incidentId", description="The incident report.")],
+    caller: AuthenticatedCaller,
+    runtime: Runtime,
+) -> IncidentOut:
+    async with runtime.unit_of_work() as uow:
+        row = await uow.session.get(IncidentRow, incident_id)
+    if row is None:
+        raise NotFound(f"No incident report {incident_id}.")
+    return IncidentOut.of(row)

@@ -1,0 +1,386 @@
+"""``/indicator-results``: actual values per indicator and period; corrections keep history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import Field
+from sqlalchemy import func, select
+
+from services.monitoring.api.common import (
+    CONFLICT,
+    NOT_FOUND,
+    Conflict,
+    Context,
+    IndicatorValue,
+    Runtime,
+    Writer,
+)
+from services.monitoring.context import MonitoringContext
+from services.monitoring.domain.errors import NotFound, Violation, raise_if
+from services.monitoring.domain.plans import Indicator, value_violations
+from services.monitoring.domain.rules import IndicatorFacts, PeriodResult
+from services.monitoring.flags import raise_flags
+from services.monitoring.storage import programmes
+from services.monitoring.storage.programmes import ProgrammeView
+from services.monitoring.storage.tables import IndicatorResultRevisionRow, IndicatorResultRow
+from shared.contracts.monitoring import IndicatorResultRecorded
+from shared.http import AuthenticatedCaller, UtcDateTime
+from shared.http.models import ApiModel, InputModel
+from shared.http.pagination import Page, PageParams, page_params
+from shared.unit_of_work import UnitOfWork
+
+router = APIRouter(prefix="/indicator-results", tags=["Indicator results"])
+
+ResultIdPath = Annotated[UUID, Path(alias="resultId", description="The result.")]
+
+
+class ResultValues(InputModel):
+    value: IndicatorValue | None = Field(
+        default=None, description="The actual value; absent for a qualitative indicator."
+    )
+    qualitative_value: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="For a qualitative indicator: the result in words, about no one in person.",
+    )
+    measured_on: date | None = Field(
+        default=None,
+        description="When the value was measured, within the period; defaults to the period's "
+        "end or today, whichever is earlier. Targets are pro-rated to it.",
+    )
+    comment: str | None = Field(default=None, min_length=1, max_length=1000)
+    source: str = Field(
+        min_length=1, max_length=200, description="Where the value comes from, e.g. a report."
+    )
+
+
+class NewResult(ResultValues):
+    programme_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    indicator_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    period_start: date
+    period_end: date
+
+
+class Correction(ResultValues):
+    reason: str = Field(min_length=1, max_length=500, description="Why the value was corrected.")
+
+
+class ResultVersion(ApiModel):
+    revision: int
+    value: Decimal | None
+    qualitative_value: str | None
+    measured_on: date
+    comment: str | None
+    source: str
+    reported_by: str
+    recorded_at: UtcDateTime
+    reason: str | None = Field(default=None, description="For a correction: why.")
+
+
+class ResultOut(ApiModel):
+    result_id: UUID
+    programme_id: str
+    indicator_id: str
+    period_start: date
+    period_end: date
+    revision: int
+    value: Decimal | None
+    qualitative_value: str | None
+    measured_on: date
+    comment: str | None
+    source: str
+    reported_by: str
+    recorded_at: UtcDateTime
+    history: list[ResultVersion] = Field(description="Every version, oldest first.")
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+async def result_out(uow: UnitOfWork, row: IndicatorResultRow) -> ResultOut:
+    versions = await uow.session.scalars(
+        select(IndicatorResultRevisionRow)
+        .where(IndicatorResultRevisionRow.result_id == row.result_id)
+        .order_by(IndicatorResultRevisionRow.revision)
+    )
+    return ResultOut(
+        result_id=row.result_id,
+        programme_id=row.programme_id,
+        indicator_id=row.indicator_id,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        revision=row.revision,
+        value=_decimal(row.value),
+        qualitative_value=row.qualitative_value,
+        measured_on=row.measured_on,
+        comment=row.comment,
+        source=row.source,
+        reported_by=row.reported_by,
+        recorded_at=row.recorded_at,
+        history=[
+            ResultVersion(
+                revision=v.revision,
+                value=_decimal(v.value),
+                qualitative_value=v.qualitative_value,
+                measured_on=v.measured_on,
+                comment=v.comment,
+                source=v.source,
+                reported_by=v.reported_by,
+                recorded_at=v.recorded_at,
+                reason=v.reason,
+            )
+            for v in versions
+        ],
+    )
+
+
+def _values_violations(
+    ctx: MonitoringContext,
+    indicator: Indicator,
+    period: tuple[date, date],
+    body: ResultValues,
+) -> tuple[list[Violation], date]:
+    found = value_violations(indicator.measure, body.value, body.qualitative_value)
+    measured_on = body.measured_on or min(period[1], ctx.today())
+    if measured_on > ctx.today():
+        found.append(Violation("measuredOn", "is in the future"))
+    elif not period[0] <= measured_on <= period[1]:
+        found.append(Violation("measuredOn", "is outside the period"))
+    return found, measured_on
+
+
+async def _write_version(
+    uow: UnitOfWork,
+    ctx: MonitoringContext,
+    row: IndicatorResultRow,
+    body: ResultValues,
+    measured_on: date,
+    reporter: str,
+    reason: str | None,
+) -> None:
+    row.value = None if body.value is None else str(body.value)
+    row.qualitative_value = body.qualitative_value
+    row.measured_on = measured_on
+    row.comment = body.comment
+    row.source = body.source
+    row.reported_by = reporter
+    row.recorded_at = ctx.now()
+    uow.session.add(
+        IndicatorResultRevisionRow(
+            result_id=row.result_id,
+            revision=row.revision,
+            value=row.value,
+            qualitative_value=row.qualitative_value,
+            measured_on=measured_on,
+            comment=row.comment,
+            source=row.source,
+            reported_by=reporter,
+            recorded_at=row.recorded_at,
+            reason=reason,
+        )
+    )
+    await uow.session.flush()
+
+
+async def _assess(
+    uow: UnitOfWork,
+    ctx: MonitoringContext,
+    programme: ProgrammeView,
+    indicator: Indicator,
+    row: IndicatorResultRow,
+    previous: Decimal | None,
+) -> None:
+    """Announce the result, then run the indicator rules on all of the indicator's results."""
+    rows = list(
+        await uow.session.scalars(
+            select(IndicatorResultRow).where(
+                IndicatorResultRow.programme_id == programme.programme_id,
+                IndicatorResultRow.indicator_id == indicator.indicator_id,
+            )
+        )
+    )
+    await uow.emit(
+        IndicatorResultRecorded(
+            **programme.routing(),
+            result_id=row.result_id,
+            result_url=ctx.links.result(row.result_id),
+            indicator_id=indicator.indicator_id,
+            period_start=row.period_start,
+            period_end=row.period_end,
+            value=None if row.value is None else float(row.value),
+            previous_value=None if previous is None else float(previous),
+            direction=indicator.direction,
+            revision=row.revision,
+        )
+    )
+    facts = IndicatorFacts(
+        indicator,
+        tuple(
+            PeriodResult(
+                str(r.result_id), r.period_start, r.period_end, _decimal(r.value), r.measured_on
+            )
+            for r in rows
+        ),
+        (row.period_start, row.period_end),
+    )
+    for rule in (ctx.rules.counterproductive, ctx.rules.underperforming):
+        await raise_flags(uow, ctx, programme, rule, rule(facts))
+
+
+async def _previous_value(
+    uow: UnitOfWork, indicator: Indicator, programme_id: str, period: tuple[date, date]
+) -> Decimal | None:
+    periods = indicator.periods()
+    at = periods.index(period)
+    if at == 0:
+        return None
+    earlier = periods[at - 1]
+    found = await uow.session.scalar(
+        select(IndicatorResultRow.value).where(
+            IndicatorResultRow.programme_id == programme_id,
+            IndicatorResultRow.indicator_id == indicator.indicator_id,
+            IndicatorResultRow.period_start == earlier[0],
+            IndicatorResultRow.period_end == earlier[1],
+        )
+    )
+    return _decimal(found)
+
+
+@router.post(
+    "",
+    operation_id="recordIndicatorResult",
+    summary="Record an indicator's actual value for one of its periods; the rules run on it",
+    status_code=201,
+    responses=CONFLICT,
+)
+async def record_result(
+    body: NewResult, caller: Writer, runtime: Runtime, ctx: Context
+) -> ResultOut:
+    period = (body.period_start, body.period_end)
+    async with runtime.unit_of_work() as uow:
+        programme = await programmes.get(uow.session, body.programme_id)
+        if programme is None or programme.plan_revision == 0:
+            raise_if([Violation("programmeId", "no monitoring plan for this programme")])
+        assert programme is not None
+        plan = {i.indicator_id: i for i in await programmes.plan(uow.session, body.programme_id)}
+        indicator = plan.get(body.indicator_id)
+        if indicator is None:
+            raise_if([Violation("indicatorId", "not an indicator of the programme's plan")])
+        assert indicator is not None
+        violations: list[Violation] = []
+        if period not in indicator.periods():
+            reason = "not a reporting period of the indicator (see its targets)"
+            violations += [Violation("periodStart", reason), Violation("periodEnd", reason)]
+            raise_if(
+                violations + value_violations(indicator.measure, body.value, body.qualitative_value)
+            )
+        found, measured_on = _values_violations(ctx, indicator, period, body)
+        raise_if(found)
+        existing = await uow.session.scalar(
+            select(IndicatorResultRow.result_id).where(
+                IndicatorResultRow.programme_id == body.programme_id,
+                IndicatorResultRow.indicator_id == body.indicator_id,
+                IndicatorResultRow.period_start == body.period_start,
+                IndicatorResultRow.period_end == body.period_end,
+            )
+        )
+        if existing is not None:
+            raise Conflict(
+                f"The period has a result already; correct it at {ctx.links.result(existing)}"
+                "/corrections."
+            )
+        row = IndicatorResultRow(
+            result_id=uuid.uuid4(),
+            programme_id=body.programme_id,
+            indicator_id=body.indicator_id,
+            period_start=body.period_start,
+            period_end=body.period_end,
+            revision=1,
+        )
+        uow.session.add(row)
+        await _write_version(uow, ctx, row, body, measured_on, caller.organisation, None)
+        previous = await _previous_value(uow, indicator, body.programme_id, period)
+        await _assess(uow, ctx, programme, indicator, row, previous)
+        return await result_out(uow, row)
+
+
+@router.post(
+    "/{resultId}/corrections",
+    operation_id="correctIndicatorResult",
+    summary="Correct a result: a new version, the earlier ones kept; the rules run again",
+    status_code=201,
+    responses=NOT_FOUND,
+)
+async def correct_result(
+    result_id: ResultIdPath, body: Correction, caller: Writer, runtime: Runtime, ctx: Context
+) -> ResultOut:
+    async with runtime.unit_of_work() as uow:
+        row = await uow.session.get(IndicatorResultRow, result_id)
+        if row is None:
+            raise NotFound(f"No indicator result {result_id}.")
+        programme = await programmes.get(uow.session, row.programme_id)
+        plan = {i.indicator_id: i for i in await programmes.plan(uow.session, row.programme_id)}
+        indicator = plan.get(row.indicator_id)
+        if programme is None or indicator is None:
+            raise Conflict("The indicator is no longer in the programme's plan.")
+        period = (row.period_start, row.period_end)
+        found, measured_on = _values_violations(ctx, indicator, period, body)
+        raise_if(found)
+        previous = _decimal(row.value)
+        row.revision += 1
+        await _write_version(uow, ctx, row, body, measured_on, caller.organisation, body.reason)
+        await _assess(uow, ctx, programme, indicator, row, previous)
+        return await result_out(uow, row)
+
+
+@router.get("", operation_id="listIndicatorResults", summary="Indicator results, newest first")
+async def list_results(
+    request: Request,
+    caller: AuthenticatedCaller,
+    runtime: Runtime,
+    paging: Annotated[PageParams, Depends(page_params)],
+    programme_id: Annotated[
+        str | None, Query(alias="programmeId", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+    ] = None,
+    indicator_id: Annotated[
+        str | None, Query(alias="indicatorId", pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    ] = None,
+) -> Page[ResultOut]:
+    query = select(IndicatorResultRow)
+    if programme_id is not None:
+        query = query.where(IndicatorResultRow.programme_id == programme_id)
+    if indicator_id is not None:
+        query = query.where(IndicatorResultRow.indicator_id == indicator_id)
+    async with runtime.unit_of_work() as uow:
+        total = await uow.session.scalar(select(func.count()).select_from(query.subquery()))
+        rows = await uow.session.scalars(
+            query.order_by(IndicatorResultRow.period_start.desc(), IndicatorResultRow.indicator_id)
+            .offset(paging.offset)
+            .limit(paging.page_size)
+        )
+        items = [await result_out(uow, r) for r in rows]
+    return Page[ResultOut].of(items, total=total or 0, params=paging, request=request)
+
+
+@router.get(
+    "/{resultId}",
+    operation_id="getIndicatorResult",
+    summary="One result with its history",
+    responses=NOT_FOUND,
+)
+async def get_result(
+    result_id: ResultIdPath, caller: AuthenticatedCaller, runtime: Runtime
+) -> ResultOut:
+    async with runtime.unit_of_work() as uow:
+        row = await uow.session.get(IndicatorResultRow, result_id)
+        if row is None:
+            raise NotFound(f"No indicator result {result_id}.")
+        return await result_out(uow, row)

@@ -1,0 +1,1 @@
+"""Monitoring's database: the programmes read model, plans, evidence and flags."""
