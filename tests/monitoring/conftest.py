@@ -117,13 +117,17 @@ def settings_for(var_dir: Path, bootstrap: str) -> PlatformSettings:
 
 
 @asynccontextmanager
-async def running(settings: PlatformSettings) -> AsyncIterator[Service]:
+async def running(settings: PlatformSettings, group: str | None = None) -> AsyncIterator[Service]:
+    """The app with its runtime started; a fresh group from the topics' ends unless ``group``."""
     app = create_app(settings)
     runtime: ServiceRuntime = app.state.runtime
-    runtime.consumer.group_id = f"test.monitoring.{uuid.uuid4().hex[:12]}"
+    runtime.consumer.group_id = group or f"test.monitoring.{uuid.uuid4().hex[:12]}"
     await provision(settings)
     for topic in sorted({CATALOGUE[t].topic for t in runtime.consumer.handlers}):
-        await start_group_at_end(settings.kafka_bootstrap_servers, runtime.consumer.group_id, topic)
+        if group is None:
+            await start_group_at_end(
+                settings.kafka_bootstrap_servers, runtime.consumer.group_id, topic
+            )
     await runtime.start()
     try:
         transport = httpx.ASGITransport(app=app)
