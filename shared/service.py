@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +35,10 @@ from shared.unit_of_work import UnitOfWork, unit_of_work
 
 log = logging.getLogger(__name__)
 
+#: A long-running task of a service besides the consumer and relay (e.g. a delivery worker):
+#: started after the broker, cancelled first on stop.
+BackgroundTask = Callable[["ServiceRuntime"], Awaitable[None]]
+
 
 @dataclass
 class ServiceRuntime:
@@ -51,6 +55,8 @@ class ServiceRuntime:
     relay: OutboxRelay | None = field(default=None, init=False)
     _relay_task: asyncio.Task[None] | None = field(default=None, init=False)
     _telemetry: telemetry.Telemetry | None = field(default=None, init=False)
+    background: list[BackgroundTask] = field(default_factory=list, init=False)
+    _background_tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
 
     @classmethod
     def create(cls, service: str, settings: PlatformSettings | None = None) -> ServiceRuntime:
@@ -88,9 +94,19 @@ class ServiceRuntime:
         )
         self.consumer.subscribe(self.broker)
         await self.broker.start()
+        self._background_tasks = [
+            asyncio.create_task(_run_background(task, self), name=f"{self.service}-background-{i}")
+            for i, task in enumerate(self.background)
+        ]
 
     async def stop(self) -> None:
         """In-flight records finish and commit their offsets; the relay ends its batch."""
+        for task in self._background_tasks:
+            task.cancel()
+        for task in self._background_tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._background_tasks = []
         await self.broker.stop()
         if self.relay is not None and self._relay_task is not None:
             self.relay.stop()
@@ -132,6 +148,10 @@ class ServiceRuntime:
             await self.stop()
 
 
+async def _run_background(task: BackgroundTask, runtime: ServiceRuntime) -> None:
+    await task(runtime)
+
+
 async def _retry_until_kafka(step: Callable[[], Any], attempts: int = 30) -> None:
     """Services may start before the broker answers: wait for it, boundedly."""
     for attempt in range(1, attempts + 1):
@@ -154,12 +174,17 @@ def service_app(
     routers: Sequence[APIRouter] = (),
     register_handlers: Callable[[EventConsumer], None] | None = None,
     settings: PlatformSettings | None = None,
+    background: Sequence[BackgroundTask] = (),
 ) -> FastAPI:
-    """The FastAPI app of one service; its runtime is ``app.state.runtime``."""
+    """The FastAPI app of one service; its runtime is ``app.state.runtime``.
+
+    ``background`` tasks run from the end of ``start`` until ``stop`` cancels them.
+    """
     from shared.asyncapi import asyncapi_document
     from shared.http.app import create_api
 
     runtime = ServiceRuntime.create(service, settings)
+    runtime.background.extend(background)
     if register_handlers is not None:
         register_handlers(runtime.consumer)
     app = create_api(
