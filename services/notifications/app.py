@@ -1,20 +1,52 @@
-"""Wiring of the notifications service: its routers and event handlers on the shared runtime."""
+"""Notifications service: routes every platform event to the organisations that subscribed.
+
+Each ministry and agency subscribes to what it owns or follows (event types or
+whole domain topics, narrowed by owner, country, theme, flag category and
+severity). Matching events are delivered as signed webhooks (Standard
+Webhooks; the body is the CloudEvent in structured JSON form) from a
+persistent queue with exponential backoff, and land in the organisation's
+inbox. Reads the countries, programmes and monitoring topics; writes
+`taskforce.notifications.v1` (`notification-delivered`, `delivery-failed`).
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from shared.service import service_app
+from services.notifications.api import deliveries, inbox, subscriptions
+from services.notifications.context import NotificationsContext
+from services.notifications.handlers import register_handlers
+from services.notifications.settings import NotificationsSettings
+from services.notifications.worker import DeliveryWorker
+from shared.consumer import EventConsumer
+from shared.service import ServiceRuntime, service_app
 from shared.settings import PlatformSettings
 
 
-def create_app(settings: PlatformSettings | None = None) -> FastAPI:
-    return service_app(
+def create_app(
+    settings: PlatformSettings | None = None,
+    notifications_settings: NotificationsSettings | None = None,
+) -> FastAPI:
+    platform = settings or PlatformSettings()
+    context = NotificationsContext.create(platform, notifications_settings)
+
+    def handlers(consumer: EventConsumer) -> None:
+        register_handlers(consumer, context)
+
+    async def deliver(runtime: ServiceRuntime) -> None:
+        await DeliveryWorker(runtime, context).run()
+
+    app = service_app(
         "notifications",
         title="Taskforce migratiesamenwerking: notifications",
         description=DESCRIPTION,
-        settings=settings,
+        settings=platform,
+        routers=[subscriptions.router, deliveries.router, inbox.router],
+        register_handlers=handlers,
+        background=[deliver],
     )
+    app.state.notifications = context
+    return app
 
 
 DESCRIPTION = __doc__ or ""

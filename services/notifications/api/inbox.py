@@ -1,0 +1,69 @@
+"""``/inbox``: every notification routed to the caller's organisation, readable and markable."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from services.notifications.api.common import (
+    NOT_FOUND,
+    Context,
+    EntryIdPath,
+    Runtime,
+    Writer,
+    not_found,
+)
+from services.notifications.api.models import InboxEntryOut, InboxEntryPatch
+from services.notifications.storage import store
+from shared.http import AuthenticatedCaller
+from shared.http.pagination import Page, PageParams, page_params
+
+router = APIRouter(prefix="/inbox", tags=["Inbox"])
+
+
+@router.get("", operation_id="listInbox", summary="The organisation's inbox, newest first")
+async def list_inbox(
+    caller: AuthenticatedCaller,
+    runtime: Runtime,
+    request: Request,
+    paging: Annotated[PageParams, Depends(page_params)],
+    read: Annotated[bool | None, Query(description="Only read (true) or unread (false).")] = None,
+) -> Page[InboxEntryOut]:
+    async with runtime.sessions() as session:
+        rows, total = await store.inbox_of(
+            session, caller.organisation, read=read, offset=paging.offset, limit=paging.page_size
+        )
+    items = [InboxEntryOut.of(r) for r in rows]
+    return Page[InboxEntryOut].of(items, total=total, params=paging, request=request)
+
+
+@router.get("/{entryId}", operation_id="getInboxEntry", summary="One entry", responses=NOT_FOUND)
+async def get_inbox_entry(
+    entry_id: EntryIdPath, caller: AuthenticatedCaller, runtime: Runtime
+) -> InboxEntryOut:
+    async with runtime.sessions() as session:
+        row = await store.inbox_entry(session, entry_id)
+    if row is None or row.organisation != caller.organisation:
+        raise not_found("inbox entry")
+    return InboxEntryOut.of(row)
+
+
+@router.patch(
+    "/{entryId}",
+    operation_id="markInboxEntry",
+    summary="Mark an entry read or unread",
+    responses=NOT_FOUND,
+)
+async def mark_inbox_entry(
+    entry_id: EntryIdPath, body: InboxEntryPatch, caller: Writer, runtime: Runtime, ctx: Context
+) -> InboxEntryOut:
+    async with runtime.unit_of_work() as uow:
+        row = await store.inbox_entry(uow.session, entry_id)
+        if row is None or row.organisation != caller.organisation:
+            raise not_found("inbox entry")
+        if body.read and row.read_at is None:
+            row.read_at = ctx.now()
+        elif not body.read:
+            row.read_at = None
+    return InboxEntryOut.of(row)

@@ -1,0 +1,268 @@
+"""Request and response bodies of the notifications API."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Annotated, Any
+
+from pydantic import Field
+
+from services.notifications.domain.routing import MINE, Filters
+from services.notifications.storage.tables import (
+    AttemptRow,
+    DeliveryRow,
+    InboxEntryRow,
+    SubscriptionRow,
+)
+from shared.contracts.vocabulary import CountryCode, FlagCategory, Severity, Theme
+from shared.http import UtcDateTime
+from shared.http.models import ApiModel, InputModel
+from shared.http.times import as_utc
+
+OwnerValue = Annotated[
+    str,
+    Field(
+        pattern=r"^[a-z][a-z0-9-]{1,31}$",
+        description=f"An organisation code, or `{MINE}`: what the subscriber owns or is part of.",
+        examples=[MINE],
+    ),
+]
+ProgrammeIdValue = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+
+
+class FiltersIn(InputModel):
+    """Narrowing of the selected events; all given filters must hold, any listed value matches."""
+
+    owning_organisation: list[OwnerValue] = Field(
+        default_factory=list,
+        max_length=20,
+        description=(
+            "Owning organisation codes; `mine` matches what the subscriber owns or takes part "
+            "in (a ministry: including its agencies)."
+        ),
+    )
+    country_code: list[CountryCode] = Field(default_factory=list, max_length=50)
+    theme: list[Theme] = Field(default_factory=list, max_length=20)
+    programme_id: list[ProgrammeIdValue] = Field(default_factory=list, max_length=50)
+    flag_category: list[FlagCategory] = Field(default_factory=list, max_length=10)
+    severity_at_least: Severity | None = Field(
+        default=None, description="Only findings at least this severe (low < ... < critical)."
+    )
+
+    def domain(self) -> Filters:
+        return Filters(
+            owning_organisation=tuple(dict.fromkeys(self.owning_organisation)),
+            country_code=tuple(dict.fromkeys(self.country_code)),
+            theme=tuple(dict.fromkeys(t.value for t in self.theme)),
+            programme_id=tuple(dict.fromkeys(self.programme_id)),
+            flag_category=tuple(dict.fromkeys(c.value for c in self.flag_category)),
+            severity_at_least=self.severity_at_least,
+        )
+
+
+def stored_filters(filters: Filters) -> dict[str, Any]:
+    """The filters as kept in the database and shown by the API (only those set)."""
+    given = filters.given()
+    return {
+        key: (value.value if isinstance(value, Severity) else list(value))
+        for key, value in given.items()
+    }
+
+
+class FiltersOut(ApiModel):
+    owning_organisation: list[str] = Field(default_factory=list)
+    country_code: list[str] = Field(default_factory=list)
+    theme: list[str] = Field(default_factory=list)
+    programme_id: list[str] = Field(default_factory=list)
+    flag_category: list[str] = Field(default_factory=list)
+    severity_at_least: Severity | None = None
+
+
+_URL_FIELD = Field(
+    default=None,
+    max_length=2000,
+    description="The webhook: https (http only for allow-listed local hosts). "
+    "Leave out for an inbox-only subscription.",
+    examples=["https://alerts.example.org/taskforce/webhooks"],
+)
+_DESCRIPTION = Field(default="", max_length=200, description="What the subscription is for.")
+_TYPES: list[str] = Field(
+    default_factory=list,
+    max_length=50,
+    description="Event types, e.g. `nl.migratiesamenwerking.monitoring.programme-flagged`.",
+)
+_CHANNELS: list[str] = Field(
+    default_factory=list,
+    max_length=3,
+    description="Whole domain topics: `countries`, `programmes`, `monitoring`.",
+)
+
+
+class SubscriptionIn(InputModel):
+    """A new subscription of the caller's organisation."""
+
+    url: str | None = _URL_FIELD
+    description: str = _DESCRIPTION
+    event_types: list[str] = _TYPES
+    channels: list[str] = _CHANNELS
+    filters: FiltersIn = Field(default_factory=FiltersIn)
+    secret: str | None = Field(
+        default=None,
+        max_length=120,
+        description="Optional signing secret (`whsec_` + base64 of 24-64 bytes); "
+        "generated when left out. Either way it is shown only in this response.",
+    )
+
+
+class SubscriptionPatch(InputModel):
+    """Changes to a subscription: only the properties sent change (`url: null` = inbox only)."""
+
+    url: str | None = _URL_FIELD
+    description: str | None = Field(default=None, max_length=200)
+    event_types: list[str] | None = Field(default=None, max_length=50)
+    channels: list[str] | None = Field(default=None, max_length=3)
+    filters: FiltersIn | None = None
+
+
+class SubscriptionOut(ApiModel):
+    subscription_id: uuid.UUID
+    organisation: str
+    url: str | None
+    description: str
+    event_types: list[str]
+    channels: list[str]
+    filters: FiltersOut
+    status: str = Field(description="`active`, `paused` or `disabled` (the receiver said 410).")
+    status_reason: str | None = None
+    verified_at: UtcDateTime | None = None
+    previous_secret_valid_until: UtcDateTime | None = Field(
+        default=None, description="After a rotation: until when the old secret also signs."
+    )
+    created_at: UtcDateTime
+    updated_at: UtcDateTime
+
+    @classmethod
+    def of(cls, row: SubscriptionRow) -> SubscriptionOut:
+        return cls(
+            subscription_id=row.subscription_id,
+            organisation=row.organisation,
+            url=row.url,
+            description=row.description,
+            event_types=list(row.event_types),
+            channels=list(row.channels),
+            filters=FiltersOut.model_validate(row.filters),
+            status=row.status,
+            status_reason=row.status_reason,
+            verified_at=row.verified_at,
+            previous_secret_valid_until=row.previous_secret_until if row.previous_secret else None,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+class SubscriptionCreated(SubscriptionOut):
+    secret: str | None = Field(
+        default=None,
+        description="The signing secret. Shown only now: store it where the receiver can read it.",
+    )
+
+
+class SecretOut(ApiModel):
+    subscription_id: uuid.UUID
+    secret: str = Field(description="The new signing secret, shown only now.")
+    previous_secret_valid_until: UtcDateTime = Field(
+        description="Until then deliveries carry signatures with both the new and the old secret."
+    )
+
+
+class DeliveryOut(ApiModel):
+    delivery_id: uuid.UUID = Field(description="Also the stable `webhook-id` of every attempt.")
+    subscription_id: uuid.UUID
+    event_id: str
+    event_type: str
+    event_source: str
+    subject: str | None = None
+    status: str = Field(description="`pending`, `delivered` or `failed`.")
+    attempts: int
+    next_attempt_at: UtcDateTime | None = None
+    last_http_status: int | None = None
+    last_reason: str | None = None
+    delivered_at: UtcDateTime | None = None
+    created_at: UtcDateTime
+
+    @classmethod
+    def of(cls, row: DeliveryRow) -> DeliveryOut:
+        return cls(
+            delivery_id=row.delivery_id,
+            subscription_id=row.subscription_id,
+            event_id=row.event_id,
+            event_type=row.event_type,
+            event_source=row.event_source,
+            subject=row.subject,
+            status=row.status,
+            attempts=row.attempts,
+            next_attempt_at=row.next_attempt_at,
+            last_http_status=row.last_http_status,
+            last_reason=row.last_reason,
+            delivered_at=row.delivered_at,
+            created_at=row.created_at,
+        )
+
+
+class AttemptOut(ApiModel):
+    number: int
+    attempted_at: UtcDateTime
+    duration_ms: int
+    outcome: str = Field(description="`delivered` or `failed`.")
+    http_status: int | None = None
+    reason: str | None = None
+    error: str | None = Field(default=None, description="Short error; never the response body.")
+
+    @classmethod
+    def of(cls, row: AttemptRow) -> AttemptOut:
+        return cls(
+            number=row.number,
+            attempted_at=as_utc(row.attempted_at),
+            duration_ms=row.duration_ms,
+            outcome=row.outcome,
+            http_status=row.http_status,
+            reason=row.reason,
+            error=row.error,
+        )
+
+
+class AttemptList(ApiModel):
+    items: list[AttemptOut]
+
+
+class InboxEntryOut(ApiModel):
+    entry_id: uuid.UUID
+    event_type: str
+    event_id: str
+    subject: str | None = None
+    event_time: UtcDateTime
+    received_at: UtcDateTime
+    read: bool
+    read_at: UtcDateTime | None = None
+    subscription_ids: list[uuid.UUID]
+    event: dict[str, Any] = Field(description="The CloudEvent in structured JSON form.")
+
+    @classmethod
+    def of(cls, row: InboxEntryRow) -> InboxEntryOut:
+        return cls(
+            entry_id=row.entry_id,
+            event_type=row.event_type,
+            event_id=row.event_id,
+            subject=row.subject,
+            event_time=row.event_time,
+            received_at=row.created_at,
+            read=row.read_at is not None,
+            read_at=row.read_at,
+            subscription_ids=[uuid.UUID(s) for s in row.subscription_ids],
+            event=json.loads(row.body),
+        )
+
+
+class InboxEntryPatch(InputModel):
+    read: bool = Field(description="True marks the entry read, false unread.")

@@ -1,0 +1,202 @@
+"""Reading and writing subscriptions, deliveries, attempts and inbox entries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notifications.domain.routing import Filters, Route
+from services.notifications.storage.tables import (
+    AttemptRow,
+    DeliveryRow,
+    InboxEntryRow,
+    SubscriptionRow,
+)
+from shared.contracts.vocabulary import Severity
+
+ACTIVE = "active"
+PAUSED = "paused"
+DISABLED = "disabled"
+DELETED = "deleted"
+
+PENDING = "pending"
+DELIVERED = "delivered"
+FAILED = "failed"
+
+
+def filters_of(stored: dict[str, Any]) -> Filters:
+    severity = stored.get("severityAtLeast")
+    return Filters(
+        owning_organisation=tuple(stored.get("owningOrganisation", ())),
+        country_code=tuple(stored.get("countryCode", ())),
+        theme=tuple(stored.get("theme", ())),
+        programme_id=tuple(stored.get("programmeId", ())),
+        flag_category=tuple(stored.get("flagCategory", ())),
+        severity_at_least=Severity(severity) if severity else None,
+    )
+
+
+def route_of(row: SubscriptionRow) -> Route:
+    return Route(
+        subscription_id=row.subscription_id,
+        organisation=row.organisation,
+        event_types=frozenset(row.event_types),
+        channels=frozenset(row.channels),
+        filters=filters_of(row.filters),
+    )
+
+
+async def routable(session: AsyncSession) -> list[SubscriptionRow]:
+    """Subscriptions events are routed to: active ones, and paused ones (for the inbox)."""
+    found = await session.scalars(
+        select(SubscriptionRow)
+        .where(SubscriptionRow.status.in_((ACTIVE, PAUSED)))
+        .order_by(SubscriptionRow.created_at, SubscriptionRow.subscription_id)
+    )
+    return list(found)
+
+
+async def subscription(
+    session: AsyncSession, subscription_id: uuid.UUID, *, for_update: bool = False
+) -> SubscriptionRow | None:
+    query = select(SubscriptionRow).where(SubscriptionRow.subscription_id == subscription_id)
+    if for_update:
+        query = query.with_for_update()
+    return await session.scalar(query)
+
+
+async def subscriptions_of(
+    session: AsyncSession, organisation: str, *, offset: int, limit: int
+) -> tuple[list[SubscriptionRow], int]:
+    where = (SubscriptionRow.organisation == organisation, SubscriptionRow.status != DELETED)
+    total = await session.scalar(select(func.count()).select_from(SubscriptionRow).where(*where))
+    rows = await session.scalars(
+        select(SubscriptionRow)
+        .where(*where)
+        .order_by(SubscriptionRow.created_at, SubscriptionRow.subscription_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), int(total or 0)
+
+
+async def delivery(session: AsyncSession, delivery_id: uuid.UUID) -> DeliveryRow | None:
+    return await session.get(DeliveryRow, delivery_id)
+
+
+async def deliveries_of(
+    session: AsyncSession,
+    organisation: str,
+    *,
+    subscription_id: uuid.UUID | None,
+    status: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[DeliveryRow], int]:
+    where: list[Any] = [DeliveryRow.organisation == organisation]
+    if subscription_id is not None:
+        where.append(DeliveryRow.subscription_id == subscription_id)
+    if status is not None:
+        where.append(DeliveryRow.status == status)
+    total = await session.scalar(select(func.count()).select_from(DeliveryRow).where(*where))
+    rows = await session.scalars(
+        select(DeliveryRow)
+        .where(*where)
+        .order_by(DeliveryRow.created_at.desc(), DeliveryRow.delivery_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), int(total or 0)
+
+
+async def attempts_of(session: AsyncSession, delivery_id: uuid.UUID) -> list[AttemptRow]:
+    rows = await session.scalars(
+        select(AttemptRow).where(AttemptRow.delivery_id == delivery_id).order_by(AttemptRow.number)
+    )
+    return list(rows)
+
+
+async def due(session: AsyncSession, now: datetime, limit: int) -> list[uuid.UUID]:
+    """Pending deliveries whose time has come, oldest first; those of paused subscriptions wait."""
+    rows = await session.scalars(
+        select(DeliveryRow.delivery_id)
+        .join(SubscriptionRow, SubscriptionRow.subscription_id == DeliveryRow.subscription_id)
+        .where(
+            DeliveryRow.status == PENDING,
+            DeliveryRow.next_attempt_at <= now,
+            SubscriptionRow.status != PAUSED,
+        )
+        .order_by(DeliveryRow.next_attempt_at, DeliveryRow.created_at)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    moment: datetime | None = await session.scalar(
+        select(func.min(DeliveryRow.next_attempt_at)).where(DeliveryRow.status == PENDING)
+    )
+    return moment
+
+
+async def inbox_of(
+    session: AsyncSession, organisation: str, *, read: bool | None, offset: int, limit: int
+) -> tuple[list[InboxEntryRow], int]:
+    where: list[Any] = [InboxEntryRow.organisation == organisation]
+    if read is True:
+        where.append(InboxEntryRow.read_at.is_not(None))
+    elif read is False:
+        where.append(InboxEntryRow.read_at.is_(None))
+    total = await session.scalar(select(func.count()).select_from(InboxEntryRow).where(*where))
+    rows = await session.scalars(
+        select(InboxEntryRow)
+        .where(*where)
+        .order_by(InboxEntryRow.created_at.desc(), InboxEntryRow.entry_id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return list(rows), int(total or 0)
+
+
+async def inbox_entry(session: AsyncSession, entry_id: uuid.UUID) -> InboxEntryRow | None:
+    return await session.get(InboxEntryRow, entry_id)
+
+
+async def has_inbox_entry(
+    session: AsyncSession, organisation: str, source: str, event_id: str
+) -> bool:
+    found = await session.scalar(
+        select(InboxEntryRow.entry_id).where(
+            InboxEntryRow.organisation == organisation,
+            InboxEntryRow.event_source == source,
+            InboxEntryRow.event_id == event_id,
+        )
+    )
+    return found is not None
+
+
+async def has_delivery(
+    session: AsyncSession, subscription_id: uuid.UUID, source: str, event_id: str
+) -> bool:
+    found = await session.scalar(
+        select(DeliveryRow.delivery_id).where(
+            DeliveryRow.subscription_id == subscription_id,
+            DeliveryRow.event_source == source,
+            DeliveryRow.event_id == event_id,
+        )
+    )
+    return found is not None
+
+
+async def pending_of(session: AsyncSession, subscription_id: uuid.UUID) -> Sequence[DeliveryRow]:
+    rows = await session.scalars(
+        select(DeliveryRow).where(
+            DeliveryRow.subscription_id == subscription_id, DeliveryRow.status == PENDING
+        )
+    )
+    return list(rows)
