@@ -280,3 +280,40 @@ async def country_overview(
         programme_ids=there,
         open_flags=open_flags,
     )
+
+
+class MonitoredProgramme(ApiModel):
+    programme_id: str
+    owning_organisation: str
+    country_codes: list[str]
+    status: int | None = Field(description="IATI activity status code, as last announced.")
+    plan_revision: int = Field(description="Results-framework revision of the plan; 0: none yet.")
+    indicator_ids: list[str]
+
+
+@overview_router.get(
+    "/programmes", operation_id="listMonitoredProgrammes", summary="Programmes monitoring knows"
+)
+async def list_programmes(
+    request: Request,
+    caller: AuthenticatedCaller,
+    runtime: Runtime,
+    paging: Annotated[PageParams, Depends(page_params)],
+) -> Page[MonitoredProgramme]:
+    async with runtime.unit_of_work() as uow:
+        everything = await programmes.all_programmes(uow.session)
+        chosen = everything[paging.offset : paging.offset + paging.page_size]
+        items = [
+            MonitoredProgramme(
+                programme_id=p.programme_id,
+                owning_organisation=p.owning_organisation,
+                country_codes=list(p.country_codes),
+                status=None if p.status is None else int(p.status),
+                plan_revision=p.plan_revision,
+                indicator_ids=[
+                    i.indicator_id for i in await programmes.plan(uow.session, p.programme_id)
+                ],
+            )
+            for p in chosen
+        ]
+    return Page[MonitoredProgramme].of(items, total=len(everything), params=paging, request=request)

@@ -78,6 +78,13 @@ async def get(session: AsyncSession, programme_id: str) -> ProgrammeView | None:
     return None if row is None else _view(row)
 
 
+async def all_programmes(session: AsyncSession) -> list[ProgrammeView]:
+    rows = await session.scalars(
+        select(MonitoredProgrammeRow).order_by(MonitoredProgrammeRow.programme_id)
+    )
+    return [_view(r) for r in rows]
+
+
 async def in_country(session: AsyncSession, country_code: str) -> list[ProgrammeView]:
     """Programmes with ``country_code`` among their recipient countries, by id."""
     rows = await session.scalars(
