@@ -8,7 +8,8 @@ records the event in the service's inbox of handled events):
 - queues one delivery per matching *active* webhook subscription (paused ones
   get none: pausing stops deliveries; the inbox still gets the event);
 - writes one inbox entry per organisation with at least one matching
-  subscription (active or paused, with or without a webhook).
+  subscription (active, paused, or disabled after a 410: the inbox is the
+  fallback; with or without a webhook).
 
 A redelivered event finds both already there (unique per event and
 subscription / organisation) and adds nothing.

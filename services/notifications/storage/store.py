@@ -52,10 +52,10 @@ def route_of(row: SubscriptionRow) -> Route:
 
 
 async def routable(session: AsyncSession) -> list[SubscriptionRow]:
-    """Subscriptions events are routed to: active ones, and paused ones (for the inbox)."""
+    """Subscriptions events are routed to: all but deleted ones (only active ones get webhooks)."""
     found = await session.scalars(
         select(SubscriptionRow)
-        .where(SubscriptionRow.status.in_((ACTIVE, PAUSED)))
+        .where(SubscriptionRow.status.in_((ACTIVE, PAUSED, DISABLED)))
         .order_by(SubscriptionRow.created_at, SubscriptionRow.subscription_id)
     )
     return list(found)
