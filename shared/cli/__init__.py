@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from shared.cli import kafka, schemas, stack, tokens, topics
+from shared.cli import kafka, receiver, schemas, stack, tokens, topics
 
 app = typer.Typer(no_args_is_help=True, help="Operate the migration-cooperation event platform.")
 app.add_typer(kafka.app, name="kafka")
 app.add_typer(topics.app, name="topics")
 app.add_typer(tokens.app, name="token")
 app.add_typer(schemas.app, name="schemas")
+app.add_typer(receiver.app, name="webhooks")
 stack.register(app)
 
 

@@ -14,6 +14,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Mapping
+from http.server import ThreadingHTTPServer
 from types import FrameType, ModuleType
 
 import httpx
@@ -55,6 +56,9 @@ def up(
         run_dir=settings.var_dir / "run",
     )
     kafka_to_stop: LocalKafka | None = None
+    receiver: ThreadingHTTPServer | None = None
+    # The local webhook receiver is on loopback: let the notifications service call it.
+    os.environ.setdefault("TASKFORCE_NOTIFICATIONS_ALLOWED_HOSTS", '["127.0.0.1"]')
     code = 0
     try:
         bootstrap, must_start = _settle_kafka(no_kafka)
@@ -69,6 +73,8 @@ def up(
         if not no_kafka:
             _provision(settings)
         _check_ports(supervisor)
+        if not no_demo:
+            receiver = _start_receiver(settings)
         supervisor.start_all()
         typer.echo(f"Starting {', '.join(supervisor.processes)}; logs in {supervisor.log_dir}")
         supervisor.wait_all_ready(ready_timeout)
@@ -87,10 +93,27 @@ def up(
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         supervisor.stop_all(timeout=30)  # uvicorn drains for up to 30 s
+        if receiver is not None:
+            receiver.shutdown()
+            receiver.server_close()
         if kafka_to_stop is not None:
             typer.echo(kafka_to_stop.stop())
         typer.echo("Stopped.")
     raise typer.Exit(code)
+
+
+def _start_receiver(settings: PlatformSettings) -> ThreadingHTTPServer:
+    """The local webhook receiver, printing each verified delivery to this terminal."""
+    from shared.cli.receiver import receiver_port, secrets_path, start_in_background
+
+    port = receiver_port()
+    if port_in_use(port):
+        raise ServiceError(
+            f"Port {port} for the webhook receiver is in use; set TASKFORCE_WEBHOOK_RECEIVER_PORT."
+        )
+    server = start_in_background(port, secrets_path(settings), out=typer.echo)
+    typer.echo(f"Webhook receiver: http://127.0.0.1:{port}/<organisation> (signatures verified)")
+    return server
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
@@ -256,8 +279,10 @@ async def load_demo(settings: PlatformSettings, base_urls: Mapping[str, str]) ->
         return issue_token(settings, organisation, scopes)
 
     created: dict[str, int] = {}
+    # Notifications first: its subscriptions must exist before the other demo data's events.
+    ordered = sorted(base_urls.items(), key=lambda item: item[0] != "notifications")
     async with httpx.AsyncClient(timeout=30.0, trust_env=False) as client:
-        for service, base_url in base_urls.items():
+        for service, base_url in ordered:
             module = _demo_module(service)
             if module is not None:
                 created[service] = int(await module.load(client, base_url, token_for))
