@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from shared.cli import kafka, receiver, schemas, stack, tokens, topics
+from shared.cli import events, kafka, receiver, schemas, stack, tokens, topics, trace
 
 app = typer.Typer(no_args_is_help=True, help="Operate the migration-cooperation event platform.")
 app.add_typer(kafka.app, name="kafka")
@@ -12,6 +12,8 @@ app.add_typer(topics.app, name="topics")
 app.add_typer(tokens.app, name="token")
 app.add_typer(schemas.app, name="schemas")
 app.add_typer(receiver.app, name="webhooks")
+app.add_typer(events.app, name="events")
+app.command("trace")(trace.trace)
 stack.register(app)
 
 
