@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,7 +33,7 @@ from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared import telemetry
+from shared import metrics, telemetry
 from shared.events.catalogue import CATALOGUE, EventData, dead_letter_topic_of, entry_for
 from shared.events.envelope import CloudEvent, EnvelopeError, KafkaRecord
 from shared.inbox import already_handled, record_handled
@@ -151,6 +152,13 @@ class EventConsumer:
 
     async def process(self, record: ConsumedRecord) -> Outcome:
         """Handle one record to completion: handled, skipped or dead-lettered."""
+        started = time.perf_counter()
+        outcome = await self._process(record)
+        event_type = metrics.event_type_of(record.headers)
+        metrics.record_consumed(self.service, event_type, outcome, time.perf_counter() - started)
+        return outcome
+
+    async def _process(self, record: ConsumedRecord) -> Outcome:
         try:
             event = CloudEvent.from_record(record.as_kafka_record())
         except EnvelopeError as exc:
@@ -247,6 +255,7 @@ class EventConsumer:
             self.dead_letter_topic, value=record.value, key=record.key, headers=headers
         )
         self.counts[Outcome.DEAD_LETTERED] += 1
+        metrics.record_dead_lettered(self.service, reason)
         return Outcome.DEAD_LETTERED
 
 

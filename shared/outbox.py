@@ -37,7 +37,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from shared import telemetry
+from shared import metrics, telemetry
 from shared.db import Base
 from shared.events.catalogue import EventData, entry_for
 from shared.events.envelope import TRACE_HEADERS, CloudEvent, new_event
@@ -158,8 +158,10 @@ class OutboxRelay:
         batch_size: int = 500,
         poll_interval: float = 1.0,
         keep_sent: timedelta = timedelta(days=7),
+        service: str = "unknown",
     ) -> None:
         self.sessions = sessions
+        self.service = service
         self.producer = producer
         self.batch_size = batch_size
         self.poll_interval = poll_interval
@@ -220,6 +222,7 @@ class OutboxRelay:
                 error = exc
                 break  # only an unbroken prefix counts: later rows go again, in order
             acked.append(row.id)
+        metrics.record_produced(self.service, (row.event_type for row in rows[: len(acked)]))
         async with self.sessions() as session, session.begin():
             now = datetime.now(UTC)
             if acked:

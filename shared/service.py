@@ -18,12 +18,12 @@ from typing import Any
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from shared import telemetry
+from shared import metrics, telemetry
 from shared.consumer import EventConsumer
 from shared.db import make_engine, make_session_factory
 from shared.kafka.producer import make_producer
@@ -57,6 +57,7 @@ class ServiceRuntime:
     _telemetry: telemetry.Telemetry | None = field(default=None, init=False)
     background: list[BackgroundTask] = field(default_factory=list, init=False)
     _background_tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
+    _lag: metrics.LagProbe | None = field(default=None, init=False)
 
     @classmethod
     def create(cls, service: str, settings: PlatformSettings | None = None) -> ServiceRuntime:
@@ -88,6 +89,7 @@ class ServiceRuntime:
             wake=self.outbox.wake,
             batch_size=self.settings.outbox_batch_size,
             poll_interval=self.settings.outbox_poll_interval_s,
+            service=self.service,
         )
         self._relay_task = asyncio.create_task(
             self.relay.run(), name=f"{self.service}-outbox-relay"
@@ -121,6 +123,18 @@ class ServiceRuntime:
     def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """A transaction for a change and the events it implies (see ``shared.unit_of_work``)."""
         return unit_of_work(self.sessions, self.outbox)
+
+    async def refresh_metrics(self) -> None:
+        """Scrape-time measurements: the outbox backlog and the consumer group's lag."""
+        if self.relay is not None:
+            metrics.OUTBOX_BACKLOG.labels(self.service).set(await self.relay.backlog())
+        if self._lag is None:
+            self._lag = metrics.LagProbe(
+                self.service,
+                lambda: self.consumer.group_id,
+                lambda: [c for s in self.broker.subscribers if (c := getattr(s, "consumer", None))],
+            )
+        await self._lag.refresh()
 
     async def readiness(self) -> dict[str, bool]:
         return {"database": await self._database_ok(), "kafka": await self._kafka_ok()}
@@ -201,6 +215,13 @@ def service_app(
         lifespan=runtime.lifespan,
     )
     app.state.runtime = runtime
+
+    async def prometheus_metrics() -> Response:
+        body = await metrics.exposition([runtime.refresh_metrics])
+        return Response(body, media_type=metrics.CONTENT_TYPE)
+
+    # Beside /health, outside /v1 and the OpenAPI document: it is for the scraper.
+    app.add_api_route("/metrics", prometheus_metrics, methods=["GET"], include_in_schema=False)
     return app
 
 

@@ -40,7 +40,7 @@ from services.notifications.domain.signing import signed_headers
 from services.notifications.domain.urls import resolve_internal
 from services.notifications.storage import store
 from services.notifications.storage.tables import AttemptRow, DeliveryRow, SubscriptionRow
-from shared import telemetry
+from shared import metrics, telemetry
 from shared.contracts.notifications import DeliveryFailed, NotificationDelivered
 from shared.contracts.vocabulary import DeliveryChannel, DeliveryFailureReason, EventRef
 from shared.http.times import as_utc
@@ -223,6 +223,11 @@ class DeliveryWorker:
         final: bool,
     ) -> None:
         """The attempt, the delivery's new state and its event: one transaction."""
+        metrics.record_delivery_attempt(
+            self.runtime.service,
+            "delivered" if outcome.delivered else "failed",
+            outcome.reason.value if outcome.reason else None,
+        )
         async with self.runtime.unit_of_work() as uow:
             session = uow.session
             delivery = await store.delivery(session, delivery_id)
