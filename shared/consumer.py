@@ -92,7 +92,7 @@ class EventConsumer:
         self.dead_letters = dead_letters
         #: Handlers emit their own service's events through it, in the same transaction.
         self.outbox = outbox
-        self.group_id = group_id or f"taskforce.{service}"
+        self.group_id = group_id or settings.consumer_group_for(service)
         self.dead_letter_topic = dead_letter_topic_of(service)
         self.handlers: dict[str, tuple[type[EventData], Handler]] = {}
         self.counts: Counter[Outcome] = Counter()

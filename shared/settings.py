@@ -64,6 +64,9 @@ class PlatformSettings(BaseSettings):
     consumer_max_attempts: int = 5
     consumer_backoff_initial_s: float = 0.2
     consumer_backoff_max_s: float = 5.0
+    #: Consumer groups are ``<prefix>.<service>``. A second stack on the same broker (the
+    #: end-to-end tests, a staging copy) takes its own prefix so it keeps its own offsets.
+    consumer_group_prefix: str = Field(default="taskforce", pattern=r"^[A-Za-z0-9._-]{1,100}$")
 
     # Outbox relay: woken on commit, polling as a safety net.
     outbox_poll_interval_s: float = 1.0
@@ -90,6 +93,10 @@ class PlatformSettings(BaseSettings):
     def port_for(self, service: str) -> int:
         override = os.environ.get(f"TASKFORCE_{service.upper()}_PORT")
         return int(override) if override else SERVICE_PORTS[service]
+
+    def consumer_group_for(self, service: str) -> str:
+        """The consumer group of a service's event consumer."""
+        return f"{self.consumer_group_prefix}.{service}"
 
     @cached_property
     def signing_key(self) -> str:
