@@ -139,7 +139,7 @@ def create_api(
     # Added last = outermost: the version header also lands on CORS preflights.
     app.add_middleware(PublicDocumentCorsMiddleware, paths=public_documents)
     app.add_middleware(ApiVersionMiddleware, version=version)
-    FastAPIInstrumentor.instrument_app(app, excluded_urls="health,ready")
+    FastAPIInstrumentor.instrument_app(app, excluded_urls="health,ready,metrics")
     return app
 
 
