@@ -13,11 +13,12 @@ VENV_STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help venv node kafka up test lint typecheck down clean distclean
+.PHONY: help venv node kafka up test bench lint typecheck down clean distclean
 
 help:
 	@echo "make up         run Kafka and the four services until Ctrl-C"
 	@echo "make test       lint, type-check and run the whole test suite"
+	@echo "make bench      benchmark: raw Kafka baseline, end-to-end flows, per-hop throughput"
 	@echo "make venv       create .venv and install the package (only when pyproject.toml changed)"
 	@echo "make kafka      fetch the pinned Kafka jars from Maven Central"
 	@echo "make lint       ruff check"
@@ -53,14 +54,19 @@ up: venv
 # first keeps the one-time download out of any test's timeout.
 test: venv node kafka
 	$(BIN)/ruff check .
-	$(BIN)/mypy shared services tests
+	$(BIN)/mypy shared services tests bench
 	$(BIN)/pytest
+
+# Not part of `make test`: its own broker and services on spare ports under var/bench,
+# stopped again at the end (also on Ctrl-C). BENCH_ARGS passes options, e.g. --rate 50.
+bench: venv kafka
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
 
 typecheck: venv
-	$(BIN)/mypy shared services tests
+	$(BIN)/mypy shared services tests bench
 
 # Only what this checkout started: services recorded in var/run, the broker of
 # `make up` (var/kafka) and the test suite's broker (var/test/kafka).
@@ -72,7 +78,7 @@ down:
 
 clean: down
 	rm -rf var .mypy_cache .ruff_cache .pytest_cache build
-	find shared services tests -name __pycache__ -type d -prune -exec rm -rf {} +
+	find shared services tests bench -name __pycache__ -type d -prune -exec rm -rf {} +
 
 # Also forget the installed environments; the next `make` starts from scratch.
 distclean: clean

@@ -1,0 +1,279 @@
+"""``make bench``: raw Kafka baseline, end-to-end flows at a fixed load, and per-hop throughput.
+
+One run, one machine, its own broker and services (see :mod:`bench.stack`):
+
+1. set up: a subscription of the owning ministry at an in-process receiver,
+   programmes with indicators, approved so monitoring holds their plans;
+2. flows: indicator results at ``--rate`` per second for ``--duration``
+   seconds, each flagged counterproductive and delivered as a webhook;
+   latency from the HTTP result accepted to the webhook received;
+3. raw baseline: the records the flows put on ``taskforce.monitoring.v1``,
+   produced and consumed again with plain aiokafka on the same broker;
+4. hops: with notifications and programmes stopped, a burst of results makes
+   a backlog on ``taskforce.monitoring.v1``; each service in turn is started
+   and timed draining it, as a ratio of the raw backlog consume rate.
+
+Prints a table and writes it as JSON (``var/bench/results.json`` by default).
+Everything started is stopped at the end, also on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import signal
+import statistics
+import sys
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import httpx
+
+from bench import flows as flow_module
+from bench.flows import Flow, Platform
+from bench.kafka import HopResult, end_total, raw_baseline, read_all, time_drain
+from bench.receiver import WebhookRecorder
+from bench.stack import BENCH_DIR, BenchStack
+
+MONITORING_TOPIC = "taskforce.monitoring.v1"
+HOP_SERVICES = ("notifications", "programmes")
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (``share`` in 0..1) of a non-empty list."""
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def latency_summary(flows: list[Flow], recorder: WebhookRecorder) -> dict[str, Any]:
+    accepted = [f for f in flows if f.result_id is not None and f.accepted is not None]
+    e2e: list[float] = []
+    arrivals: list[float] = []
+    for flow in accepted:
+        assert flow.result_id is not None and flow.accepted is not None
+        at = recorder.received(flow.result_id)
+        if at is not None:
+            e2e.append((at - flow.accepted) * 1000)
+            arrivals.append(at)
+    http = [(f.accepted - f.sent) * 1000 for f in accepted if f.accepted is not None]
+    duplicates = sum(
+        len(recorder.arrivals.get(f.result_id, ())) - 1
+        for f in accepted
+        if f.result_id is not None and f.result_id in recorder.arrivals
+    )
+    offered_span = flows[-1].sent - flows[0].sent if len(flows) > 1 else 0.0
+    completed_span = max(arrivals) - flows[0].sent if arrivals else 0.0
+    summary: dict[str, Any] = {
+        "offered": len(flows),
+        "offered_per_s": len(flows) / offered_span if offered_span else 0.0,
+        "accepted": len(accepted),
+        "http_errors": sum(1 for f in flows if f.error is not None),
+        "first_error": next((f.error for f in flows if f.error), None),
+        "completed": len(e2e),
+        "missing_webhooks": len(accepted) - len(e2e),
+        "duplicate_webhooks": duplicates,
+        "sustained_flows_per_s": len(e2e) / completed_span if completed_span else 0.0,
+    }
+    for name, values in (("e2e_ms", e2e), ("http_ms", http)):
+        if values:
+            summary[name] = {
+                "p50": percentile(values, 0.50),
+                "p95": percentile(values, 0.95),
+                "p99": percentile(values, 0.99),
+                "max": max(values),
+                "mean": statistics.fmean(values),
+            }
+    return summary
+
+
+async def bench(stack: BenchStack, args: argparse.Namespace) -> dict[str, Any]:
+    recorder = WebhookRecorder()
+    await recorder.start(stack.receiver_port)
+    bootstrap = stack.kafka.bootstrap
+    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+    try:
+        async with httpx.AsyncClient(timeout=30.0, trust_env=False, limits=limits) as client:
+            urls = {name: stack.url(name) for name in stack.supervisor.ports}
+            api = Platform(stack.settings(), urls, client)
+            print(f"setup: {args.programmes} programmes x {args.indicators} indicators ...")
+            slots = await flow_module.set_up(
+                api,
+                recorder,
+                f"http://127.0.0.1:{stack.receiver_port}",
+                args.programmes,
+                args.indicators,
+                args.periods,
+            )
+            needed = int(args.rate * (args.warmup + args.duration)) + args.hop_results
+            if needed > len(slots):
+                raise SystemExit(f"{needed} flows need more slots than {len(slots)}")
+            supply = iter(slots)
+
+            print(f"warm-up: {args.warmup:.0f} s at {args.rate:g} flows/s ...")
+            warm = await flow_module.drive(api, supply, args.rate, args.warmup)
+            await flow_module.wait_for_webhooks(recorder, warm, timeout=30)
+            print(f"flows: {args.duration:.0f} s at {args.rate:g} flows/s ...")
+            measured = await flow_module.drive(api, supply, args.rate, args.duration)
+            await flow_module.wait_for_webhooks(recorder, measured, timeout=30)
+            e2e = latency_summary(measured, recorder)
+            print(f"  {json.dumps(e2e)}")
+
+            print("raw baseline: aiokafka produce and consume on the same broker ...")
+            sample = await read_all(bootstrap, MONITORING_TOPIC, 5000)
+            raw = await raw_baseline(bootstrap, sample, args.raw_records)
+
+            print(f"hops: a backlog of {args.hop_results} results on {MONITORING_TOPIC} ...")
+            for name in HOP_SERVICES:
+                stack.supervisor.stop(name)
+            before = await end_total(bootstrap, MONITORING_TOPIC)
+            accepted = await flow_module.post_burst(api, supply, args.hop_results, concurrency=16)
+            target = await _settled_end(bootstrap)
+            print(f"  {accepted} results accepted; {target - before} records in the backlog")
+            hops: list[HopResult] = []
+            for name in HOP_SERVICES:
+                stack.supervisor.start(name)
+                hops.append(await time_drain(bootstrap, name, MONITORING_TOPIC, target, 300))
+                stack.supervisor.wait_ready(name, 60)
+    finally:
+        await recorder.stop()
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {
+            "note": args.machine_note,
+            "cpus": _cpus(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "parameters": {k: v for k, v in vars(args).items() if k not in ("output", "machine_note")},
+        "flows": e2e,
+        "raw": asdict(raw),
+        "hops": [
+            {
+                **asdict(h),
+                "records_per_s": h.per_s,
+                "ratio_to_raw_consume": h.per_s / raw.consume_per_s if raw.consume_per_s else 0.0,
+            }
+            for h in hops
+        ],
+        "receiver": dict(recorder.counts),
+    }
+
+
+async def _settled_end(bootstrap: str, quiet_s: float = 3.0) -> int:
+    """The topic's end offset once the monitoring outbox has stopped adding to it."""
+    last, since = -1, time.monotonic()
+    while time.monotonic() - since < quiet_s:
+        now = await end_total(bootstrap, MONITORING_TOPIC)
+        if now != last:
+            last, since = now, time.monotonic()
+        await asyncio.sleep(0.2)
+    return last
+
+
+def _cpus() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 0
+
+
+def table(results: dict[str, Any]) -> str:
+    flows, raw = results["flows"], results["raw"]
+    rate = results["parameters"]["rate"]
+    lines = [
+        f"Benchmark {results['date']} ({results['machine']['cpus']} cpus; "
+        f"{results['machine']['note']})",
+        "",
+        f"{'measure':<52}{'value':>14}",
+        "-" * 66,
+    ]
+
+    def row(label: str, value: float | int, unit: str = "") -> None:
+        text = f"{value:,.1f}" if isinstance(value, float) else f"{value:,}"
+        lines.append(f"{label:<52}{text + unit:>14}")
+
+    row(f"flows offered at {rate:g}/s (measured window)", flows["offered"])
+    row("flows offered per second (achieved)", flows["offered_per_s"], "/s")
+    row("flows completed (webhook received)", flows["completed"])
+    row("HTTP errors / missing webhooks / duplicates", flows["http_errors"])
+    lines[-1] = lines[-1][:52] + (
+        f"{flows['http_errors']} / {flows['missing_webhooks']} / {flows['duplicate_webhooks']}"
+    ).rjust(14)
+    row("sustained flows per second", flows["sustained_flows_per_s"], "/s")
+    for name, label in (("e2e_ms", "end-to-end (accepted -> webhook)"), ("http_ms", "HTTP POST")):
+        if name in flows:
+            for p in ("p50", "p95", "p99"):
+                row(f"{label} {p}", flows[name][p], " ms")
+    lines.append("-" * 66)
+    row(f"raw record size (mean, {raw['records']:,} records)", raw["mean_record_bytes"], " B")
+    row("raw produce, acks=all idempotent", raw["produce_per_s"], "/s")
+    row("raw consume of a backlog (one consumer)", raw["consume_per_s"], "/s")
+    row("raw produce and consume at once", raw["produce_and_consume_per_s"], "/s")
+    lines.append("-" * 66)
+    for hop in results["hops"]:
+        row(
+            f"hop {hop['topic']} -> {hop['service']} ({hop['records']:,} rec)",
+            hop["records_per_s"],
+            "/s",
+        )
+        row("  ratio to raw consume", hop["ratio_to_raw_consume"])
+        lines[-1] = lines[-1][:52] + f"{hop['ratio_to_raw_consume']:.3f}".rjust(14)
+    return "\n".join(lines)
+
+
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rate", type=float, default=100.0, help="offered flows per second")
+    parser.add_argument("--duration", type=float, default=25.0, help="measured seconds")
+    parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
+    parser.add_argument("--programmes", type=int, default=10)
+    parser.add_argument("--indicators", type=int, default=50, help="per programme (at most 50)")
+    parser.add_argument("--periods", type=int, default=12, help="per indicator (at most 40)")
+    parser.add_argument("--raw-records", type=int, default=20_000)
+    parser.add_argument("--hop-results", type=int, default=1000, help="results in the backlog")
+    parser.add_argument("--output", type=Path, default=BENCH_DIR / "results.json")
+    parser.add_argument("--machine-note", default="", help="a note on the machine, for the JSON")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(argv)
+    signal.signal(signal.SIGTERM, _interrupt)
+    stack = BenchStack()
+    code = 0
+    try:
+        print(f"broker on {stack.kafka.bootstrap}; data under {stack.root}")
+        stack.start_kafka()
+        from shared.kafka.topics import provision
+
+        asyncio.run(provision(stack.settings()))
+        stack.start_services()
+        results = asyncio.run(bench(stack, args))
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(json.dumps(results, indent=2) + "\n")
+        print()
+        print(table(results))
+        print(f"\nwritten to {args.output}")
+    except KeyboardInterrupt:
+        print("\ninterrupted; stopping ...", file=sys.stderr)
+        code = 130
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        stack.stop()
+        print("stopped the services and the broker")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
