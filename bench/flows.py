@@ -224,9 +224,14 @@ async def post_result(platform: Platform, flow: Flow) -> None:
 async def drive(
     platform: Platform, slots: Iterator[Slot], rate: float, duration: float
 ) -> list[Flow]:
-    """Start one flow every ``1/rate`` seconds for ``duration`` seconds (open loop)."""
+    """Start one flow every ``1/rate`` seconds for ``duration`` seconds (open loop).
+
+    An indicator's next period waits for the answer on its previous one: under
+    overload the requests queue up, and a later period committed first would
+    make the earlier one no longer the latest, so it would not flag.
+    """
     flows: list[Flow] = []
-    tasks: list[asyncio.Task[None]] = []
+    last: dict[tuple[str, str], asyncio.Task[None]] = {}
     start = time.monotonic()
     total = int(rate * duration)
     for index in range(total):
@@ -236,9 +241,17 @@ async def drive(
             await asyncio.sleep(delay)
         flow = Flow(next(slots), sent=time.monotonic())
         flows.append(flow)
-        tasks.append(asyncio.create_task(post_result(platform, flow)))
-    await asyncio.gather(*tasks)
+        key = (flow.slot.programme_id, flow.slot.indicator_id)
+        last[key] = asyncio.create_task(_after(last.get(key), platform, flow))
+    await asyncio.gather(*last.values())
     return flows
+
+
+async def _after(previous: asyncio.Task[None] | None, platform: Platform, flow: Flow) -> None:
+    if previous is not None:
+        await previous
+        flow.sent = time.monotonic()
+    await post_result(platform, flow)
 
 
 async def post_burst(
