@@ -206,3 +206,12 @@ def test_a_filter_the_channel_does_not_have_is_named_per_channel() -> None:
 def test_unknown_organisations_are_named() -> None:
     found = reasons(owning_organisation=("mine", "acme"))
     assert set(found) == {"filters.owningOrganisation[1]"}
+
+
+def test_a_frame_alert_reaches_its_budget_holder_through_mine() -> None:
+    frame = P + "programmes.budget-frame-exceeded"
+    alert = data(frame, owningOrganisation="am", partnerOrganisations=[], budgetHolder="bz")
+    finance = sub("bz", types=(frame,), channels=(), owning_organisation=("mine",))
+    assert matches(finance, frame, alert)
+    other_line = data(frame, owningOrganisation="am", partnerOrganisations=[], budgetHolder="am")
+    assert not matches(finance, frame, other_line)

@@ -69,8 +69,10 @@ class Attribute:
 
 _PARTNERSHIP = frozenset({"partnership-status-changed", "partnership-updated"})
 _PROGRAMME_ATTRIBUTES: Final[dict[str, Attribute]] = {
+    # The budget holder of a frame alert takes part as the finance owner, so `mine`
+    # brings budget-frame-exceeded to it even when another ministry owns the programme.
     "owningOrganisation": Attribute(
-        ("owningOrganisation",), participants=("partnerOrganisations",)
+        ("owningOrganisation",), participants=("partnerOrganisations", "budgetHolder")
     ),
     "countryCode": Attribute(("countryCodes",)),
     "theme": Attribute(("themes",)),
