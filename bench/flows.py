@@ -231,19 +231,26 @@ async def drive(
     make the earlier one no longer the latest, so it would not flag.
     """
     flows: list[Flow] = []
+    tasks: list[asyncio.Task[None]] = []
     last: dict[tuple[str, str], asyncio.Task[None]] = {}
     start = time.monotonic()
     total = int(rate * duration)
-    for index in range(total):
-        due = start + index / rate
-        delay = due - time.monotonic()
-        if delay > 0:
-            await asyncio.sleep(delay)
-        flow = Flow(next(slots), sent=time.monotonic())
-        flows.append(flow)
-        key = (flow.slot.programme_id, flow.slot.indicator_id)
-        last[key] = asyncio.create_task(_after(last.get(key), platform, flow))
-    await asyncio.gather(*last.values())
+    try:
+        for index in range(total):
+            due = start + index / rate
+            delay = due - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            flow = Flow(next(slots), sent=time.monotonic())
+            flows.append(flow)
+            key = (flow.slot.programme_id, flow.slot.indicator_id)
+            last[key] = asyncio.create_task(_after(last.get(key), platform, flow))
+            tasks.append(last[key])
+        await asyncio.gather(*tasks)
+    finally:  # interrupted: no request may start after the client is closed
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
     return flows
 
 
