@@ -47,7 +47,6 @@ from shared.http.times import as_utc
 from shared.service import ServiceRuntime
 
 log = logging.getLogger(__name__)
-_tracer = trace.get_tracer("services.notifications.worker")
 
 
 @dataclass(frozen=True)
@@ -177,7 +176,8 @@ class DeliveryWorker:
             return
         started = time.monotonic()
         parent = telemetry.context_from_headers(delivery.trace)
-        with _tracer.start_as_current_span(
+        # Looked up per delivery: a module-level proxy would stay bound to the first provider.
+        with trace.get_tracer(__name__).start_as_current_span(
             "POST webhook",
             context=parent,
             kind=SpanKind.CLIENT,
