@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.notifications.app import create_app
@@ -22,12 +20,11 @@ from shared.consumer import ConsumedRecord, Outcome
 from shared.contracts.monitoring import ProgrammeFlagged
 from shared.events.catalogue import CATALOGUE, EventData, entry_for
 from shared.events.envelope import CloudEvent, new_event
-from shared.http.auth import issue_token
 from shared.kafka.topics import provision
-from shared.outbox import OutboxMessage
 from shared.service import ServiceRuntime
 from shared.settings import PlatformSettings
 from tests.notifications.receiver import Receiver
+from tests.service_harness import ServiceUnderTest
 from tests.support import example, start_group_at_end
 
 WRITE = "notifications:write"
@@ -63,31 +60,9 @@ def settings_for(var_dir: Path, bootstrap: str) -> PlatformSettings:
     )
 
 
-@dataclass(frozen=True)
-class Emitted:
-    type: str
-    key: str
-    data: dict[str, Any]
-
-    @property
-    def name(self) -> str:
-        return self.type.rsplit(".", 1)[-1]
-
-
 @dataclass
-class Service:
-    app: FastAPI
-    settings: PlatformSettings
-    client: httpx.AsyncClient
-
-    @property
-    def runtime(self) -> ServiceRuntime:
-        runtime: ServiceRuntime = self.app.state.runtime
-        return runtime
-
-    def auth(self, organisation: str = "am", scopes: Sequence[str] = (WRITE,)) -> dict[str, str]:
-        token = issue_token(self.settings, organisation, list(scopes))
-        return {"Authorization": f"Bearer {token}"}
+class Service(ServiceUnderTest):
+    write_scope: ClassVar[str] = WRITE
 
     async def subscribe(self, organisation: str = "am", **body: Any) -> dict[str, Any]:
         payload = {"channels": ["monitoring"], **body}
@@ -97,14 +72,6 @@ class Service:
         assert response.status_code == 201, response.text
         created: dict[str, Any] = response.json()
         return created
-
-    async def emitted(self) -> list[Emitted]:
-        async with self.runtime.sessions() as session:
-            rows = (await session.execute(OutboxMessage.__table__.select())).all()
-        return [
-            Emitted(row.event_type, row.key, json.loads(row.value))
-            for row in sorted(rows, key=lambda r: r.id)
-        ]
 
     async def deliveries(self) -> list[DeliveryRow]:
         async with self.runtime.sessions() as session:

@@ -9,19 +9,16 @@ group must not be moved by tests.
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
-from fastapi import FastAPI
-from sqlalchemy import text
 
 from services.programmes.app import create_app
 from services.programmes.settings import ProgrammesSettings
@@ -30,11 +27,10 @@ from shared.contracts.countries import HumanRightsRiskAssessed
 from shared.contracts.monitoring import ProgrammeFlagged
 from shared.events.catalogue import CATALOGUE, EventData, entry_for
 from shared.events.envelope import CloudEvent, new_event
-from shared.http.auth import issue_token
 from shared.kafka.topics import provision
-from shared.outbox import OutboxMessage
 from shared.service import ServiceRuntime
 from shared.settings import PlatformSettings
+from tests.service_harness import ServiceUnderTest
 from tests.support import example, start_group_at_end
 
 WRITE = "programmes:write"
@@ -58,63 +54,14 @@ TABLES = (
     "outbox_message",
     "outbox_sequence",
 )
-#: The relay marks outbox rows sent at its own pace: the rows themselves are what count.
-_SNAPSHOT = {"outbox_message": "SELECT id, event_id, event_type, key, value FROM outbox_message"}
 TODAY = date.today()
 YEAR = TODAY.year
 
 
-@dataclass(frozen=True)
-class Emitted:
-    """An event in the outbox, decoded."""
-
-    type: str
-    key: str
-    data: dict[str, Any]
-
-    @property
-    def name(self) -> str:
-        return self.type.rsplit(".", 1)[-1]
-
-
 @dataclass
-class Service:
-    """The app under test, its settings and an in-process client."""
-
-    app: FastAPI
-    settings: PlatformSettings
-    client: httpx.AsyncClient
-
-    @property
-    def runtime(self) -> ServiceRuntime:
-        runtime: ServiceRuntime = self.app.state.runtime
-        return runtime
-
-    def auth(self, organisation: str = "am", scopes: Sequence[str] = (WRITE,)) -> dict[str, str]:
-        token = issue_token(self.settings, organisation, list(scopes))
-        return {"Authorization": f"Bearer {token}"}
-
-    async def emitted(self, key: str | None = None) -> list[Emitted]:
-        async with self.runtime.sessions() as session:
-            rows = (await session.execute(OutboxMessage.__table__.select())).all()
-        found = [
-            Emitted(row.event_type, row.key, json.loads(row.value))
-            for row in sorted(rows, key=lambda r: r.id)
-        ]
-        return [e for e in found if key is None or e.key == key]
-
-    async def snapshot(self) -> dict[str, list[tuple[Any, ...]]]:
-        """Every row of every table: equal snapshots mean no state change and no event."""
-        async with self.runtime.sessions() as session:
-            return {
-                table: [
-                    tuple(r)
-                    for r in await session.execute(
-                        text(_SNAPSHOT.get(table, f"SELECT * FROM {table}"))
-                    )
-                ]
-                for table in TABLES
-            }
+class Service(ServiceUnderTest):
+    write_scope: ClassVar[str] = WRITE
+    tables: ClassVar[tuple[str, ...]] = TABLES
 
     async def create(self, organisation: str = "am", **changes: Any) -> str:
         response = await self.client.post(
