@@ -7,10 +7,11 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from shared.contracts.programmes import ProgrammeStatusChanged
-from shared.events.catalogue import EventData
+from shared.events.catalogue import CATALOGUE, EventData
+from shared.events.envelope import CloudEvent
 
 M = TypeVar("M", bound=EventData)
 
@@ -89,6 +90,27 @@ async def commit_group_offsets(
     try:
         consumer.assign(list(offsets))
         await consumer.commit(dict(offsets))
+    finally:
+        await consumer.stop()
+
+
+async def publish(producer: AIOKafkaProducer, event: CloudEvent) -> None:
+    """Produce an event as its service would: binary mode, to its catalogue topic."""
+    record = event.to_record(CATALOGUE[event.type].topic, event.subject)
+    await producer.send_and_wait(
+        record.topic, value=record.value, key=record.key, headers=record.headers
+    )
+
+
+async def ends(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
+    """The current end offset of each partition of a topic."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        await consumer._client.force_metadata_update()
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        found: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
+        return found
     finally:
         await consumer.stop()
 

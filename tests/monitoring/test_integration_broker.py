@@ -19,7 +19,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 
 from shared.consumer import Outcome
 from shared.contracts.countries import HumanRightsRiskAssessed
-from shared.events.catalogue import CATALOGUE, topic_of
+from shared.events.catalogue import topic_of
 from shared.events.envelope import CloudEvent
 from shared.kafka.producer import make_producer
 from tests.monitoring.conftest import (
@@ -33,7 +33,7 @@ from tests.monitoring.conftest import (
     running,
     settings_for,
 )
-from tests.support import commit_group_offsets, eventually, header
+from tests.support import commit_group_offsets, ends, eventually, header, publish
 
 pytestmark = pytest.mark.kafka
 
@@ -49,25 +49,6 @@ async def producer(kafka_bootstrap: str, tmp_path: Any) -> AsyncIterator[AIOKafk
         yield started
     finally:
         await started.stop()
-
-
-async def publish(producer: AIOKafkaProducer, event: CloudEvent) -> None:
-    record = event.to_record(CATALOGUE[event.type].topic, event.subject)
-    await producer.send_and_wait(
-        record.topic, value=record.value, key=record.key, headers=record.headers
-    )
-
-
-async def ends(bootstrap: str, topic: str) -> Offsets:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        await consumer._client.force_metadata_update()
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        found: Offsets = await consumer.end_offsets(partitions)
-        return found
-    finally:
-        await consumer.stop()
 
 
 async def _drained(service: Service) -> bool:

@@ -17,8 +17,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 
 from shared.consumer import Outcome
-from shared.events.catalogue import CATALOGUE, topic_of
-from shared.events.envelope import CloudEvent
+from shared.events.catalogue import topic_of
 from shared.kafka.producer import make_producer
 from tests.programmes.conftest import (
     DECIDE,
@@ -29,7 +28,7 @@ from tests.programmes.conftest import (
     running,
     settings_for,
 )
-from tests.support import eventually, header
+from tests.support import ends, eventually, header, publish
 
 pytestmark = pytest.mark.kafka
 
@@ -49,25 +48,6 @@ async def live(
             yield service, producer
     finally:
         await producer.stop()
-
-
-async def publish(producer: AIOKafkaProducer, event: CloudEvent) -> None:
-    record = event.to_record(CATALOGUE[event.type].topic, event.subject)
-    await producer.send_and_wait(
-        record.topic, value=record.value, key=record.key, headers=record.headers
-    )
-
-
-async def ends(bootstrap: str, topic: str) -> Offsets:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        await consumer._client.force_metadata_update()
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        found: Offsets = await consumer.end_offsets(partitions)
-        return found
-    finally:
-        await consumer.stop()
 
 
 async def mark(service: Service) -> Offsets:
