@@ -8,9 +8,10 @@ finds its pair already present and is skipped.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Integer, String, select
+from sqlalchemy import DateTime, Integer, String, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,6 +38,21 @@ async def already_handled(session: AsyncSession, event: CloudEvent) -> bool:
         )
     )
     return found is not None
+
+
+async def handled_among(
+    session: AsyncSession, events: Iterable[CloudEvent]
+) -> set[tuple[str, str]]:
+    """The ``(source, id)`` pairs of ``events`` already in the inbox, in one query."""
+    pairs = {(event.source, event.id) for event in events}
+    if not pairs:
+        return set()
+    found = await session.execute(
+        select(InboxMessage.source, InboxMessage.event_id).where(
+            tuple_(InboxMessage.source, InboxMessage.event_id).in_(pairs)
+        )
+    )
+    return {(source, event_id) for source, event_id in found}
 
 
 def record_handled(

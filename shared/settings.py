@@ -64,6 +64,10 @@ class PlatformSettings(BaseSettings):
     consumer_max_attempts: int = 5
     consumer_backoff_initial_s: float = 0.2
     consumer_backoff_max_s: float = 5.0
+    #: Records handled in one transaction and committed with one offset commit.
+    consumer_batch_size: int = Field(default=100, ge=1, le=10_000)
+    #: How long a poll waits for records before trying again; bounds the latency it adds.
+    consumer_poll_timeout_ms: int = Field(default=20, ge=1, le=1000)
     #: Consumer groups are ``<prefix>.<service>``. A second stack on the same broker (the
     #: end-to-end tests, a staging copy) takes its own prefix so it keeps its own offsets.
     consumer_group_prefix: str = Field(default="taskforce", pattern=r"^[A-Za-z0-9._-]{1,100}$")

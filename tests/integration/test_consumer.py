@@ -7,130 +7,26 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from faststream.kafka import KafkaBroker
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.consumer import EventConsumer, Outcome, PermanentError
+from shared.consumer import EventConsumer, Outcome
 from shared.contracts.programmes import ProgrammeStatusChanged
-from shared.db import make_engine, make_session_factory
 from shared.events.catalogue import dead_letter_topic_of, entry_for
-from shared.events.envelope import CloudEvent, new_event
-from shared.kafka.producer import make_producer
-from shared.kafka.topics import provision
-from shared.migrate import upgrade_async
 from shared.settings import PlatformSettings
-from shared.unit_of_work import UnitOfWork
+from tests.integration.consumer_harness import SOURCE, TOPIC, Harness, status_event
 from tests.support import (
     commit_group_offsets,
     eventually,
     header,
     read_topic,
-    start_group_at_end,
     status_change,
 )
 
 pytestmark = pytest.mark.kafka
-
-TOPIC = entry_for(ProgrammeStatusChanged).topic
-SOURCE = "urn:nld:oin:00000000000000000000:systeem:programmes"
-
-
-@dataclass
-class Harness:
-    settings: PlatformSettings
-    sessions: async_sessionmaker[AsyncSession]
-    producer: AIOKafkaProducer
-    consumer: EventConsumer
-    broker: KafkaBroker
-    #: Where this test's group started: the end of the topic before the test sent anything.
-    start: dict[TopicPartition, int]
-    #: Set when the handler begins a ``slow-`` programme's event.
-    slow_started: asyncio.Event
-
-    async def effects(self, programme_id: str) -> list[str]:
-        async with self.sessions() as session:
-            rows = await session.execute(
-                text("SELECT event_id FROM effect WHERE programme_id = :p ORDER BY n"),
-                {"p": programme_id},
-            )
-            return [row[0] for row in rows]
-
-    async def send(self, event: CloudEvent, key: str) -> None:
-        record = event.to_record(TOPIC, key)
-        await self.producer.send_and_wait(
-            TOPIC, value=record.value, key=record.key, headers=record.headers
-        )
-
-    async def send_raw(self, value: bytes, headers: list[tuple[str, bytes]], key: str) -> None:
-        await self.producer.send_and_wait(TOPIC, value=value, key=key.encode(), headers=headers)
-
-
-def status_event(programme_id: str, **kwargs: int) -> CloudEvent:
-    entry = entry_for(ProgrammeStatusChanged)
-    return new_event(
-        source=SOURCE,
-        type=entry.type,
-        data=status_change(programme_id, **kwargs).to_data(),
-        subject=programme_id,
-    )
-
-
-@pytest.fixture
-async def harness(settings: PlatformSettings, unique: str) -> AsyncIterator[Harness]:
-    await provision(settings)
-    url = settings.database_url_for("monitoring")
-    await upgrade_async("monitoring", url)
-    engine = make_engine(url)
-    async with engine.begin() as connection:
-        await connection.execute(
-            text("CREATE TABLE effect (n INTEGER PRIMARY KEY, event_id TEXT, programme_id TEXT)")
-        )
-    sessions = make_session_factory(engine)
-    producer = make_producer(settings, "test-consumer-harness")
-    await producer.start()
-    consumer = EventConsumer(
-        "monitoring", settings, sessions, producer, group_id=f"test.consumer.{unique}"
-    )
-    failures: dict[str, int] = {}
-    slow_started = asyncio.Event()
-
-    @consumer.on(ProgrammeStatusChanged)
-    async def record_effect(uow: UnitOfWork, event: CloudEvent, data: object) -> None:
-        assert isinstance(data, ProgrammeStatusChanged)
-        if data.programme_id.startswith("reject-"):
-            raise PermanentError("this programme is refused")
-        if data.programme_id.startswith("flaky-"):
-            failures[event.id] = failures.get(event.id, 0) + 1
-            if failures[event.id] < 2:
-                raise ConnectionError("database hiccup")
-        if data.programme_id.startswith("broken-"):
-            raise RuntimeError("always fails")
-        if data.programme_id.startswith("slow-"):
-            slow_started.set()
-            await asyncio.sleep(1.5)
-        await uow.session.execute(
-            text("INSERT INTO effect (event_id, programme_id) VALUES (:e, :p)"),
-            {"e": event.id, "p": data.programme_id},
-        )
-
-    start = await start_group_at_end(settings.kafka_bootstrap_servers, consumer.group_id, TOPIC)
-    # As the services make it (shared.service): stopping waits for the record in flight.
-    broker = KafkaBroker(
-        settings.kafka_bootstrap_servers, graceful_timeout=30.0, log_level=logging.DEBUG
-    )
-    consumer.subscribe(broker)
-    await broker.start()
-    yield Harness(settings, sessions, producer, consumer, broker, start, slow_started)
-    await broker.stop()
-    await producer.stop()
-    await engine.dispose()
 
 
 async def test_redelivered_event_has_no_second_effect(harness: Harness, unique: str) -> None:
