@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import platform
 import signal
 import statistics
@@ -35,6 +36,7 @@ from typing import Any
 
 import httpx
 
+from bench import cpu
 from bench import flows as flow_module
 from bench.flows import Flow, Platform
 from bench.kafka import HopResult, end_total, raw_baseline, read_all, time_drain
@@ -48,7 +50,7 @@ HOP_SERVICES = ("notifications", "programmes")
 def percentile(values: list[float], share: float) -> float:
     """Nearest-rank percentile (``share`` in 0..1) of a non-empty list."""
     ordered = sorted(values)
-    rank = max(1, min(len(ordered), round(share * len(ordered) + 0.5)))
+    rank = max(1, min(len(ordered), math.ceil(share * len(ordered))))
     return ordered[rank - 1]
 
 
@@ -120,9 +122,13 @@ async def bench(stack: BenchStack, args: argparse.Namespace) -> dict[str, Any]:
             warm = await flow_module.drive(api, supply, args.rate, args.warmup)
             await flow_module.wait_for_webhooks(recorder, warm, timeout=30)
             print(f"flows: {args.duration:.0f} s at {args.rate:g} flows/s ...")
+            pids = _pids(stack)
+            cpu_before = cpu.snapshot(pids)
             measured = await flow_module.drive(api, supply, args.rate, args.duration)
             await flow_module.wait_for_webhooks(recorder, measured, timeout=30)
+            cpu_after = cpu.snapshot(pids)
             e2e = latency_summary(measured, recorder)
+            cpu_ms = cpu.per_flow(cpu_before, cpu_after, e2e["completed"])
             print(f"  {json.dumps(e2e)}")
 
             print("raw baseline: aiokafka produce and consume on the same broker ...")
@@ -153,17 +159,31 @@ async def bench(stack: BenchStack, args: argparse.Namespace) -> dict[str, Any]:
         },
         "parameters": {k: v for k, v in vars(args).items() if k not in ("output", "machine_note")},
         "flows": e2e,
+        "cpu_ms_per_flow": cpu_ms,
         "raw": asdict(raw),
         "hops": [
             {
                 **asdict(h),
                 "records_per_s": h.per_s,
-                "ratio_to_raw_consume": h.per_s / raw.consume_per_s if raw.consume_per_s else 0.0,
+                "ratio_to_raw_consume": _ratio(h.per_s, raw.consume_per_s),
+                "ratio_to_raw_produce_and_consume": _ratio(h.per_s, raw.produce_and_consume_per_s),
             }
             for h in hops
         ],
         "receiver": dict(recorder.counts),
     }
+
+
+def _pids(stack: BenchStack) -> dict[str, int | None]:
+    pids: dict[str, int | None] = {
+        name: process.pid for name, process in stack.supervisor.processes.items()
+    }
+    pids["kafka"] = stack.kafka.pid()
+    return pids
+
+
+def _ratio(value: float, baseline: float) -> float:
+    return value / baseline if baseline else 0.0
 
 
 async def _settled_end(bootstrap: str, quiet_s: float = 3.0) -> int:
@@ -199,7 +219,7 @@ def table(results: dict[str, Any]) -> str:
         lines.append(f"{label:<52}{text + unit:>14}")
 
     row(f"flows offered at {rate:g}/s (measured window)", flows["offered"])
-    row("flows offered per second (achieved)", flows["offered_per_s"], "/s")
+    row("results sent per second (paced by answers)", flows["offered_per_s"], "/s")
     row("flows completed (webhook received)", flows["completed"])
     row("HTTP errors / missing webhooks / duplicates", flows["http_errors"])
     lines[-1] = lines[-1][:52] + (
@@ -210,6 +230,10 @@ def table(results: dict[str, Any]) -> str:
         if name in flows:
             for p in ("p50", "p95", "p99"):
                 row(f"{label} {p}", flows[name][p], " ms")
+    if results["cpu_ms_per_flow"]:
+        lines.append("-" * 66)
+        for name, ms in results["cpu_ms_per_flow"].items():
+            row(f"CPU per completed flow: {name}", ms, " ms")
     lines.append("-" * 66)
     row(f"raw record size (mean, {raw['records']:,} records)", raw["mean_record_bytes"], " B")
     row("raw produce, acks=all idempotent", raw["produce_per_s"], "/s")
@@ -222,8 +246,11 @@ def table(results: dict[str, Any]) -> str:
             hop["records_per_s"],
             "/s",
         )
-        row("  ratio to raw consume", hop["ratio_to_raw_consume"])
-        lines[-1] = lines[-1][:52] + f"{hop['ratio_to_raw_consume']:.3f}".rjust(14)
+        for key, label in (
+            ("ratio_to_raw_consume", "  ratio to raw consume"),
+            ("ratio_to_raw_produce_and_consume", "  ratio to raw produce and consume at once"),
+        ):
+            lines.append(f"{label:<52}" + f"{hop[key]:.3f}".rjust(14))
     return "\n".join(lines)
 
 

@@ -1,0 +1,60 @@
+"""CPU time per process over a stretch of the benchmark: where a flow's cost goes.
+
+Wall-clock figures on a shared machine move with whatever else runs; the CPU
+seconds each of our processes used while the flows ran move much less, and
+divided by the flows completed they say which process to make cheaper. Read
+from ``/proc`` (Linux); elsewhere the table is left out.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROC = Path("/proc")
+#: The load generator and webhook receiver run in the benchmark's own process.
+DRIVER = "driver (load + receiver)"
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a live process, or None if it cannot be read."""
+    try:
+        stat = (PROC / str(pid) / "stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()  # the command name may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class CpuSnapshot:
+    seconds: dict[str, float]
+    wall: float
+
+
+def snapshot(pids: Mapping[str, int | None]) -> CpuSnapshot | None:
+    """CPU seconds of each named process and of this one; None off Linux."""
+    if not PROC.is_dir():
+        return None
+    seconds = {DRIVER: time.process_time()}
+    for name, pid in pids.items():
+        used = None if pid is None else process_cpu_seconds(pid)
+        if used is not None:
+            seconds[name] = used
+    return CpuSnapshot(seconds, time.monotonic())
+
+
+def per_flow(before: CpuSnapshot | None, after: CpuSnapshot | None, flows: int) -> dict[str, float]:
+    """Milliseconds of CPU per completed flow, by process, plus ``total``."""
+    if before is None or after is None or flows == 0:
+        return {}
+    spent = {
+        name: (after.seconds[name] - before.seconds[name]) * 1000 / flows
+        for name in after.seconds
+        if name in before.seconds
+    }
+    spent["total"] = sum(spent.values())
+    return spent
