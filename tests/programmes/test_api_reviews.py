@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 
+from services.programmes.commands.programmes import load
+from services.programmes.commands.reviews import receive_finding
+from services.programmes.context import ProgrammesContext
+from services.programmes.domain.reviews import Arrival, Trigger, flag_trigger
 from shared.consumer import Outcome
+from shared.contracts.monitoring import ProgrammeFlagged
+from shared.contracts.vocabulary import Severity
+from shared.events.catalogue import entry_for
 from tests.programmes.conftest import (
     DECIDE,
+    MONITORING_SOURCE,
     YEAR,
     Service,
     cloud_event,
@@ -126,6 +136,53 @@ async def test_a_replayed_flag_never_opens_a_second_review(service: Service) -> 
     assert len(await reviews_of(service, programme_id)) == 1
     names = [e.name for e in await service.emitted(programme_id)]
     assert names.count("review-opened") == 1
+
+
+async def test_a_replayed_flag_joins_the_open_review_once(service: Service) -> None:
+    """With the inbox emptied, a flag already in the open review is not added again."""
+    programme_id = await service.approved()
+    first, second = cloud_event(flagged(programme_id)), cloud_event(flagged(programme_id))
+    await deliver(service, first)
+    await deliver(service, second)
+    async with service.runtime.sessions() as session, session.begin():
+        await session.execute(
+            text("DELETE FROM inbox_message WHERE event_id = :id"), {"id": second.id}
+        )
+    assert await deliver(service, second) is Outcome.HANDLED
+    (review,) = await reviews_of(service, programme_id)
+    assert [t["eventId"] for t in review["triggers"]] == [first.id, second.id]
+
+
+def finding(severity: Severity) -> Trigger:
+    return flag_trigger(
+        source=MONITORING_SOURCE,
+        event_id=str(uuid.uuid4()),
+        event_type=entry_for(ProgrammeFlagged).type,
+        received_at=datetime.now(UTC),
+        flag_id=uuid.uuid4(),
+        category="counterproductive",
+        severity=severity,
+        recommends_hold=False,
+    )
+
+
+async def test_findings_in_one_transaction_see_the_ones_before_them(service: Service) -> None:
+    """A consumer may handle a batch in one transaction: the findings still meet once each."""
+    programme_id = await service.approved()
+    ctx: ProgrammesContext = service.app.state.programmes
+    minor, critical = finding(Severity.LOW), finding(Severity.CRITICAL)
+    async with service.runtime.unit_of_work() as uow:
+        programme = await load(uow, programme_id, for_update=True)
+        arrivals = [
+            (await receive_finding(uow, ctx, programme, trigger)).arrival
+            for trigger in (minor, critical, minor, critical)
+        ]
+    assert arrivals == [Arrival.OPENED, Arrival.JOINED, Arrival.DUPLICATE, Arrival.DUPLICATE]
+    (review,) = await reviews_of(service, programme_id)
+    assert [t["eventId"] for t in review["triggers"]] == [minor.event_id, critical.event_id]
+    assert review["critical"] and review["disbursementsOnHold"]
+    expedited = ctx.review_policy.due(critical.received_at.date(), critical=True)
+    assert review["dueDate"] == expedited.isoformat(), "the critical finding brought it forward"
 
 
 async def test_further_flags_join_the_open_review(service: Service) -> None:

@@ -11,6 +11,8 @@ from services.programmes.domain.errors import Conflict, InvalidInput
 from services.programmes.domain.reviews import (
     Arrival,
     DecisionRequest,
+    OpenReview,
+    Received,
     Review,
     ReviewPolicy,
     ReviewState,
@@ -51,22 +53,36 @@ def flag(severity: Severity = Severity.HIGH, *, hold: bool = False, at: datetime
     )
 
 
+def receive_at(
+    trigger: Trigger,
+    *,
+    status: ActivityStatus = ActivityStatus.IMPLEMENTATION,
+    open_review: Review | None = None,
+    seen: bool = False,
+) -> Received:
+    return receive(
+        programme_id="prg-2026-0001",
+        status=status,
+        open_review=None if open_review is None else as_open(open_review),
+        seen=seen,
+        trigger=trigger,
+        policy=POLICY,
+    )
+
+
 def arrive(
     trigger: Trigger,
     *,
     status: ActivityStatus = ActivityStatus.IMPLEMENTATION,
     open_review: Review | None = None,
-    known: set[tuple[str, str]] | None = None,
+    seen: bool = False,
 ) -> tuple[Arrival, Review | None]:
-    received = receive(
-        programme_id="prg-2026-0001",
-        status=status,
-        open_review=open_review,
-        known=known or set(),
-        trigger=trigger,
-        policy=POLICY,
-    )
+    received = receive_at(trigger, status=status, open_review=open_review, seen=seen)
     return received.arrival, received.review
+
+
+def as_open(review: Review) -> OpenReview:
+    return OpenReview(review_id=review.review_id, due_date=review.due_date)
 
 
 def test_a_flag_opens_a_review_due_in_thirty_days() -> None:
@@ -104,28 +120,31 @@ def test_the_same_finding_twice_never_opens_a_second_review() -> None:
     trigger = flag()
     _, review = arrive(trigger)
     assert review is not None
-    arrival, unchanged = arrive(trigger, open_review=review, known={trigger.key})
+    arrival, unchanged = arrive(trigger, open_review=review, seen=True)
     assert arrival is Arrival.DUPLICATE and unchanged is None
 
 
 def test_a_replayed_finding_does_not_reopen_a_decided_review() -> None:
     trigger = flag()
-    arrival, review = arrive(trigger, open_review=None, known={trigger.key})
+    arrival, review = arrive(trigger, open_review=None, seen=True)
     assert arrival is Arrival.DUPLICATE and review is None
 
 
-def test_a_new_finding_joins_the_open_review_and_may_make_it_critical() -> None:
-    first = flag()
-    _, review = arrive(first)
+def test_a_new_finding_joins_the_open_review_and_a_critical_one_expedites_it() -> None:
+    _, review = arrive(flag())
     assert review is not None
     later = NOW + timedelta(days=3)
-    second = flag(Severity.CRITICAL, at=later)
-    arrival, joined = arrive(second, open_review=review, known={first.key})
-    assert arrival is Arrival.JOINED and joined is not None
-    assert joined.review_id == review.review_id
-    assert joined.triggers == (first, second)
-    assert joined.holds_disbursements
-    assert joined.due_date == later.date() + timedelta(days=14), "a critical finding expedites"
+    received = receive_at(flag(Severity.CRITICAL, at=later), open_review=review)
+    assert received.arrival is Arrival.JOINED and received.review is None
+    assert received.joined == OpenReview(review.review_id, later.date() + timedelta(days=14))
+
+
+def test_a_minor_finding_joins_the_open_review_without_moving_its_due_date() -> None:
+    _, review = arrive(flag(Severity.CRITICAL))
+    assert review is not None
+    received = receive_at(flag(Severity.LOW, at=NOW + timedelta(days=3)), open_review=review)
+    assert received.arrival is Arrival.JOINED
+    assert received.joined == as_open(review)
 
 
 def test_findings_about_an_ended_programme_are_set_aside() -> None:

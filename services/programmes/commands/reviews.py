@@ -29,26 +29,31 @@ log = logging.getLogger(__name__)
 async def receive_finding(
     uow: UnitOfWork, ctx: ProgrammesContext, programme: Programme, trigger: Trigger
 ) -> Received:
-    """Open a review on ``programme`` for ``trigger``, add it to the open one, or skip it."""
+    """Open a review on ``programme`` for ``trigger``, add it to the open one, or skip it.
+
+    Two keyed lookups (is the finding known, which review is open) and one
+    insert: the cost does not grow with the findings the programme already has.
+    """
+    programme_id = programme.programme_id
+    open_review = await reviews.open_review_of(uow.session, programme_id)
     received = receive(
-        programme_id=programme.programme_id,
+        programme_id=programme_id,
         status=programme.status,
-        open_review=await reviews.open_review(uow.session, programme.programme_id),
-        known=await reviews.known_triggers(uow.session, programme.programme_id),
+        open_review=open_review,
+        seen=await reviews.has_trigger(uow.session, programme_id, trigger.key),
         trigger=trigger,
         policy=ctx.review_policy,
     )
-    review = received.review
-    if received.arrival is Arrival.OPENED and review is not None:
-        await reviews.add_review(uow.session, review)
-        await uow.emit(events.review_opened(programme, review, ctx.links))
-    elif received.arrival is Arrival.JOINED and review is not None:
-        await reviews.add_trigger(uow.session, review, trigger)
+    if received.arrival is Arrival.OPENED and received.review is not None:
+        await reviews.add_review(uow.session, received.review)
+        await uow.emit(events.review_opened(programme, received.review, ctx.links))
+    elif received.arrival is Arrival.JOINED and received.joined and open_review:
+        await reviews.add_trigger(uow.session, programme_id, open_review, received.joined, trigger)
     log.info(
         "%s %s on %s: %s",
         trigger.event_type,
         trigger.event_id,
-        programme.programme_id,
+        programme_id,
         received.arrival.value,
     )
     return received

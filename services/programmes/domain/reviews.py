@@ -15,7 +15,6 @@ decision closes the review and is final.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -181,35 +180,49 @@ class Arrival(StrEnum):
 
 
 @dataclass(frozen=True)
+class OpenReview:
+    """The open review as a new finding sees it: which one, and when it is due.
+
+    Not its triggers: a programme flagged on every result gathers many, and a
+    finding only adds one, so reading them all would make each finding cost
+    more than the last.
+    """
+
+    review_id: UUID
+    due_date: date
+
+
+@dataclass(frozen=True)
 class Received:
+    """What became of a finding: the review it opened, or the open one it joined."""
+
     arrival: Arrival
+    #: The new review (``OPENED``), with the finding as its one trigger.
     review: Review | None = None
+    #: The open review with its due date after the finding (``JOINED``).
+    joined: OpenReview | None = None
 
 
 def receive(
     *,
     programme_id: str,
     status: ActivityStatus,
-    open_review: Review | None,
-    known: Collection[TriggerKey],
+    open_review: OpenReview | None,
+    seen: bool,
     trigger: Trigger,
     policy: ReviewPolicy,
 ) -> Received:
     """Open a review for ``trigger``, add it to the open one, or ignore it.
 
-    ``known`` holds the keys of every trigger this programme has seen, in any
-    review, open or decided: a replayed finding must not reopen a decided one.
+    ``seen`` says whether this programme has had the trigger's key before, in
+    any review, open or decided: a replayed finding must not reopen a decided one.
     """
-    if trigger.key in known:
+    if seen:
         return Received(Arrival.DUPLICATE)
     if status in lifecycle.TERMINAL:
         return Received(Arrival.PROGRAMME_ENDED)
     if open_review is not None:
-        triggers = (*open_review.triggers, trigger)
-        due = open_review.due_date
-        if trigger.critical:
-            due = min(due, policy.due(trigger.received_at.date(), critical=True))
-        return Received(Arrival.JOINED, replace(open_review, triggers=triggers, due_date=due))
+        return Received(Arrival.JOINED, joined=join(open_review, trigger, policy))
     review = Review(
         review_id=uuid4(),
         programme_id=programme_id,
@@ -218,6 +231,14 @@ def receive(
         triggers=(trigger,),
     )
     return Received(Arrival.OPENED, review)
+
+
+def join(open_review: OpenReview, trigger: Trigger, policy: ReviewPolicy) -> OpenReview:
+    """The open review once ``trigger`` joined it: a critical finding may bring it forward."""
+    due = open_review.due_date
+    if trigger.critical:
+        due = min(due, policy.due(trigger.received_at.date(), critical=True))
+    return replace(open_review, due_date=due)
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.programmes.domain.reviews import (
     Decision,
+    OpenReview,
     Review,
     ReviewState,
     Trigger,
@@ -85,22 +86,42 @@ async def open_review(session: AsyncSession, programme_id: str) -> Review | None
     return None if row is None else _review_of(row)
 
 
-async def known_triggers(session: AsyncSession, programme_id: str) -> set[TriggerKey]:
-    """Every finding this programme has seen, in open and decided reviews alike."""
-    rows = await session.execute(
-        select(ReviewTriggerRow.source, ReviewTriggerRow.event_id).where(
-            ReviewTriggerRow.programme_id == programme_id
+async def open_review_of(session: AsyncSession, programme_id: str) -> OpenReview | None:
+    """The open review's id and due date, without loading its (possibly many) triggers."""
+    found = await session.execute(
+        select(ReviewRow.review_id, ReviewRow.due_date).where(
+            ReviewRow.programme_id == programme_id, ReviewRow.state == ReviewState.OPEN.value
         )
     )
-    return {(source, event_id) for source, event_id in rows}
+    row = found.first()
+    return None if row is None else OpenReview(review_id=row.review_id, due_date=row.due_date)
 
 
-def _trigger_row(review: Review, trigger: Trigger) -> ReviewTriggerRow:
+async def has_trigger(session: AsyncSession, programme_id: str, key: TriggerKey) -> bool:
+    """Whether this programme has seen the finding ``key``, in an open or decided review.
+
+    One lookup on the unique ``(programme, source, event)`` index, however
+    many findings the programme has had.
+    """
+    source, event_id = key
+    found = await session.scalar(
+        select(ReviewTriggerRow.seq)
+        .where(
+            ReviewTriggerRow.programme_id == programme_id,
+            ReviewTriggerRow.source == source,
+            ReviewTriggerRow.event_id == event_id,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def _trigger_row(programme_id: str, review_id: UUID, trigger: Trigger) -> ReviewTriggerRow:
     return ReviewTriggerRow(
-        programme_id=review.programme_id,
+        programme_id=programme_id,
         source=trigger.source,
         event_id=trigger.event_id,
-        review_id=review.review_id,
+        review_id=review_id,
         event_type=trigger.event_type,
         received_at=trigger.received_at,
         critical=trigger.critical,
@@ -119,17 +140,29 @@ async def add_review(session: AsyncSession, review: Review) -> None:
             state=review.state.value,
             opened_at=review.opened_at,
             due_date=review.due_date,
-            triggers=[_trigger_row(review, t) for t in review.triggers],
+            triggers=[
+                _trigger_row(review.programme_id, review.review_id, t) for t in review.triggers
+            ],
         )
     )
     await session.flush()
 
 
-async def add_trigger(session: AsyncSession, review: Review, trigger: Trigger) -> None:
-    """Record a finding that joined ``review`` (already updated by the domain)."""
-    row = await session.get_one(ReviewRow, review.review_id)
-    row.due_date = review.due_date
-    session.add(_trigger_row(review, trigger))
+async def add_trigger(
+    session: AsyncSession,
+    programme_id: str,
+    before: OpenReview,
+    after: OpenReview,
+    trigger: Trigger,
+) -> None:
+    """Record a finding that joined the open review: one insert, and the due date if it moved."""
+    session.add(_trigger_row(programme_id, after.review_id, trigger))
+    if after.due_date != before.due_date:
+        await session.execute(
+            update(ReviewRow)
+            .where(ReviewRow.review_id == after.review_id)
+            .values(due_date=after.due_date)
+        )
     await session.flush()
 
 
