@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
+import subprocess
+import sys
 import uuid
 from collections import defaultdict
 from collections.abc import Iterator
@@ -21,6 +24,7 @@ from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 
 from shared.events.catalogue import SERVICES, topic_of
+from shared.telemetry import find_trace
 from tests.e2e.stack import YEAR, Stack, commit_groups_at_end, wait_for
 
 pytestmark = pytest.mark.kafka
@@ -100,6 +104,7 @@ def test_counterproductive_result_to_suspension(stack: Stack, shared: Shared) ->
     wait_for(lambda: stack.receiver.at("am", "review-opened"), what="review webhook")
     inbox = stack.call("notifications", "GET", "/inbox", "am", params={"pageSize": 100})
     assert flagged.event["id"] in {entry["eventId"] for entry in inbox["items"]}
+    assert_one_trace_from_request_to_webhook(stack, flagged.event["id"])
 
     # The ministry decides: suspend.
     stack.call(
@@ -131,6 +136,39 @@ def test_counterproductive_result_to_suspension(stack: Stack, shared: Shared) ->
     )
     assert not stack.receiver.repeated_ids()
     assert stack.receiver.rejected == 0
+
+
+#: What ops must see of the flag's flow, as (service, span name), across three processes.
+FLAG_FLOW = {
+    ("monitoring", "POST /v1/indicator-results"),
+    ("monitoring", "send taskforce.monitoring.v1"),
+    ("programmes", "process taskforce.monitoring.v1"),
+    ("programmes", "send taskforce.programmes.v1"),
+    ("notifications", "process taskforce.monitoring.v1"),
+    ("notifications", "process taskforce.programmes.v1"),
+    ("notifications", "POST webhook"),
+}
+
+
+def assert_one_trace_from_request_to_webhook(stack: Stack, event_id: str) -> None:
+    """The services' own span files hold the flow as one trace; ``taskforce trace`` shows it."""
+
+    def spans() -> list[dict[str, Any]]:
+        found = find_trace(stack.settings.var_dir, event_id=event_id)
+        return found if {(s["service"], s["name"]) for s in found} >= FLAG_FLOW else []
+
+    found = wait_for(spans, what="the flag's spans (written about a second after they end)")
+    assert len({s["trace_id"] for s in found}) == 1
+    shown = subprocess.run(
+        [sys.executable, "-c", "from shared.cli import main; main()", "trace", event_id],
+        env={**os.environ, "TASKFORCE_VAR_DIR": str(stack.settings.var_dir)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    ).stdout
+    for service, name in FLAG_FLOW:
+        assert service in shown and name in shown, (service, name, shown)
 
 
 def test_high_residual_risk_puts_every_active_programme_under_review(
