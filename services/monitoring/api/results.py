@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Annotated
@@ -111,6 +112,13 @@ async def result_out(uow: UnitOfWork, row: IndicatorResultRow) -> ResultOut:
         .where(IndicatorResultRevisionRow.result_id == row.result_id)
         .order_by(IndicatorResultRevisionRow.revision)
     )
+    return _result_out(row, versions)
+
+
+def _result_out(
+    row: IndicatorResultRow, versions: Iterable[IndicatorResultRevisionRow]
+) -> ResultOut:
+    """The result with ``versions`` as its history, oldest first."""
     return ResultOut(
         result_id=row.result_id,
         programme_id=row.programme_id,
@@ -165,7 +173,8 @@ async def _write_version(
     measured_on: date,
     reporter: str,
     reason: str | None,
-) -> None:
+) -> IndicatorResultRevisionRow:
+    """Make ``body`` the row's current values and keep them as its revision ``row.revision``."""
     row.value = None if body.value is None else str(body.value)
     row.qualitative_value = body.qualitative_value
     row.measured_on = measured_on
@@ -173,21 +182,21 @@ async def _write_version(
     row.source = body.source
     row.reported_by = reporter
     row.recorded_at = ctx.now()
-    uow.session.add(
-        IndicatorResultRevisionRow(
-            result_id=row.result_id,
-            revision=row.revision,
-            value=row.value,
-            qualitative_value=row.qualitative_value,
-            measured_on=measured_on,
-            comment=row.comment,
-            source=row.source,
-            reported_by=reporter,
-            recorded_at=row.recorded_at,
-            reason=reason,
-        )
+    version = IndicatorResultRevisionRow(
+        result_id=row.result_id,
+        revision=row.revision,
+        value=row.value,
+        qualitative_value=row.qualitative_value,
+        measured_on=measured_on,
+        comment=row.comment,
+        source=row.source,
+        reported_by=reporter,
+        recorded_at=row.recorded_at,
+        reason=reason,
     )
+    uow.session.add(version)
     await uow.session.flush()
+    return version
 
 
 async def _assess(
@@ -197,16 +206,12 @@ async def _assess(
     indicator: Indicator,
     row: IndicatorResultRow,
     previous: Decimal | None,
+    rows: Sequence[IndicatorResultRow],
 ) -> None:
-    """Announce the result, then run the indicator rules on all of the indicator's results."""
-    rows = list(
-        await uow.session.scalars(
-            select(IndicatorResultRow).where(
-                IndicatorResultRow.programme_id == programme.programme_id,
-                IndicatorResultRow.indicator_id == indicator.indicator_id,
-            )
-        )
-    )
+    """Announce the result, then run the indicator rules on ``rows``, all the indicator's results.
+
+    ``rows`` includes ``row`` with its new values.
+    """
     await uow.emit(
         IndicatorResultRecorded(
             **programme.routing(),
@@ -235,23 +240,35 @@ async def _assess(
         await raise_flags(uow, ctx, programme, rule, rule(facts))
 
 
-async def _previous_value(
-    uow: UnitOfWork, indicator: Indicator, programme_id: str, period: tuple[date, date]
+async def _indicator_results(
+    uow: UnitOfWork, programme_id: str, indicator_id: str
+) -> list[IndicatorResultRow]:
+    """Every current result of the indicator, one per period (in no particular order)."""
+    rows = await uow.session.scalars(
+        select(IndicatorResultRow).where(
+            IndicatorResultRow.programme_id == programme_id,
+            IndicatorResultRow.indicator_id == indicator_id,
+        )
+    )
+    return list(rows)
+
+
+def _result_for(
+    rows: Iterable[IndicatorResultRow], period: tuple[date, date]
+) -> IndicatorResultRow | None:
+    return next((r for r in rows if (r.period_start, r.period_end) == period), None)
+
+
+def _previous_value(
+    indicator: Indicator, period: tuple[date, date], rows: Iterable[IndicatorResultRow]
 ) -> Decimal | None:
+    """The value reported for the period before ``period``, if any."""
     periods = indicator.periods()
     at = periods.index(period)
     if at == 0:
         return None
-    earlier = periods[at - 1]
-    found = await uow.session.scalar(
-        select(IndicatorResultRow.value).where(
-            IndicatorResultRow.programme_id == programme_id,
-            IndicatorResultRow.indicator_id == indicator.indicator_id,
-            IndicatorResultRow.period_start == earlier[0],
-            IndicatorResultRow.period_end == earlier[1],
-        )
-    )
-    return _decimal(found)
+    earlier = _result_for(rows, periods[at - 1])
+    return None if earlier is None else _decimal(earlier.value)
 
 
 @router.post(
@@ -270,8 +287,7 @@ async def record_result(
         if programme is None or programme.plan_revision == 0:
             raise_if([Violation("programmeId", "no monitoring plan for this programme")])
         assert programme is not None
-        plan = {i.indicator_id: i for i in await programmes.plan(uow.session, body.programme_id)}
-        indicator = plan.get(body.indicator_id)
+        indicator = await programmes.indicator(uow.session, body.programme_id, body.indicator_id)
         if indicator is None:
             raise_if([Violation("indicatorId", "not an indicator of the programme's plan")])
         assert indicator is not None
@@ -284,18 +300,13 @@ async def record_result(
             )
         found, measured_on = _values_violations(ctx, indicator, period, body)
         raise_if(found)
-        existing = await uow.session.scalar(
-            select(IndicatorResultRow.result_id).where(
-                IndicatorResultRow.programme_id == body.programme_id,
-                IndicatorResultRow.indicator_id == body.indicator_id,
-                IndicatorResultRow.period_start == body.period_start,
-                IndicatorResultRow.period_end == body.period_end,
-            )
-        )
+        # Read once: the conflict check, the previous value and the rules all need these rows.
+        rows = await _indicator_results(uow, body.programme_id, body.indicator_id)
+        existing = _result_for(rows, period)
         if existing is not None:
             raise Conflict(
-                f"The period has a result already; correct it at {ctx.links.result(existing)}"
-                "/corrections."
+                "The period has a result already; correct it at "
+                f"{ctx.links.result(existing.result_id)}/corrections."
             )
         row = IndicatorResultRow(
             result_id=uuid.uuid4(),
@@ -306,10 +317,11 @@ async def record_result(
             revision=1,
         )
         uow.session.add(row)
-        await _write_version(uow, ctx, row, body, measured_on, caller.organisation, None)
-        previous = await _previous_value(uow, indicator, body.programme_id, period)
-        await _assess(uow, ctx, programme, indicator, row, previous)
-        return await result_out(uow, row)
+        version = await _write_version(uow, ctx, row, body, measured_on, caller.organisation, None)
+        previous = _previous_value(indicator, period, rows)
+        await _assess(uow, ctx, programme, indicator, row, previous, [*rows, row])
+        # A new result has exactly the one version just written.
+        return _result_out(row, [version])
 
 
 @router.post(
@@ -327,8 +339,7 @@ async def correct_result(
         if row is None:
             raise NotFound(f"No indicator result {result_id}.")
         programme = await programmes.get(uow.session, row.programme_id)
-        plan = {i.indicator_id: i for i in await programmes.plan(uow.session, row.programme_id)}
-        indicator = plan.get(row.indicator_id)
+        indicator = await programmes.indicator(uow.session, row.programme_id, row.indicator_id)
         if programme is None or indicator is None:
             raise Conflict("The indicator is no longer in the programme's plan.")
         period = (row.period_start, row.period_end)
@@ -337,7 +348,8 @@ async def correct_result(
         previous = _decimal(row.value)
         row.revision += 1
         await _write_version(uow, ctx, row, body, measured_on, caller.organisation, body.reason)
-        await _assess(uow, ctx, programme, indicator, row, previous)
+        rows = await _indicator_results(uow, row.programme_id, row.indicator_id)
+        await _assess(uow, ctx, programme, indicator, row, previous, rows)
         return await result_out(uow, row)
 
 

@@ -175,6 +175,14 @@ def _indicator(row: PlanIndicatorRow) -> Indicator:
     )
 
 
+async def indicator(
+    session: AsyncSession, programme_id: str, indicator_id: str
+) -> Indicator | None:
+    """One indicator of the programme's plan: a request about one indicator parses only its row."""
+    row = await session.get(PlanIndicatorRow, (programme_id, indicator_id))
+    return None if row is None else _indicator(row)
+
+
 async def plan(session: AsyncSession, programme_id: str) -> list[Indicator]:
     rows = await session.scalars(
         select(PlanIndicatorRow)
