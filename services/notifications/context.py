@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from services.notifications.settings import NotificationsSettings
+from services.notifications.storage.subscribers import SubscriberCache
 from shared.settings import PlatformSettings
 
 _WAKE = "notifications.wake-worker"
@@ -28,6 +29,8 @@ class NotificationsContext:
     clock: Callable[[], datetime] = field(default=_utc_now)
     #: Set when deliveries became due (after the commit that queued them).
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    #: The subscriptions events are routed to, between changes.
+    subscribers: SubscriberCache = field(default_factory=SubscriberCache)
 
     @classmethod
     def create(

@@ -20,11 +20,15 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 import shared.contracts  # noqa: F401  (registers every event type)
 from services.notifications.context import NotificationsContext
 from services.notifications.domain.routing import CHANNELS, route
 from services.notifications.storage import store
+from services.notifications.storage.subscribers import Subscriber
 from services.notifications.storage.tables import DeliveryRow, InboxEntryRow
 from shared import telemetry
 from shared.consumer import EventConsumer
@@ -40,28 +44,45 @@ def structured_body(event: CloudEvent) -> str:
 
 async def route_event(uow: UnitOfWork, ctx: NotificationsContext, event: CloudEvent) -> int:
     """Queue deliveries and inbox entries for ``event``; returns the deliveries queued."""
-    session = uow.session
-    rows = {row.subscription_id: row for row in await store.routable(session)}
-    chosen = route([store.route_of(row) for row in rows.values()], event.type, event.data)
+    subscribers = await ctx.subscribers.subscribers(uow.session)
+    by_id = {subscriber.route.subscription_id: subscriber for subscriber in subscribers}
+    chosen = route([subscriber.route for subscriber in subscribers], event.type, event.data)
     if not chosen:
         return 0
+    matched = [by_id[match.subscription_id] for match in chosen]
     now = ctx.now()
     body = structured_body(event)
+    queued = await _queue_deliveries(uow.session, event, matched, body, now)
+    await _add_inbox_entries(uow.session, event, matched, body, now)
+    if queued:
+        ctx.wake_after_commit(uow.session)
+    return queued
+
+
+async def _queue_deliveries(
+    session: AsyncSession,
+    event: CloudEvent,
+    matched: list[Subscriber],
+    body: str,
+    now: datetime,
+) -> int:
+    """One delivery per matching active webhook subscription that has none for the event yet."""
+    webhooks = [subscriber for subscriber in matched if subscriber.gets_webhooks]
+    if not webhooks:
+        return 0
+    queued = await store.delivered_to(
+        session, [s.route.subscription_id for s in webhooks], event.source, event.id
+    )
     trace = telemetry.current_trace_headers()
-    queued = 0
-    by_organisation: dict[str, list[str]] = defaultdict(list)
-    for match in chosen:
-        row = rows[match.subscription_id]
-        by_organisation[row.organisation].append(str(row.subscription_id))
-        if row.status != store.ACTIVE or row.url is None:
-            continue
-        if await store.has_delivery(session, row.subscription_id, event.source, event.id):
+    added = 0
+    for subscriber in webhooks:
+        if subscriber.route.subscription_id in queued:
             continue
         session.add(
             DeliveryRow(
                 delivery_id=uuid.uuid4(),
-                subscription_id=row.subscription_id,
-                organisation=row.organisation,
+                subscription_id=subscriber.route.subscription_id,
+                organisation=subscriber.organisation,
                 event_id=event.id,
                 event_source=event.source,
                 event_type=event.type,
@@ -77,9 +98,24 @@ async def route_event(uow: UnitOfWork, ctx: NotificationsContext, event: CloudEv
                 updated_at=now,
             )
         )
-        queued += 1
+        added += 1
+    return added
+
+
+async def _add_inbox_entries(
+    session: AsyncSession,
+    event: CloudEvent,
+    matched: list[Subscriber],
+    body: str,
+    now: datetime,
+) -> None:
+    """One inbox entry per organisation with a matching subscription, unless it has one."""
+    by_organisation: dict[str, list[str]] = defaultdict(list)
+    for subscriber in matched:
+        by_organisation[subscriber.organisation].append(str(subscriber.route.subscription_id))
+    present = await store.inboxes_with(session, list(by_organisation), event.source, event.id)
     for organisation, subscription_ids in by_organisation.items():
-        if await store.has_inbox_entry(session, organisation, event.source, event.id):
+        if organisation in present:
             continue
         session.add(
             InboxEntryRow(
@@ -96,9 +132,6 @@ async def route_event(uow: UnitOfWork, ctx: NotificationsContext, event: CloudEv
                 read_at=None,
             )
         )
-    if queued:
-        ctx.wake_after_commit(session)
-    return queued
 
 
 def register_handlers(consumer: EventConsumer, ctx: NotificationsContext) -> None:

@@ -167,30 +167,32 @@ async def inbox_entry(session: AsyncSession, entry_id: uuid.UUID) -> InboxEntryR
     return await session.get(InboxEntryRow, entry_id)
 
 
-async def has_inbox_entry(
-    session: AsyncSession, organisation: str, source: str, event_id: str
-) -> bool:
-    found = await session.scalar(
-        select(InboxEntryRow.entry_id).where(
-            InboxEntryRow.organisation == organisation,
+async def inboxes_with(
+    session: AsyncSession, organisations: Sequence[str], source: str, event_id: str
+) -> set[str]:
+    """Which of ``organisations`` have the event in their inbox already: one query for all."""
+    found = await session.scalars(
+        select(InboxEntryRow.organisation).where(
+            InboxEntryRow.organisation.in_(organisations),
             InboxEntryRow.event_source == source,
             InboxEntryRow.event_id == event_id,
         )
     )
-    return found is not None
+    return set(found)
 
 
-async def has_delivery(
-    session: AsyncSession, subscription_id: uuid.UUID, source: str, event_id: str
-) -> bool:
-    found = await session.scalar(
-        select(DeliveryRow.delivery_id).where(
-            DeliveryRow.subscription_id == subscription_id,
+async def delivered_to(
+    session: AsyncSession, subscription_ids: Sequence[uuid.UUID], source: str, event_id: str
+) -> set[uuid.UUID]:
+    """Which of the subscriptions have a delivery of the event already: one query for all."""
+    found = await session.scalars(
+        select(DeliveryRow.subscription_id).where(
+            DeliveryRow.subscription_id.in_(subscription_ids),
             DeliveryRow.event_source == source,
             DeliveryRow.event_id == event_id,
         )
     )
-    return found is not None
+    return set(found)
 
 
 async def pending_of(session: AsyncSession, subscription_id: uuid.UUID) -> Sequence[DeliveryRow]:
