@@ -138,34 +138,36 @@ class DeliveryWorker:
     async def run(self) -> None:
         async with make_client(self.ctx) as client:
             while True:
+                # Cleared before reading what is due: a wake-up during the round is kept.
+                self.ctx.wake.clear()
                 try:
                     handled = await self.run_once(client)
                 except Exception:
                     log.exception("delivery round failed; trying again")
                     handled = 0
-                if handled:
-                    continue
+                if handled >= self.ctx.settings.batch_size:
+                    continue  # a full round: more may be due already
                 await self._wait()
 
     async def _wait(self) -> None:
-        self.ctx.wake.clear()
+        """Until deliveries were queued (woken) or the poll interval passed, for retries."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.ctx.wake.wait(), timeout=self.ctx.settings.poll_interval_s)
 
     async def run_once(self, client: httpx.AsyncClient) -> int:
         """Attempt every due delivery once; returns how many were attempted."""
         async with self.runtime.sessions() as session:
-            ids = await store.due(session, self.ctx.now(), self.ctx.settings.batch_size)
-        await asyncio.gather(*(self.attempt(client, delivery_id) for delivery_id in ids))
-        return len(ids)
+            due = await store.due(session, self.ctx.now(), self.ctx.settings.batch_size)
+        await asyncio.gather(
+            *(self.attempt(client, delivery, subscription) for delivery, subscription in due)
+        )
+        return len(due)
 
-    async def attempt(self, client: httpx.AsyncClient, delivery_id: uuid.UUID) -> None:
-        async with self.runtime.sessions() as session:
-            delivery = await store.delivery(session, delivery_id)
-            if delivery is None or delivery.status != store.PENDING:
-                return
-            subscription = await store.subscription(session, delivery.subscription_id)
-        assert subscription is not None
+    async def attempt(
+        self, client: httpx.AsyncClient, delivery: DeliveryRow, subscription: SubscriptionRow
+    ) -> None:
+        """One attempt of a due ``delivery``, as read with its ``subscription`` this round."""
+        delivery_id = delivery.delivery_id
         now = self.ctx.now()
         number = delivery.attempts + 1
         if subscription.status in (store.DISABLED, store.DELETED) or subscription.url is None:

@@ -121,10 +121,16 @@ async def attempts_of(session: AsyncSession, delivery_id: uuid.UUID) -> list[Att
     return list(rows)
 
 
-async def due(session: AsyncSession, now: datetime, limit: int) -> list[uuid.UUID]:
-    """Pending deliveries whose time has come, oldest first; those of paused subscriptions wait."""
-    rows = await session.scalars(
-        select(DeliveryRow.delivery_id)
+async def due(
+    session: AsyncSession, now: datetime, limit: int
+) -> list[tuple[DeliveryRow, SubscriptionRow]]:
+    """Pending deliveries whose time has come, oldest first, each with its subscription.
+
+    Those of paused subscriptions wait. Read together so an attempt needs no
+    query of its own before it sends.
+    """
+    rows = await session.execute(
+        select(DeliveryRow, SubscriptionRow)
         .join(SubscriptionRow, SubscriptionRow.subscription_id == DeliveryRow.subscription_id)
         .where(
             DeliveryRow.status == PENDING,
@@ -134,7 +140,7 @@ async def due(session: AsyncSession, now: datetime, limit: int) -> list[uuid.UUI
         .order_by(DeliveryRow.next_attempt_at, DeliveryRow.created_at)
         .limit(limit)
     )
-    return list(rows)
+    return [(delivery, subscription) for delivery, subscription in rows]
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:
