@@ -28,6 +28,7 @@ import signal
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ from types import FrameType
 from typing import Any
 
 import httpx
+import uvloop
 
 from bench import cpu
 from bench import flows as flow_module
@@ -98,55 +100,31 @@ def latency_summary(flows: list[Flow], recorder: WebhookRecorder) -> dict[str, A
 async def bench(stack: BenchStack, args: argparse.Namespace) -> dict[str, Any]:
     recorder = WebhookRecorder()
     await recorder.start(stack.receiver_port)
-    bootstrap = stack.kafka.bootstrap
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     try:
-        async with httpx.AsyncClient(timeout=30.0, trust_env=False, limits=limits) as client:
+        async with httpx.AsyncClient(timeout=30.0, trust_env=False) as client:
             urls = {name: stack.url(name) for name in stack.supervisor.ports}
             api = Platform(stack.settings(), urls, client)
-            print(f"setup: {args.programmes} programmes x {args.indicators} indicators ...")
-            slots = await flow_module.set_up(
-                api,
-                recorder,
-                f"http://127.0.0.1:{stack.receiver_port}",
-                args.programmes,
-                args.indicators,
-                args.periods,
-            )
-            needed = int(args.rate * (args.warmup + args.duration)) + args.hop_results
-            if needed > len(slots):
-                raise SystemExit(f"{needed} flows need more slots than {len(slots)}")
-            supply = iter(slots)
-
-            print(f"warm-up: {args.warmup:.0f} s at {args.rate:g} flows/s ...")
-            warm = await flow_module.drive(api, supply, args.rate, args.warmup)
-            await flow_module.wait_for_webhooks(recorder, warm, timeout=30)
-            print(f"flows: {args.duration:.0f} s at {args.rate:g} flows/s ...")
-            pids = _pids(stack)
-            cpu_before = cpu.snapshot(pids)
-            measured = await flow_module.drive(api, supply, args.rate, args.duration)
-            await flow_module.wait_for_webhooks(recorder, measured, timeout=30)
-            cpu_after = cpu.snapshot(pids)
-            e2e = latency_summary(measured, recorder)
-            cpu_ms = cpu.per_flow(cpu_before, cpu_after, e2e["completed"])
-            print(f"  {json.dumps(e2e)}")
-
-            print("raw baseline: aiokafka produce and consume on the same broker ...")
-            sample = await read_all(bootstrap, MONITORING_TOPIC, 5000)
-            raw = await raw_baseline(bootstrap, sample, args.raw_records)
-
-            print(f"hops: a backlog of {args.hop_results} results on {MONITORING_TOPIC} ...")
-            for name in HOP_SERVICES:
-                stack.supervisor.stop(name)
-            before = await end_total(bootstrap, MONITORING_TOPIC)
-            accepted = await flow_module.post_burst(api, supply, args.hop_results, concurrency=16)
-            target = await _settled_end(bootstrap)
-            print(f"  {accepted} results accepted; {target - before} records in the backlog")
-            hops: list[HopResult] = []
-            for name in HOP_SERVICES:
-                stack.supervisor.start(name)
-                hops.append(await time_drain(bootstrap, name, MONITORING_TOPIC, target, 300))
-                stack.supervisor.wait_ready(name, 60)
+            try:
+                print(f"setup: {args.programmes} programmes x {args.indicators} indicators ...")
+                slots = await flow_module.set_up(
+                    api,
+                    recorder,
+                    f"http://127.0.0.1:{stack.receiver_port}",
+                    args.programmes,
+                    args.indicators,
+                    args.periods,
+                )
+                needed = int(args.rate * (args.warmup + args.duration)) + args.hop_results
+                if needed > len(slots):
+                    raise SystemExit(f"{needed} flows need more slots than {len(slots)}")
+                supply = iter(slots)
+                e2e, cpu_ms = await _flows(stack, api, recorder, supply, args)
+                print("raw baseline: aiokafka produce and consume on the same broker ...")
+                sample = await read_all(stack.kafka.bootstrap, MONITORING_TOPIC, 5000)
+                raw = await raw_baseline(stack.kafka.bootstrap, sample, args.raw_records)
+                hops = await _hops(stack, api, supply, args.hop_results)
+            finally:
+                await api.close()
     finally:
         await recorder.stop()
     return {
@@ -172,6 +150,48 @@ async def bench(stack: BenchStack, args: argparse.Namespace) -> dict[str, Any]:
         ],
         "receiver": dict(recorder.counts),
     }
+
+
+async def _flows(
+    stack: BenchStack,
+    api: Platform,
+    recorder: WebhookRecorder,
+    supply: Iterator[flow_module.Slot],
+    args: argparse.Namespace,
+) -> tuple[dict[str, Any], dict[str, float]]:
+    """Warm up, then the measured window: latency summary and CPU per completed flow."""
+    print(f"warm-up: {args.warmup:.0f} s at {args.rate:g} flows/s ...")
+    warm = await flow_module.drive(api, supply, args.rate, args.warmup)
+    await flow_module.wait_for_webhooks(recorder, warm, timeout=30)
+    print(f"flows: {args.duration:.0f} s at {args.rate:g} flows/s ...")
+    pids = _pids(stack)
+    cpu_before = cpu.snapshot(pids)
+    measured = await flow_module.drive(api, supply, args.rate, args.duration)
+    await flow_module.wait_for_webhooks(recorder, measured, timeout=30)
+    cpu_after = cpu.snapshot(pids)
+    e2e = latency_summary(measured, recorder)
+    print(f"  {json.dumps(e2e)}")
+    return e2e, cpu.per_flow(cpu_before, cpu_after, e2e["completed"])
+
+
+async def _hops(
+    stack: BenchStack, api: Platform, supply: Iterator[flow_module.Slot], results: int
+) -> list[HopResult]:
+    """Each hop service drains the same backlog of the monitoring topic in turn."""
+    bootstrap = stack.kafka.bootstrap
+    print(f"hops: a backlog of {results} results on {MONITORING_TOPIC} ...")
+    for name in HOP_SERVICES:
+        stack.supervisor.stop(name)
+    before = await end_total(bootstrap, MONITORING_TOPIC)
+    accepted = await flow_module.post_burst(api, supply, results, concurrency=16)
+    target = await _settled_end(bootstrap)
+    print(f"  {accepted} results accepted; {target - before} records in the backlog")
+    hops: list[HopResult] = []
+    for name in HOP_SERVICES:
+        stack.supervisor.start(name)
+        hops.append(await time_drain(bootstrap, name, MONITORING_TOPIC, target, 300))
+        stack.supervisor.wait_ready(name, 60)
+    return hops
 
 
 def _pids(stack: BenchStack) -> dict[str, int | None]:
@@ -285,7 +305,8 @@ def main(argv: list[str] | None = None) -> int:
 
         asyncio.run(provision(stack.settings()))
         stack.start_services()
-        results = asyncio.run(bench(stack, args))
+        # The services run on uvloop (uvicorn picks it); so does the load generator.
+        results = uvloop.run(bench(stack, args))
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(json.dumps(results, indent=2) + "\n")
         print()
