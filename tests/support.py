@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from shared.contracts.programmes import ProgrammeStatusChanged
 from shared.events.catalogue import CATALOGUE, EventData
@@ -57,6 +58,21 @@ async def read_topic(
     return records
 
 
+async def partitions_of(bootstrap: str, *topics: str) -> list[TopicPartition]:
+    """Every partition of the topics, from the broker's metadata (admin API)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(list(topics))
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(topic["topic"], partition["partition"])
+        for topic in described
+        for partition in topic["partitions"]
+    ]
+
+
 async def start_group_at_end(bootstrap: str, group: str, topic: str) -> dict[TopicPartition, int]:
     """Commit a new consumer group's offsets at the topic's current end.
 
@@ -64,14 +80,12 @@ async def start_group_at_end(bootstrap: str, group: str, topic: str) -> dict[Top
     starting at "earliest" would wade through all of them. Starting at the end,
     committed before the subscriber joins, misses nothing the test sends after.
     """
+    partitions = await partitions_of(bootstrap, topic)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
     )
     await consumer.start()
     try:
-        # A consumer that subscribed to nothing has no metadata for the topic yet.
-        await consumer._client.force_metadata_update()
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         consumer.assign(partitions)
         ends: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
         await consumer.commit(dict(ends))
@@ -104,11 +118,10 @@ async def publish(producer: AIOKafkaProducer, event: CloudEvent) -> None:
 
 async def ends(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
     """The current end offset of each partition of a topic."""
+    partitions = await partitions_of(bootstrap, topic)
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        await consumer._client.force_metadata_update()
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
         found: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
         return found
     finally:

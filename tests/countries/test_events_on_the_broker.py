@@ -23,7 +23,7 @@ from tests.countries.support import (
     partnership,
     scores,
 )
-from tests.support import eventually, header
+from tests.support import ends, eventually, header
 
 pytestmark = pytest.mark.kafka
 
@@ -33,16 +33,7 @@ PREFIX = "nl.migratiesamenwerking.countries."
 
 
 async def end_offsets(bootstrap: str) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        # A consumer that subscribed to nothing has no metadata for the topic yet.
-        await consumer._client.force_metadata_update()
-        partitions = [TopicPartition(TOPIC, p) for p in consumer.partitions_for_topic(TOPIC) or ()]
-        offsets: dict[TopicPartition, int] = await consumer.end_offsets(partitions)
-        return offsets
-    finally:
-        await consumer.stop()
+    return await ends(bootstrap, TOPIC)
 
 
 async def read_ours(

@@ -29,6 +29,7 @@ from shared.kafka.topics import provision
 from shared.settings import PlatformSettings
 from shared.supervisor import Supervisor
 from tests.e2e.receiver import WebhookReceiver
+from tests.support import partitions_of
 
 YEAR = date.today().year
 #: A small frame for this year, so one commitment can exceed it (scenario c).
@@ -70,14 +71,10 @@ def stack_env(var: Path, bootstrap: str, prefix: str, secret: str, oin: str) -> 
 
 async def commit_groups_at_end(bootstrap: str, groups: dict[str, list[str]]) -> None:
     """Commit each new group's offsets at the current end of the topics it will read."""
+    partitions = await partitions_of(bootstrap, *sorted({t for ts in groups.values() for t in ts}))
     probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await probe.start()
     try:
-        await probe._client.force_metadata_update()
-        topics = sorted({t for ts in groups.values() for t in ts})
-        partitions = [
-            TopicPartition(t, p) for t in topics for p in probe.partitions_for_topic(t) or ()
-        ]
         ends: dict[TopicPartition, int] = await probe.end_offsets(partitions)
     finally:
         await probe.stop()
