@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -28,6 +31,7 @@ from uuid import uuid4
 import jwt
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from shared.http.problems import Problem
 from shared.organisations import get_organisation, is_known_organisation
@@ -44,6 +48,11 @@ _ASYMMETRIC_PREFIXES: Final = ("RS", "ES", "PS", "EdDSA")
 _DEFAULT_ASYMMETRIC: Final = ("RS256", "ES256")
 # RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 _SCOPE_TOKEN: Final = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")
+#: Verified tokens remembered per process (a client reuses its token for every request).
+VERIFIED_CACHE_SIZE: Final = 1024
+#: How long a verified token is remembered at most; the JWKS client keeps keys as long, so
+#: a key the issuer withdraws stops counting no later than it did without this cache.
+VERIFIED_CACHE_TTL: Final = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -123,11 +132,50 @@ def issue_token(
     return jwt.encode(claims, settings.signing_key, algorithm=_local_algorithms(settings)[0])
 
 
+class VerifiedTokens:
+    """The callers of tokens verified before, each until its token expires (bounded, LRU).
+
+    Only accepted tokens are kept, keyed by the whole token, so a token differing in
+    any byte is verified afresh. Once accepted, a token stays valid until ``exp``
+    plus the leeway (``iat``/``nbf`` only get further in the past); the entry is
+    dropped then, or after :data:`VERIFIED_CACHE_TTL`, whichever comes first.
+    Verification may run in worker threads, hence the lock.
+    """
+
+    def __init__(self, size: int = VERIFIED_CACHE_SIZE) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, tuple[Caller, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Caller | None:
+        with self._lock:
+            entry = self._entries.get(token)
+            if entry is None:
+                return None
+            if time.time() >= entry[1]:
+                del self._entries[token]
+                return None
+            self._entries.move_to_end(token)
+            return entry[0]
+
+    def put(self, token: str, caller: Caller, expires: float) -> None:
+        until = min(
+            expires + LEEWAY.total_seconds(), time.time() + VERIFIED_CACHE_TTL.total_seconds()
+        )
+        with self._lock:
+            self._entries[token] = (caller, until)
+            self._entries.move_to_end(token)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
 class TokenVerifier:
     """Verifies bearer tokens against the configured issuer.
 
-    One per app (kept on ``app.state``) so that the JWKS client's key cache lives
-    as long as the process.
+    One per app (kept on ``app.state``) so that the JWKS client's key cache and
+    the tokens verified before live as long as the process: checking a
+    signature on every request of a client that reuses its token costs CPU for
+    nothing.
     """
 
     def __init__(
@@ -139,9 +187,17 @@ class TokenVerifier:
                 settings.jwt_jwks_url, cache_keys=True, timeout=JWKS_TIMEOUT_S
             )
         self.jwks_client = jwks_client
+        self._verified = VerifiedTokens()
+
+    def recall(self, token: str) -> Caller | None:
+        """The caller of a token verified before and not expired since; None otherwise."""
+        return self._verified.get(token)
 
     def verify(self, token: str) -> Caller:
         """The caller the token authenticates; :class:`TokenRejectedError` otherwise."""
+        known = self._verified.get(token)
+        if known is not None:
+            return known
         try:
             claims = self._decode(token)
         except jwt.PyJWKClientConnectionError as exc:
@@ -150,7 +206,9 @@ class TokenVerifier:
             ) from exc
         except jwt.PyJWTError as exc:
             raise TokenRejectedError(_reason(exc)) from None
-        return _caller_from(claims)
+        caller = _caller_from(claims)
+        self._verified.put(token, caller, float(claims["exp"]))
+        return caller
 
     def _decode(self, token: str) -> dict[str, Any]:
         key: Any
@@ -234,15 +292,27 @@ def _unauthorized(detail: str, challenge: str) -> Problem:
     return Problem(status=401, detail=detail, headers={"WWW-Authenticate": challenge})
 
 
-def authenticated_caller(
+async def _verify(verifier: TokenVerifier, token: str) -> Caller:
+    """Verify on the event loop unless that may need I/O.
+
+    A token verified before, or one checked against the local key (HMAC takes
+    microseconds), needs none, and a hop to a worker thread would cost more than
+    the check. Only an external issuer's token seen for the first time goes to a
+    worker thread, so fetching the issuer's keys never blocks the event loop.
+    """
+    if verifier.jwks_client is None:
+        return verifier.verify(token)
+    known = verifier.recall(token)
+    if known is not None:
+        return known
+    return await run_in_threadpool(verifier.verify, token)
+
+
+async def authenticated_caller(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
 ) -> Caller:
-    """The verified caller, or a 401 problem.
-
-    Synchronous on purpose: FastAPI runs it in a worker thread, so fetching an
-    external issuer's keys never blocks the event loop.
-    """
+    """The verified caller, or a 401 problem."""
     verifier = _verifier(request)
     if credentials is None:
         # RFC 6750 section 3.1: no error code when no credentials were sent at all.
@@ -252,7 +322,7 @@ def authenticated_caller(
             f'Bearer realm="{realm}"',
         )
     try:
-        caller = verifier.verify(credentials.credentials)
+        caller = await _verify(verifier, credentials.credentials)
     except TokenRejectedError as exc:
         logger.info("bearer token rejected: %s", exc.reason)
         raise _unauthorized(
