@@ -42,14 +42,17 @@ class PageParams(BaseModel):
         return (self.page - 1) * self.page_size
 
 
-def page_params(
+async def page_params(
     page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
     page_size: Annotated[
         int,
         Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE, description="Items per page."),
     ] = 20,
 ) -> PageParams:
-    """FastAPI dependency reading ``page`` and ``pageSize``."""
+    """FastAPI dependency reading ``page`` and ``pageSize``.
+
+    ``async`` so that FastAPI calls it on the event loop, not in a worker thread.
+    """
     return PageParams(page=page, page_size=page_size)
 
 

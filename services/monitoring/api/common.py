@@ -17,10 +17,20 @@ from shared.service import ServiceRuntime, get_runtime
 
 WRITE_SCOPE: Final = "monitoring:write"
 
-Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
+
+async def _runtime(request: Request) -> ServiceRuntime:
+    """``get_runtime`` on the event loop.
+
+    These dependencies are ``async`` although they only read app state: FastAPI runs a
+    plain ``def`` dependency in a worker thread, a hop that costs more than the lookup.
+    """
+    return get_runtime(request)
 
 
-def get_context(request: Request) -> MonitoringContext:
+Runtime = Annotated[ServiceRuntime, Depends(_runtime)]
+
+
+async def get_context(request: Request) -> MonitoringContext:
     context: MonitoringContext = request.app.state.monitoring
     return context
 
