@@ -193,6 +193,12 @@ async def test_further_flags_join_the_open_review(service: Service) -> None:
     (review,) = await reviews_of(service, programme_id)
     assert [t["eventId"] for t in review["triggers"]] == [first.id, second.id]
     assert len(review["flagIds"]) == 2
+    # Open, but nothing critical among its triggers: disbursements go on.
+    programme = (
+        await service.client.get(f"/v1/programmes/{programme_id}", headers=service.auth())
+    ).json()
+    assert programme["openReviewId"] == review["reviewId"]
+    assert programme["disbursementsOnHold"] is False
     names = [e.name for e in await service.emitted(programme_id)]
     assert names.count("review-opened") == 1
     decided = await decide(service, programme_id, review["reviewId"], decision="continue")

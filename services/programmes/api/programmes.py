@@ -34,7 +34,7 @@ router = APIRouter(prefix="/programmes", tags=["Programmes"])
 
 
 async def programme_view(uow: UnitOfWork, ctx: Context, programme: Programme) -> ProgrammeOut:
-    review = await reviews.open_review(uow.session, programme.programme_id)
+    review = await reviews.open_review_of(uow.session, programme.programme_id)
     return ProgrammeOut.of(
         programme,
         ctx.links.programme(programme.programme_id),

@@ -55,7 +55,7 @@ async def book(
     The commitment is accepted either way: the frame is a planning figure for
     the whole taskforce, not a limit on one programme. Its budget is.
     """
-    open_review = await reviews.open_review(uow.session, programme.programme_id)
+    open_review = await reviews.open_review_of(uow.session, programme.programme_id)
     check_transaction(
         programme,
         await money.budgets(uow.session, programme.programme_id),

@@ -190,6 +190,8 @@ class OpenReview:
 
     review_id: UUID
     due_date: date
+    #: A critical finding is among its triggers: new disbursements wait (see ``Review``).
+    holds_disbursements: bool = False
 
 
 @dataclass(frozen=True)

@@ -77,24 +77,23 @@ async def get(session: AsyncSession, programme_id: str, review_id: UUID) -> Revi
     return None if row is None else _review_of(row)
 
 
-async def open_review(session: AsyncSession, programme_id: str) -> Review | None:
-    row = await session.scalar(
-        select(ReviewRow).where(
-            ReviewRow.programme_id == programme_id, ReviewRow.state == ReviewState.OPEN.value
-        )
-    )
-    return None if row is None else _review_of(row)
-
-
 async def open_review_of(session: AsyncSession, programme_id: str) -> OpenReview | None:
-    """The open review's id and due date, without loading its (possibly many) triggers."""
+    """The open review's id, due date and hold, without loading its (possibly many) triggers."""
+    critical = (
+        select(ReviewTriggerRow.seq)
+        .where(ReviewTriggerRow.review_id == ReviewRow.review_id, ReviewTriggerRow.critical)
+        .exists()
+    )
     found = await session.execute(
-        select(ReviewRow.review_id, ReviewRow.due_date).where(
+        select(ReviewRow.review_id, ReviewRow.due_date, critical).where(
             ReviewRow.programme_id == programme_id, ReviewRow.state == ReviewState.OPEN.value
         )
     )
     row = found.first()
-    return None if row is None else OpenReview(review_id=row.review_id, due_date=row.due_date)
+    if row is None:
+        return None
+    review_id, due_date, holds = row
+    return OpenReview(review_id=review_id, due_date=due_date, holds_disbursements=bool(holds))
 
 
 async def has_trigger(session: AsyncSession, programme_id: str, key: TriggerKey) -> bool:
