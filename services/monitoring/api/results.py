@@ -11,7 +11,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 
 from services.monitoring.api.common import (
     CONFLICT,
@@ -245,12 +245,16 @@ async def _indicator_results(
 ) -> list[IndicatorResultRow]:
     """Every current result of the indicator, one per period (in no particular order)."""
     rows = await uow.session.scalars(
-        select(IndicatorResultRow).where(
-            IndicatorResultRow.programme_id == programme_id,
-            IndicatorResultRow.indicator_id == indicator_id,
-        )
+        _RESULTS_OF_INDICATOR, {"programme_id": programme_id, "indicator_id": indicator_id}
     )
     return list(rows)
+
+
+#: Built once: a statement built per request costs its construction and cache key each time.
+_RESULTS_OF_INDICATOR = select(IndicatorResultRow).where(
+    IndicatorResultRow.programme_id == bindparam("programme_id"),
+    IndicatorResultRow.indicator_id == bindparam("indicator_id"),
+)
 
 
 def _result_for(
@@ -283,11 +287,12 @@ async def record_result(
 ) -> ResultOut:
     period = (body.period_start, body.period_end)
     async with runtime.unit_of_work() as uow:
-        programme = await programmes.get(uow.session, body.programme_id)
+        programme, indicator = await programmes.with_indicator(
+            uow.session, body.programme_id, body.indicator_id
+        )
         if programme is None or programme.plan_revision == 0:
             raise_if([Violation("programmeId", "no monitoring plan for this programme")])
         assert programme is not None
-        indicator = await programmes.indicator(uow.session, body.programme_id, body.indicator_id)
         if indicator is None:
             raise_if([Violation("indicatorId", "not an indicator of the programme's plan")])
         assert indicator is not None

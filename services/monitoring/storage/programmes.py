@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.monitoring.domain.plans import Indicator, Target
@@ -181,6 +181,36 @@ async def indicator(
     """One indicator of the programme's plan: a request about one indicator parses only its row."""
     row = await session.get(PlanIndicatorRow, (programme_id, indicator_id))
     return None if row is None else _indicator(row)
+
+
+async def with_indicator(
+    session: AsyncSession, programme_id: str, indicator_id: str
+) -> tuple[ProgrammeView | None, Indicator | None]:
+    """The programme and one indicator of its plan, in one query: recording a result needs both."""
+    found = (
+        await session.execute(
+            _PROGRAMME_WITH_INDICATOR,
+            {"programme_id": programme_id, "indicator_id": indicator_id},
+        )
+    ).first()
+    if found is None:
+        return None, None
+    programme, item = found
+    return _view(programme), None if item is None else _indicator(item)
+
+
+#: Built once, with parameters: built per request it would cost its construction every time.
+_PROGRAMME_WITH_INDICATOR = (
+    select(MonitoredProgrammeRow, PlanIndicatorRow)
+    .outerjoin(
+        PlanIndicatorRow,
+        and_(
+            PlanIndicatorRow.programme_id == MonitoredProgrammeRow.programme_id,
+            PlanIndicatorRow.indicator_id == bindparam("indicator_id"),
+        ),
+    )
+    .where(MonitoredProgrammeRow.programme_id == bindparam("programme_id"))
+)
 
 
 async def plan(session: AsyncSession, programme_id: str) -> list[Indicator]:
