@@ -225,8 +225,12 @@ def service_app(
     return app
 
 
-def get_runtime(request: Request) -> ServiceRuntime:
-    """FastAPI dependency: the runtime of the service handling the request."""
+async def get_runtime(request: Request) -> ServiceRuntime:
+    """FastAPI dependency: the runtime of the service handling the request.
+
+    ``async`` although it only reads app state: FastAPI runs a plain ``def``
+    dependency in a worker thread, a hop that costs more than the lookup.
+    """
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 

@@ -71,14 +71,14 @@ def known_country(
 Country = Annotated[CountryReference, Depends(known_country)]
 
 
-def links(request: Request) -> Links:
+async def links(request: Request) -> Links:
     return Links.of(request.app.state.settings)
 
 
 Urls = Annotated[Links, Depends(links)]
 
 
-def countries_settings(request: Request) -> CountriesSettings:
+async def countries_settings(request: Request) -> CountriesSettings:
     settings: CountriesSettings = request.app.state.countries_settings
     return settings
 

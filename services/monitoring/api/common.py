@@ -17,17 +17,7 @@ from shared.service import ServiceRuntime, get_runtime
 
 WRITE_SCOPE: Final = "monitoring:write"
 
-
-async def _runtime(request: Request) -> ServiceRuntime:
-    """``get_runtime`` on the event loop.
-
-    These dependencies are ``async`` although they only read app state: FastAPI runs a
-    plain ``def`` dependency in a worker thread, a hop that costs more than the lookup.
-    """
-    return get_runtime(request)
-
-
-Runtime = Annotated[ServiceRuntime, Depends(_runtime)]
+Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 
 async def get_context(request: Request) -> MonitoringContext:

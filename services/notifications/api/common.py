@@ -17,7 +17,7 @@ WRITE_SCOPE: Final = "notifications:write"
 Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 
-def get_context(request: Request) -> NotificationsContext:
+async def get_context(request: Request) -> NotificationsContext:
     context: NotificationsContext = request.app.state.notifications
     return context
 

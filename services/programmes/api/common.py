@@ -78,7 +78,7 @@ IndicatorValue = Annotated[
 Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
 
 
-def get_context(request: Request) -> ProgrammesContext:
+async def get_context(request: Request) -> ProgrammesContext:
     context: ProgrammesContext = request.app.state.programmes
     return context
 
