@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared import metrics, telemetry
-from shared.db import Base
+from shared.db import Base, write_gate
 from shared.events.catalogue import EventData, entry_for
 from shared.events.envelope import TRACE_HEADERS, CloudEvent, new_event
 
@@ -223,7 +223,7 @@ class OutboxRelay:
                 break  # only an unbroken prefix counts: later rows go again, in order
             acked.append(row.id)
         metrics.record_produced(self.service, (row.event_type for row in rows[: len(acked)]))
-        async with self.sessions() as session, session.begin():
+        async with write_gate(self.sessions), self.sessions() as session, session.begin():
             now = datetime.now(UTC)
             if acked:
                 await session.execute(
@@ -273,7 +273,7 @@ class OutboxRelay:
         if now - self._last_purge < timedelta(minutes=10):
             return
         self._last_purge = now
-        async with self.sessions() as session, session.begin():
+        async with write_gate(self.sessions), self.sessions() as session, session.begin():
             await session.execute(
                 delete(OutboxMessage).where(OutboxMessage.sent_at < now - self.keep_sent)
             )

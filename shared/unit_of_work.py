@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.db import write_gate
 from shared.events.catalogue import EventData
 from shared.events.envelope import CloudEvent
 from shared.outbox import Outbox
@@ -38,6 +39,9 @@ class UnitOfWork:
 async def unit_of_work(
     sessions: async_sessionmaker[AsyncSession], outbox: Outbox | None
 ) -> AsyncIterator[UnitOfWork]:
-    """Commit on leaving the block, roll back (state and events) on any exception."""
-    async with sessions() as session, session.begin():
+    """Commit on leaving the block, roll back (state and events) on any exception.
+
+    On SQLite the unit of work first waits for its turn to write (``write_gate``).
+    """
+    async with write_gate(sessions), sessions() as session, session.begin():
         yield UnitOfWork(session, outbox)
