@@ -16,10 +16,8 @@ so a replay of the topics never opens a second review.
 
 from __future__ import annotations
 
-from services.programmes.commands.programmes import load
 from services.programmes.commands.reviews import receive_finding
 from services.programmes.context import ProgrammesContext
-from services.programmes.domain.errors import NotFound
 from services.programmes.domain.reviews import flag_trigger, risk_opens_review, risk_trigger
 from services.programmes.storage import countries
 from services.programmes.storage import programmes as store
@@ -40,11 +38,10 @@ def register_handlers(consumer: EventConsumer, ctx: ProgrammesContext) -> None:
     @consumer.on(ProgrammeFlagged)
     async def on_programme_flagged(uow: UnitOfWork, event: CloudEvent, data: object) -> None:
         assert isinstance(data, ProgrammeFlagged)
-        try:
-            programme = await load(uow, data.programme_id, for_update=True)
-        except NotFound as exc:
+        status = await store.status_of(uow.session, data.programme_id, for_update=True)
+        if status is None:
             # Retrying will not make an unknown programme appear: park it for operators.
-            raise PermanentError(str(exc)) from None
+            raise PermanentError(f"There is no programme {data.programme_id}.")
         trigger = flag_trigger(
             source=event.source,
             event_id=event.id,
@@ -55,7 +52,7 @@ def register_handlers(consumer: EventConsumer, ctx: ProgrammesContext) -> None:
             severity=data.severity,
             recommends_hold=data.recommends_disbursement_hold,
         )
-        await receive_finding(uow, ctx, programme, trigger)
+        await receive_finding(uow, ctx, data.programme_id, status, trigger)
 
     @consumer.on(HumanRightsRiskAssessed)
     async def on_risk_assessed(uow: UnitOfWork, event: CloudEvent, data: object) -> None:
@@ -83,7 +80,7 @@ def register_handlers(consumer: EventConsumer, ctx: ProgrammesContext) -> None:
             outcome=data.outcome,
         )
         for programme in await store.active_in_country(uow.session, data.country_code):
-            await receive_finding(uow, ctx, programme, trigger)
+            await receive_finding(uow, ctx, programme.programme_id, programme.status, trigger)
 
     @consumer.on(FocusDesignationChanged)
     async def on_designation_changed(uow: UnitOfWork, event: CloudEvent, data: object) -> None:

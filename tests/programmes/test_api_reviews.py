@@ -174,7 +174,7 @@ async def test_findings_in_one_transaction_see_the_ones_before_them(service: Ser
     async with service.runtime.unit_of_work() as uow:
         programme = await load(uow, programme_id, for_update=True)
         arrivals = [
-            (await receive_finding(uow, ctx, programme, trigger)).arrival
+            (await receive_finding(uow, ctx, programme_id, programme.status, trigger)).arrival
             for trigger in (minor, critical, minor, critical)
         ]
     assert arrivals == [Arrival.OPENED, Arrival.JOINED, Arrival.DUPLICATE, Arrival.DUPLICATE]

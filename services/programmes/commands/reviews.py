@@ -6,7 +6,7 @@ import logging
 from uuid import UUID
 
 from services.programmes import events
-from services.programmes.commands.programmes import change_status
+from services.programmes.commands.programmes import change_status, load
 from services.programmes.context import ProgrammesContext
 from services.programmes.domain.errors import NotFound
 from services.programmes.domain.programme import Programme
@@ -21,24 +21,30 @@ from services.programmes.domain.reviews import (
     receive,
 )
 from services.programmes.storage import reviews
+from shared.contracts.vocabulary import ActivityStatus
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 
 async def receive_finding(
-    uow: UnitOfWork, ctx: ProgrammesContext, programme: Programme, trigger: Trigger
+    uow: UnitOfWork,
+    ctx: ProgrammesContext,
+    programme_id: str,
+    status: ActivityStatus,
+    trigger: Trigger,
 ) -> Received:
-    """Open a review on ``programme`` for ``trigger``, add it to the open one, or skip it.
+    """Open a review on the programme for ``trigger``, add it to the open one, or skip it.
 
     Two keyed lookups (is the finding known, which review is open) and one
     insert: the cost does not grow with the findings the programme already has.
+    Only the status is needed to decide; the whole programme is read only when
+    a review opens, for the event that announces it.
     """
-    programme_id = programme.programme_id
     open_review = await reviews.open_review_of(uow.session, programme_id)
     received = receive(
         programme_id=programme_id,
-        status=programme.status,
+        status=status,
         open_review=open_review,
         seen=await reviews.has_trigger(uow.session, programme_id, trigger.key),
         trigger=trigger,
@@ -46,6 +52,7 @@ async def receive_finding(
     )
     if received.arrival is Arrival.OPENED and received.review is not None:
         await reviews.add_review(uow.session, received.review)
+        programme = await load(uow, programme_id)
         await uow.emit(events.review_opened(programme, received.review, ctx.links))
     elif received.arrival is Arrival.JOINED and received.joined and open_review:
         await reviews.add_trigger(uow.session, programme_id, open_review, received.joined, trigger)

@@ -172,6 +172,17 @@ async def get(
     return None if row is None else _programme_of(row)
 
 
+async def status_of(
+    session: AsyncSession, programme_id: str, *, for_update: bool = False
+) -> ActivityStatus | None:
+    """Only the programme's status (locked like ``get``): what a finding needs to be judged."""
+    statement = select(ProgrammeRow.status).where(ProgrammeRow.programme_id == programme_id)
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
+    return None if found is None else ActivityStatus(found)
+
+
 async def save_status(
     session: AsyncSession,
     programme: Programme,
