@@ -15,7 +15,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from aiokafka import AIOKafkaProducer
 from sqlalchemy import (
@@ -25,6 +25,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     delete,
     event,
@@ -135,13 +136,13 @@ def _forget_wake(session: Session) -> None:
 async def _next_sequence(session: AsyncSession, aggregate: str) -> int:
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    # The Core table, not the mapped class: no ORM bulk-insert machinery per event.
+    table = cast(Table, OutboxSequence.__table__)
     statement = (
-        insert(OutboxSequence)
+        insert(table)
         .values(aggregate=aggregate, last=1)
-        .on_conflict_do_update(
-            index_elements=[OutboxSequence.aggregate], set_={"last": OutboxSequence.last + 1}
-        )
-        .returning(OutboxSequence.last)
+        .on_conflict_do_update(index_elements=[table.c.aggregate], set_={"last": table.c.last + 1})
+        .returning(table.c.last)
     )
     return int((await session.execute(statement)).scalar_one())
 
