@@ -1,12 +1,13 @@
 """The delivery worker: sends due deliveries as signed webhooks and records every attempt.
 
 Each round it takes the due deliveries (oldest first), attempts them
-concurrently, and for each attempt commits, in one transaction, the attempt
-log row, the delivery's new state and the event that says so
+concurrently, and then commits the round in one transaction: per attempt the
+attempt log row, the delivery's new state and the event that says so
 (``notification-delivered``, or ``delivery-failed`` after every failed
-attempt, ``final`` when no further attempt will be made). All state is in the
-database, so a restart resumes where the last commit left off; an attempt
-interrupted before its commit is simply made again (same ``webhook-id``).
+attempt, ``final`` when no further attempt will be made); if that transaction
+fails, attempt by attempt. All state is in the database, so a restart resumes
+where the last commit left off; attempts of a round interrupted before its
+commit are simply made again (same ``webhook-id``), at most one round's worth.
 
 An attempt: the URL's host is checked again (no private addresses unless
 allow-listed), the stored body is signed (Standard Webhooks) with the
@@ -45,8 +46,21 @@ from shared.contracts.notifications import DeliveryFailed, NotificationDelivered
 from shared.contracts.vocabulary import DeliveryChannel, DeliveryFailureReason, EventRef
 from shared.http.times import as_utc
 from shared.service import ServiceRuntime
+from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Attempted:
+    """One attempt made this round, to be recorded."""
+
+    delivery_id: uuid.UUID
+    number: int
+    at: datetime
+    duration_ms: int
+    outcome: Outcome
+    final: bool
 
 
 @dataclass(frozen=True)
@@ -158,14 +172,35 @@ class DeliveryWorker:
         """Attempt every due delivery once; returns how many were attempted."""
         async with self.runtime.sessions() as session:
             due = await store.due(session, self.ctx.now(), self.ctx.settings.batch_size)
-        await asyncio.gather(
+        attempted = await asyncio.gather(
             *(self.attempt(client, delivery, subscription) for delivery, subscription in due)
         )
+        await self._record_round(attempted)
         return len(due)
+
+    async def _record_round(self, attempted: list[Attempted]) -> None:
+        """The round's attempts in one transaction; one by one if that transaction fails."""
+        for made in attempted:
+            metrics.record_delivery_attempt(
+                self.runtime.service,
+                "delivered" if made.outcome.delivered else "failed",
+                made.outcome.reason.value if made.outcome.reason else None,
+            )
+        try:
+            async with self.runtime.unit_of_work() as uow:
+                for made in attempted:
+                    await self._record(uow, made)
+        except Exception:
+            if len(attempted) == 1:
+                raise
+            log.exception("recording %d attempts together failed; one by one", len(attempted))
+            for made in attempted:
+                async with self.runtime.unit_of_work() as uow:
+                    await self._record(uow, made)
 
     async def attempt(
         self, client: httpx.AsyncClient, delivery: DeliveryRow, subscription: SubscriptionRow
-    ) -> None:
+    ) -> Attempted:
         """One attempt of a due ``delivery``, as read with its ``subscription`` this round."""
         delivery_id = delivery.delivery_id
         now = self.ctx.now()
@@ -174,8 +209,7 @@ class DeliveryWorker:
             outcome = Outcome(
                 False, None, DeliveryFailureReason.SUBSCRIPTION_INACTIVE, "subscription inactive"
             )
-            await self._record(delivery_id, number, now, 0, outcome, final=True)
-            return
+            return Attempted(delivery_id, number, now, 0, outcome, final=True)
         started = time.monotonic()
         parent = telemetry.context_from_headers(delivery.trace)
         # Looked up per delivery: a module-level proxy would stay bound to the first provider.
@@ -212,84 +246,71 @@ class DeliveryWorker:
         final = outcome.gone or (
             not outcome.delivered and self.policy.gives_up_after(number - delivery.round_start)
         )
-        await self._record(delivery_id, number, now, duration, outcome, final=final)
+        return Attempted(delivery_id, number, now, duration, outcome, final=final)
 
-    async def _record(
-        self,
-        delivery_id: uuid.UUID,
-        number: int,
-        now: datetime,
-        duration_ms: int,
-        outcome: Outcome,
-        *,
-        final: bool,
-    ) -> None:
-        """The attempt, the delivery's new state and its event: one transaction."""
-        metrics.record_delivery_attempt(
-            self.runtime.service,
-            "delivered" if outcome.delivered else "failed",
-            outcome.reason.value if outcome.reason else None,
+    async def _record(self, uow: UnitOfWork, made: Attempted) -> None:
+        """The attempt, the delivery's new state and its event, in ``uow``."""
+        delivery_id, number, now, outcome = made.delivery_id, made.number, made.at, made.outcome
+        duration_ms, final = made.duration_ms, made.final
+        session = uow.session
+        delivery = await store.delivery(session, delivery_id)
+        if delivery is None or delivery.status != store.PENDING:
+            return  # re-sent or finished meanwhile
+        if delivery.attempts >= number:
+            return  # another round recorded this attempt already
+        session.add(
+            AttemptRow(
+                delivery_id=delivery_id,
+                number=number,
+                attempted_at=now,
+                duration_ms=duration_ms,
+                outcome=store.DELIVERED if outcome.delivered else store.FAILED,
+                http_status=outcome.http_status,
+                reason=outcome.reason.value if outcome.reason else None,
+                error=outcome.error,
+            )
         )
-        async with self.runtime.unit_of_work() as uow:
-            session = uow.session
-            delivery = await store.delivery(session, delivery_id)
-            if delivery is None or delivery.status != store.PENDING:
-                return  # re-sent or finished meanwhile
-            if delivery.attempts >= number:
-                return  # another round recorded this attempt already
-            session.add(
-                AttemptRow(
-                    delivery_id=delivery_id,
-                    number=number,
-                    attempted_at=now,
-                    duration_ms=duration_ms,
-                    outcome=store.DELIVERED if outcome.delivered else store.FAILED,
-                    http_status=outcome.http_status,
-                    reason=outcome.reason.value if outcome.reason else None,
-                    error=outcome.error,
-                )
-            )
-            delivery.attempts = number
-            delivery.last_http_status = outcome.http_status
-            delivery.last_reason = outcome.reason.value if outcome.reason else None
-            delivery.updated_at = now
-            if outcome.delivered:
-                delivery.status = store.DELIVERED
-                delivery.delivered_at = now
-                delivery.next_attempt_at = None
-                latency = max(0, int((now - as_utc(delivery.event_time)).total_seconds() * 1000))
-                await uow.emit(
-                    NotificationDelivered(
-                        **self._common(delivery, number),
-                        http_status=outcome.http_status,
-                        latency_ms=latency,
-                    )
-                )
-                return
-            next_at: datetime | None = None
-            if final:
-                delivery.status = store.FAILED
-                delivery.next_attempt_at = None
-            else:
-                wait = self.policy.delay(number - delivery.round_start, outcome.retry_after_s)
-                next_at = now + timedelta(seconds=wait)
-                delivery.next_attempt_at = next_at
-            if outcome.gone:
-                subscription = await store.subscription(session, delivery.subscription_id)
-                if subscription is not None and subscription.status == store.ACTIVE:
-                    subscription.status = store.DISABLED
-                    subscription.status_reason = "The receiver answered 410 Gone."
-                    subscription.updated_at = now
-                    log.warning("subscription %s disabled: 410 Gone", subscription.subscription_id)
+        delivery.attempts = number
+        delivery.last_http_status = outcome.http_status
+        delivery.last_reason = outcome.reason.value if outcome.reason else None
+        delivery.updated_at = now
+        if outcome.delivered:
+            delivery.status = store.DELIVERED
+            delivery.delivered_at = now
+            delivery.next_attempt_at = None
+            latency = max(0, int((now - as_utc(delivery.event_time)).total_seconds() * 1000))
             await uow.emit(
-                DeliveryFailed(
+                NotificationDelivered(
                     **self._common(delivery, number),
-                    reason=outcome.reason or DeliveryFailureReason.CONNECTION_ERROR,
                     http_status=outcome.http_status,
-                    final=final,
-                    next_attempt_at=next_at,
+                    latency_ms=latency,
                 )
             )
+            return
+        next_at: datetime | None = None
+        if final:
+            delivery.status = store.FAILED
+            delivery.next_attempt_at = None
+        else:
+            wait = self.policy.delay(number - delivery.round_start, outcome.retry_after_s)
+            next_at = now + timedelta(seconds=wait)
+            delivery.next_attempt_at = next_at
+        if outcome.gone:
+            subscription = await store.subscription(session, delivery.subscription_id)
+            if subscription is not None and subscription.status == store.ACTIVE:
+                subscription.status = store.DISABLED
+                subscription.status_reason = "The receiver answered 410 Gone."
+                subscription.updated_at = now
+                log.warning("subscription %s disabled: 410 Gone", subscription.subscription_id)
+        await uow.emit(
+            DeliveryFailed(
+                **self._common(delivery, number),
+                reason=outcome.reason or DeliveryFailureReason.CONNECTION_ERROR,
+                http_status=outcome.http_status,
+                final=final,
+                next_attempt_at=next_at,
+            )
+        )
 
     def _common(self, delivery: DeliveryRow, number: int) -> dict[str, object]:
         return {
