@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, event
+from sqlalchemy import Engine, MetaData, Select, event, func, select
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -65,6 +65,19 @@ async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
     """A session whose work commits on success and rolls back on any exception."""
     async with factory() as session, session.begin():
         yield session
+
+
+async def fetch_page(
+    session: AsyncSession,
+    query: Select[Any],
+    *order_by: Any,
+    offset: int,
+    limit: int,
+) -> tuple[list[Any], int]:
+    """One page of ``query``'s rows in the given order, and how many rows there are in all."""
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(query.order_by(*order_by).offset(offset).limit(limit))
+    return list(rows), int(total or 0)
 
 
 # -- one writer at a time per SQLite database -----------------------------------

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AnyHttpUrl, Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from services.monitoring.api.common import NOT_FOUND, Context, Runtime, Writer
 from services.monitoring.domain.errors import NotFound, Violation, raise_if
@@ -32,6 +32,7 @@ from shared.contracts.vocabulary import (
     Severity,
     SideEffectCategory,
 )
+from shared.db import fetch_page
 from shared.http import AuthenticatedCaller, UtcDateTime
 from shared.http.models import ApiModel, InputModel
 from shared.http.pagination import Page, PageParams, page_params
@@ -165,14 +166,16 @@ async def list_evaluations(
     if programme_id is not None:
         query = query.where(EvaluationRow.programme_id == programme_id)
     async with runtime.unit_of_work() as uow:
-        total = await uow.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = await uow.session.scalars(
-            query.order_by(EvaluationRow.completed_on.desc(), EvaluationRow.recorded_at.desc())
-            .offset(paging.offset)
-            .limit(paging.page_size)
+        rows, total = await fetch_page(
+            uow.session,
+            query,
+            EvaluationRow.completed_on.desc(),
+            EvaluationRow.recorded_at.desc(),
+            offset=paging.offset,
+            limit=paging.page_size,
         )
-        items = [EvaluationOut.of(r) for r in rows]
-    return Page[EvaluationOut].of(items, total=total or 0, params=paging, request=request)
+    items = [EvaluationOut.of(r) for r in rows]
+    return Page[EvaluationOut].of(items, total=total, params=paging, request=request)
 
 
 @evaluations_router.get(
@@ -305,14 +308,16 @@ async def list_incidents(
     if programme_id is not None:
         query = query.where(IncidentRow.programme_id == programme_id)
     async with runtime.unit_of_work() as uow:
-        total = await uow.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = await uow.session.scalars(
-            query.order_by(IncidentRow.occurred_on.desc(), IncidentRow.recorded_at.desc())
-            .offset(paging.offset)
-            .limit(paging.page_size)
+        rows, total = await fetch_page(
+            uow.session,
+            query,
+            IncidentRow.occurred_on.desc(),
+            IncidentRow.recorded_at.desc(),
+            offset=paging.offset,
+            limit=paging.page_size,
         )
-        items = [IncidentOut.of(r) for r in rows]
-    return Page[IncidentOut].of(items, total=total or 0, params=paging, request=request)
+    items = [IncidentOut.of(r) for r in rows]
+    return Page[IncidentOut].of(items, total=total, params=paging, request=request)
 
 
 @incidents_router.get(

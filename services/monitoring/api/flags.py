@@ -9,7 +9,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from services.monitoring.api.common import NOT_FOUND, Context, ProgrammeIdPath, Runtime
 from services.monitoring.api.evidence import EvaluationOut
@@ -26,6 +26,7 @@ from shared.contracts.vocabulary import (
     ReviewDecision,
     Severity,
 )
+from shared.db import fetch_page
 from shared.http import AuthenticatedCaller, UtcDateTime
 from shared.http.models import ApiModel
 from shared.http.pagination import Page, PageParams, page_params
@@ -91,14 +92,16 @@ async def list_flags(
     if category is not None:
         query = query.where(FlagRow.category == category.value)
     async with runtime.unit_of_work() as uow:
-        total = await uow.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = await uow.session.scalars(
-            query.order_by(FlagRow.raised_at.desc(), FlagRow.flag_id)
-            .offset(paging.offset)
-            .limit(paging.page_size)
+        rows, total = await fetch_page(
+            uow.session,
+            query,
+            FlagRow.raised_at.desc(),
+            FlagRow.flag_id,
+            offset=paging.offset,
+            limit=paging.page_size,
         )
-        items = [FlagOut.of(r) for r in rows]
-    return Page[FlagOut].of(items, total=total or 0, params=paging, request=request)
+    items = [FlagOut.of(r) for r in rows]
+    return Page[FlagOut].of(items, total=total, params=paging, request=request)
 
 
 @flags_router.get("/{flagId}", operation_id="getFlag", summary="One flag", responses=NOT_FOUND)

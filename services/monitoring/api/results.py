@@ -11,7 +11,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 
 from services.monitoring.api.common import (
     CONFLICT,
@@ -31,6 +31,7 @@ from services.monitoring.storage import programmes
 from services.monitoring.storage.programmes import ProgrammeView
 from services.monitoring.storage.tables import IndicatorResultRevisionRow, IndicatorResultRow
 from shared.contracts.monitoring import IndicatorResultRecorded
+from shared.db import fetch_page
 from shared.http import AuthenticatedCaller, UtcDateTime
 from shared.http.models import ApiModel, InputModel
 from shared.http.pagination import Page, PageParams, page_params
@@ -377,14 +378,16 @@ async def list_results(
     if indicator_id is not None:
         query = query.where(IndicatorResultRow.indicator_id == indicator_id)
     async with runtime.unit_of_work() as uow:
-        total = await uow.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = await uow.session.scalars(
-            query.order_by(IndicatorResultRow.period_start.desc(), IndicatorResultRow.indicator_id)
-            .offset(paging.offset)
-            .limit(paging.page_size)
+        rows, total = await fetch_page(
+            uow.session,
+            query,
+            IndicatorResultRow.period_start.desc(),
+            IndicatorResultRow.indicator_id,
+            offset=paging.offset,
+            limit=paging.page_size,
         )
         items = [await result_out(uow, r) for r in rows]
-    return Page[ResultOut].of(items, total=total or 0, params=paging, request=request)
+    return Page[ResultOut].of(items, total=total, params=paging, request=request)
 
 
 @router.get(
