@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -53,18 +53,8 @@ def make_engine(url: str) -> AsyncEngine:
     return create_async_engine(url, pool_pre_ping=True)
 
 
-SessionFactory = Callable[[], AsyncSession]
-
-
 def make_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-@asynccontextmanager
-async def transaction(factory: SessionFactory) -> AsyncIterator[AsyncSession]:
-    """A session whose work commits on success and rolls back on any exception."""
-    async with factory() as session, session.begin():
-        yield session
 
 
 async def fetch_page(

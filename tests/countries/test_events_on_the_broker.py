@@ -32,10 +32,6 @@ SOURCE = "urn:nld:oin:00000000000000000000:systeem:countries"
 PREFIX = "nl.migratiesamenwerking.countries."
 
 
-async def end_offsets(bootstrap: str) -> dict[TopicPartition, int]:
-    return await ends(bootstrap, TOPIC)
-
-
 async def read_ours(
     bootstrap: str, start: dict[TopicPartition, int], ids: Collection[str], timeout: float = 30
 ) -> list[ConsumerRecord[bytes, bytes]]:
@@ -114,7 +110,7 @@ def check_records(
 async def test_each_change_appears_once_with_its_type_key_and_sequence(
     countries: Countries, kafka_bootstrap: str
 ) -> None:
-    start = await end_offsets(kafka_bootstrap)
+    start = await ends(kafka_bootstrap, TOPIC)
 
     async def ok(method: str, path: str, body: object) -> dict[str, object]:
         send = countries.post if method == "post" else countries.patch
@@ -164,7 +160,7 @@ async def test_each_change_appears_once_with_its_type_key_and_sequence(
 async def test_a_rejected_request_puts_nothing_on_the_topic(
     countries: Countries, kafka_bootstrap: str
 ) -> None:
-    start = await end_offsets(kafka_bootstrap)
+    start = await ends(kafka_bootstrap, TOPIC)
     already = len(await countries.emitted())
     first = await countries.post("/countries/EGY/risk-assessments", assessment())
     assert first.status_code == 201
