@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +53,20 @@ def group_alive(pgid: int) -> bool:
     return False
 
 
+def group_gone(pgid: int, within: float = 5.0) -> bool:
+    """Whether the group is gone within ``within`` seconds.
+
+    A signal to a group is delivered to each member asynchronously: a child can
+    still be tearing down for a moment after the parent has been reaped.
+    """
+    deadline = time.monotonic() + within
+    while group_alive(pgid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def supervisor_for(tmp_path: Path, script: str, **env: str) -> Supervisor:
     return Supervisor(
         ports={"fake": free_port()},
@@ -78,7 +93,7 @@ def test_start_ready_kill_restart_stop(supervisor: Supervisor) -> None:
 
     supervisor.kill("fake")
     assert supervisor.exited() == {"fake": -9}
-    assert not group_alive(first.pid)
+    assert group_gone(first.pid)
     assert not supervisor.pid_path("fake").exists()
 
     second = supervisor.start("fake")
@@ -88,7 +103,7 @@ def test_start_ready_kill_restart_stop(supervisor: Supervisor) -> None:
 
     supervisor.stop("fake", timeout=5)
     assert not supervisor.running("fake")
-    assert not group_alive(second.pid)
+    assert group_gone(second.pid)
     assert not port_in_use(supervisor.ports["fake"])
     log = supervisor.log_path("fake").read_text()
     assert log.count("fake service up") == 2
@@ -116,7 +131,7 @@ def test_a_service_that_never_gets_ready_times_out(tmp_path: Path) -> None:
         assert "fake service up" in str(info.value)
     finally:
         sup.stop_all(timeout=5)
-    assert not group_alive(process.pid)
+    assert group_gone(process.pid)
 
 
 def test_strays_of_a_vanished_supervisor_are_stopped(tmp_path: Path) -> None:
@@ -126,7 +141,7 @@ def test_strays_of_a_vanished_supervisor_are_stopped(tmp_path: Path) -> None:
     stopped = stop_strays(tmp_path / "run", timeout=5)
     assert stopped == [f"fake (pid {process.pid})"]
     process.wait(timeout=5)
-    assert not group_alive(process.pid)
+    assert group_gone(process.pid)
     assert list((tmp_path / "run").glob("*.pid")) == []
 
 
