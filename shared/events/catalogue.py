@@ -30,6 +30,14 @@ def dead_letter_topic_of(service: str) -> str:
     return f"taskforce.{service}.dead-letter.v1"
 
 
+def stream_topic_of(organisation: str) -> str:
+    """An organisation's own stream: the events its subscriptions route to it.
+
+    The notifications service writes it; only that organisation's principal may read it.
+    """
+    return f"taskforce.org.{organisation}.v1"
+
+
 class EventData(BaseModel):
     """Base of every event's ``data``: camelCase on the wire, unknown fields tolerated.
 

@@ -14,7 +14,8 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
 from aiokafka.errors import TopicAlreadyExistsError, for_code
 
-from shared.events.catalogue import SERVICES, dead_letter_topic_of, topic_of
+from shared.events.catalogue import SERVICES, dead_letter_topic_of, stream_topic_of, topic_of
+from shared.organisations import ORGANISATIONS
 from shared.settings import PlatformSettings
 
 
@@ -64,6 +65,21 @@ def topic_specs(settings: PlatformSettings) -> list[TopicSpec]:
                     **common,
                     "cleanup.policy": "delete",
                     "retention.ms": str(settings.dead_letter_retention_ms),
+                },
+            )
+        )
+    for organisation in ORGANISATIONS:
+        # The same events as the domain topics, routed: kept as long as they are.
+        specs.append(
+            TopicSpec(
+                stream_topic_of(organisation),
+                settings.topic_partitions,
+                settings.topic_replication_factor,
+                {
+                    **common,
+                    "cleanup.policy": "delete",
+                    "retention.ms": "-1",
+                    "retention.bytes": "-1",
                 },
             )
         )
