@@ -5,6 +5,14 @@ There is no tarball and no Docker here: Maven fetches the pinned jars listed in
 broker+controller runs as a detached Java process with its data and logs under
 ``var/kafka``. Every operation is idempotent so ``make up`` and the test suite
 can both call ``start()`` without caring whether a broker is already there.
+
+The broker is secured from its first start: SASL/SCRAM-SHA-512 on the client
+listener (``SASL_PLAINTEXT``, or ``SASL_SSL`` with a local CA), PLAIN on the
+loopback controller listener, ``StandardAuthorizer`` with nothing allowed unless
+an ACL says so. The ``admin`` and ``broker`` SCRAM users are created when the
+storage is formatted; everyone else comes from ``taskforce kafka provision``.
+Passwords live owner-only in the secrets directory (``var/secrets/kafka``) and
+reach the Java tools through files, never their command line.
 """
 
 from __future__ import annotations
@@ -19,8 +27,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.kafka.principals import ADMIN, BROKER, CONTROLLER
+from shared.kafka.security import ensure_credentials, write_secret
+from shared.kafka.tls import ensure_local_ca
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEPLOY_DIR = PROJECT_ROOT / "deploy" / "kafka"
+#: Written when the storage was formatted with the SCRAM users of this scheme.
+SECURED_STAMP = "secured-v1"
 
 
 JAVA_HINT = "Java 17 or later runs the Kafka broker (apt-get install openjdk-17-jre-headless)."
@@ -40,15 +54,22 @@ class LocalKafka:
     heap: str = "-Xms256m -Xmx512m"
     #: The jars are the same for every broker of this checkout: fetched once, shared.
     libs_dir: Path | None = None
+    #: ``SASL_PLAINTEXT`` or ``SASL_SSL`` on the client listener.
+    security_protocol: str = "SASL_PLAINTEXT"
+    #: Passwords and certificates; default ``<home>/../secrets/kafka`` (``var/secrets/kafka``).
+    secrets_dir: Path | None = None
 
     @classmethod
     def from_env(cls) -> LocalKafka:
         var = Path(os.environ.get("TASKFORCE_VAR_DIR", PROJECT_ROOT / "var"))
+        secrets = os.environ.get("TASKFORCE_KAFKA_SECRETS_DIR")
         return cls(
             home=var / "kafka",
             broker_port=int(os.environ.get("TASKFORCE_KAFKA_PORT", "9092")),
             controller_port=int(os.environ.get("TASKFORCE_KAFKA_CONTROLLER_PORT", "9093")),
             heap=os.environ.get("KAFKA_HEAP_OPTS", "-Xms256m -Xmx512m"),
+            security_protocol=os.environ.get("TASKFORCE_KAFKA_SECURITY_PROTOCOL", "SASL_PLAINTEXT"),
+            secrets_dir=Path(secrets) if secrets else None,
         )
 
     # -- paths ---------------------------------------------------------------
@@ -78,6 +99,10 @@ class LocalKafka:
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.broker_port}"
+
+    @property
+    def secrets(self) -> Path:
+        return self.secrets_dir or self.home.parent / "secrets" / "kafka"
 
     # -- steps ---------------------------------------------------------------
     def fetch(self) -> bool:
@@ -118,31 +143,77 @@ class LocalKafka:
         return True
 
     def write_properties(self) -> None:
+        if self.security_protocol not in ("SASL_PLAINTEXT", "SASL_SSL"):
+            raise KafkaSetupError(
+                f"TASKFORCE_KAFKA_SECURITY_PROTOCOL={self.security_protocol}: the broker "
+                "takes SASL_PLAINTEXT or SASL_SSL (no unauthenticated listener)"
+            )
+        broker, _ = ensure_credentials(self.secrets, BROKER)
+        controller, _ = ensure_credentials(self.secrets, CONTROLLER)
         template = (DEPLOY_DIR / "server.properties").read_text()
         text = (
             template.replace("${DATA_DIR}", str(self.data))
             .replace("${BROKER_PORT}", str(self.broker_port))
             .replace("${CONTROLLER_PORT}", str(self.controller_port))
+            .replace("${CLIENT_PROTOCOL}", self.security_protocol)
+            .replace("${BROKER_PASSWORD}", broker.password.get_secret_value())
+            .replace("${CONTROLLER_PASSWORD}", controller.password.get_secret_value())
         )
+        ensure_local_ca(self.secrets)
+        if self.security_protocol == "SASL_SSL":
+            text += (
+                "\n# TLS on the client listener, with the certificate of the local CA.\n"
+                "listener.name.client.ssl.keystore.type=PEM\n"
+                f"listener.name.client.ssl.keystore.location={self.secrets / 'broker.pem'}\n"
+            )
         self.home.mkdir(parents=True, exist_ok=True)
-        self.properties.write_text(text)
+        write_secret(self.properties, text)
 
-    def format_storage(self) -> bool:
-        """Format KRaft storage once; a formatted directory is left as it is."""
+    def format_storage(self) -> str | None:
+        """Format KRaft storage once, with the admin and broker SCRAM users.
+
+        A directory formatted before the broker was secured (or whose admin
+        password is gone) cannot be given its users afterwards without an open
+        door, so it is moved aside and formatted anew. Returns what was done.
+        """
+        stamp = self.home / SECURED_STAMP
+        admin_password = self.secrets / f"{ADMIN}.password"
         if (self.data / "meta.properties").exists():
-            return False
+            if stamp.exists() and admin_password.exists():
+                return None
+            aside = self.home / f"data.unsecured-{time.strftime('%Y%m%d%H%M%S')}"
+            self.data.rename(aside)
+            moved = f"earlier unsecured broker data moved to {aside}; "
+        else:
+            moved = ""
+        admin, _ = ensure_credentials(self.secrets, ADMIN)
+        broker, _ = ensure_credentials(self.secrets, BROKER)
         cluster_id = self._java("kafka.tools.StorageTool", "random-uuid").strip().splitlines()[-1]
-        self._java(
-            "kafka.tools.StorageTool",
-            "format",
-            "-t",
-            cluster_id,
-            "-c",
-            str(self.properties),
-            "--standalone",
-            "--ignore-formatted",
+        # The Java launcher expands @file arguments: the passwords stay off the command line.
+        arguments = self.home / ".format-arguments"
+        write_secret(
+            arguments,
+            "\n".join(
+                f"--add-scram\nSCRAM-SHA-512=[name={c.username},password={c.password.get_secret_value()}]"
+                for c in (admin, broker)
+            ),
         )
-        return True
+        try:
+            self._java(
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(self.properties),
+                "--standalone",
+                "--ignore-formatted",
+                f"@{arguments}",
+            )
+        finally:
+            arguments.unlink(missing_ok=True)
+        stamp.write_text("SCRAM-SHA-512 users admin, broker; controller listener PLAIN\n")
+        return moved + "storage formatted with SCRAM users"
 
     def pid(self) -> int | None:
         """The broker's pid if our broker process is alive."""
@@ -182,7 +253,7 @@ class LocalKafka:
         )
         self.fetch()
         self.write_properties()
-        self.format_storage()
+        formatted = self.format_storage()
         self.logs.mkdir(parents=True, exist_ok=True)
         out = (self.logs / "kafka.out").open("ab")
         process = subprocess.Popen(
@@ -201,7 +272,11 @@ class LocalKafka:
                     f"and {self.logs / 'server.log'}"
                 )
             if self.answering() and self._started_logged():
-                return f"Kafka started on {self.bootstrap} (pid {process.pid})"
+                note = f"; {formatted}" if formatted else ""
+                return (
+                    f"Kafka started on {self.bootstrap} (pid {process.pid}, "
+                    f"{self.security_protocol}, ACLs on{note})"
+                )
             time.sleep(0.25)
         raise KafkaSetupError(f"Kafka did not answer within {timeout:.0f}s; see {self.logs}")
 

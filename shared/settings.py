@@ -11,6 +11,7 @@ import os
 import secrets
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -54,6 +55,25 @@ class PlatformSettings(BaseSettings):
         default=None, validation_alias=AliasChoices("DATABASE_URL", "TASKFORCE_DATABASE_URL")
     )
 
+    # Kafka security: every connection authenticates with SASL/SCRAM-SHA-512; SASL_SSL
+    # adds TLS for brokers off this machine. Passwords never come from here: see
+    # shared.kafka.security (TASKFORCE_KAFKA_PASSWORD_<PRINCIPAL> or a file per principal).
+    kafka_security_protocol: Literal["SASL_PLAINTEXT", "SASL_SSL"] = "SASL_PLAINTEXT"
+    #: Where each principal's password file lives; default ``<var_dir>/secrets/kafka``.
+    kafka_secrets_dir: Path | None = None
+    #: The CA that signed the broker's certificate (SASL_SSL); default ``<secrets>/ca.crt``.
+    kafka_ssl_cafile: Path | None = None
+    #: Names this stack on the broker: its principals (``<prefix>.<service>``,
+    #: ``<prefix>.org.<code>``, ``<prefix>.ops``) and their consumer groups, which start
+    #: with the principal's name. A second stack on the same broker takes its own prefix.
+    kafka_prefix: str = Field(
+        default="taskforce",
+        pattern=r"^[a-z0-9][a-z0-9-]{0,39}$",
+        validation_alias=AliasChoices("TASKFORCE_KAFKA_PREFIX", "TASKFORCE_CONSUMER_GROUP_PREFIX"),
+    )
+    #: Which organisation may read which domain topic directly (reviewed configuration).
+    kafka_entitlements_file: Path = PROJECT_ROOT / "shared" / "kafka" / "entitlements.toml"
+
     # Topic provisioning: a single local broker by default, RF 3 / ISR 2 in production.
     topic_partitions: int = 3
     topic_replication_factor: int = 1
@@ -68,9 +88,6 @@ class PlatformSettings(BaseSettings):
     consumer_batch_size: int = Field(default=100, ge=1, le=10_000)
     #: How long a poll waits for records before trying again; bounds the latency it adds.
     consumer_poll_timeout_ms: int = Field(default=20, ge=1, le=1000)
-    #: Consumer groups are ``<prefix>.<service>``. A second stack on the same broker (the
-    #: end-to-end tests, a staging copy) takes its own prefix so it keeps its own offsets.
-    consumer_group_prefix: str = Field(default="taskforce", pattern=r"^[A-Za-z0-9._-]{1,100}$")
 
     # Outbox relay: woken on commit, polling as a safety net.
     outbox_poll_interval_s: float = 1.0
@@ -99,8 +116,20 @@ class PlatformSettings(BaseSettings):
         return int(override) if override else SERVICE_PORTS[service]
 
     def consumer_group_for(self, service: str) -> str:
-        """The consumer group of a service's event consumer."""
-        return f"{self.consumer_group_prefix}.{service}"
+        """The consumer group of a service's event consumer: its principal's name."""
+        return self.principal_of(service)
+
+    def principal_of(self, service: str) -> str:
+        """The Kafka principal (SCRAM user name) a service connects as."""
+        return f"{self.kafka_prefix}.{service}"
+
+    @property
+    def kafka_secrets(self) -> Path:
+        return self.kafka_secrets_dir or self.var_dir / "secrets" / "kafka"
+
+    @property
+    def kafka_cafile(self) -> Path:
+        return self.kafka_ssl_cafile or self.kafka_secrets / "ca.crt"
 
     @cached_property
     def signing_key(self) -> str:

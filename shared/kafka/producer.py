@@ -4,17 +4,20 @@ from __future__ import annotations
 
 from aiokafka import AIOKafkaProducer
 
+from shared.kafka.security import Credentials, aiokafka_options
 from shared.settings import PlatformSettings
 
 
-def make_producer(settings: PlatformSettings, client_id: str) -> AIOKafkaProducer:
+def make_producer(
+    settings: PlatformSettings, client_id: str, credentials: Credentials
+) -> AIOKafkaProducer:
     """An idempotent producer: ``acks=all``, ordered per partition, no duplicates on retry.
 
     ``enable_idempotence`` keeps per-partition order even with several requests in
     flight, which the outbox relay relies on for per-key order.
     """
     return AIOKafkaProducer(
-        bootstrap_servers=settings.kafka_bootstrap_servers,
+        **aiokafka_options(settings, credentials),
         client_id=client_id,
         enable_idempotence=True,
         acks="all",
