@@ -16,6 +16,8 @@ import typer
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from shared.events.catalogue import SERVICES, topic_of
+from shared.kafka.principals import operators_principal
+from shared.kafka.security import aiokafka_options, credentials_for
 from shared.settings import PlatformSettings
 
 app = typer.Typer(no_args_is_help=True, help="Watch the events on the platform's topics.")
@@ -112,7 +114,7 @@ def format_consumer_record(record: ConsumerRecord[bytes, bytes]) -> str:
 
 
 async def tail_events(
-    bootstrap: str,
+    settings: PlatformSettings,
     topics: Sequence[str],
     types: Sequence[str],
     *,
@@ -120,9 +122,11 @@ async def tail_events(
     limit: int | None = None,
 ) -> int:
     """Print matching events until interrupted (or ``limit`` are shown); returns the count."""
+    # As the operators' principal: it reads every domain and dead-letter topic, writes nothing.
+    credentials = credentials_for(settings, operators_principal(settings).name)
     consumer = AIOKafkaConsumer(
         *topics,
-        bootstrap_servers=bootstrap,
+        **aiokafka_options(settings, credentials),
         group_id=None,  # no group: nothing is committed, no service's offsets are touched
         enable_auto_commit=False,
         auto_offset_reset="earliest" if from_beginning else "latest",
@@ -162,7 +166,7 @@ def tail(
     try:
         asyncio.run(
             tail_events(
-                settings.kafka_bootstrap_servers,
+                settings,
                 topics,
                 list(event_type or []),
                 from_beginning=from_beginning,

@@ -1,12 +1,16 @@
-"""``taskforce kafka``: fetch, start, stop and inspect the project's local broker.
+"""``taskforce kafka``: the local broker, and a stack's principals, topics and ACLs on any broker.
 
-Every command is safe to repeat. When something outside the project is in the
+``fetch``, ``start``, ``stop`` and ``status`` run the project's local broker;
+``provision`` (as the admin principal) creates this stack's principals, topics
+and ACLs and puts drift back; ``acls``, ``principals`` and ``credentials`` show
+them. Every command is safe to repeat. When something outside the project is in the
 way (no Java, no Maven, a port taken) the command prints what to do and exits
 with code 1, without a traceback: these are setup problems, not bugs.
 """
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import struct
 from collections.abc import Callable
@@ -14,9 +18,18 @@ from typing import TypeVar
 
 import typer
 
+from shared.kafka import acls as kafka_acls
+from shared.kafka.principals import PrincipalKind, organisation_principal, stack_principals
+from shared.kafka.provisioning import StackReport, admin_client, provision
+from shared.kafka.security import password_file, password_variable
 from shared.kafka_local import KafkaSetupError, LocalKafka
+from shared.settings import PlatformSettings
 
-app = typer.Typer(no_args_is_help=True, help="Run the local Apache Kafka broker (KRaft, one node).")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="The local Kafka broker (KRaft, one node, SASL and ACLs), and a stack's "
+    "principals, topics and ACLs.",
+)
 
 T = TypeVar("T")
 
@@ -116,3 +129,112 @@ def status() -> None:
     typer.echo(f"  bootstrap: {local.bootstrap}")
     typer.echo(f"  data:      {local.data}")
     typer.echo(f"  logs:      {local.logs}")
+
+
+def run_provisioning(settings: PlatformSettings) -> StackReport:
+    """Provision the stack, or exit 1 with what went wrong (no traceback: a setup problem)."""
+    try:
+        return asyncio.run(provision(settings))
+    except Exception as exc:  # librdkafka and pydantic raise several kinds; all mean the same
+        raise KafkaSetupError(
+            f"Provisioning on {settings.kafka_bootstrap_servers} failed: {exc}"
+        ) from exc
+
+
+@app.command("provision")
+def provision_command(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="List every change."),
+) -> None:
+    """Create this stack's principals, topics and ACLs as admin; put drift back."""
+    settings = PlatformSettings()
+    report = _run(lambda: run_provisioning(settings))
+    typer.echo(report.summary())
+    if verbose:
+        for name in report.principals.created:
+            typer.echo(f"principal created  {name}")
+        for name in report.topics.created:
+            typer.echo(f"topic created      {name}")
+        for name, drift in report.topics.altered.items():
+            typer.echo(f"topic realigned    {name} {drift}")
+        for verb, changed in (("created", report.acls.created), ("removed", report.acls.deleted)):
+            for acl in changed:
+                typer.echo(
+                    f"ACL {verb:14} {acl.principal} {acl.operation} {acl.resource} {acl.name}"
+                )
+
+
+@app.command("acls")
+def acls_command(
+    wanted: bool = typer.Option(
+        False, "--wanted", help="The ACLs provisioning would create, without asking the broker."
+    ),
+) -> None:
+    """The ACLs of this stack's principals on the broker, as a table."""
+    settings = PlatformSettings()
+    if wanted:
+        typer.echo(kafka_acls.table(kafka_acls.wanted_acls(settings)))
+        return
+
+    async def on_broker() -> list[kafka_acls.Acl]:
+        async with admin_client(settings) as admin:
+            return [
+                acl
+                for binding in await admin.acls()
+                if (acl := kafka_acls.Acl.of(binding)) is not None
+            ]
+
+    try:
+        found = asyncio.run(on_broker())
+    except Exception as exc:
+        typer.secho(f"reading ACLs failed: {exc}", err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from exc
+    typer.echo(kafka_acls.table(found))
+
+
+@app.command("principals")
+def principals_command() -> None:
+    """This stack's principals and where each one's password is kept."""
+    settings = PlatformSettings()
+    for principal in stack_principals(settings):
+        typer.echo(
+            f"{principal.kind.value:12} {principal.name:32} "
+            f"{_password_source(settings, principal.name)}"
+        )
+
+
+@app.command("credentials")
+def credentials_command(
+    organisation: str = typer.Argument(..., help="Organisation code, e.g. bz or kmar."),
+) -> None:
+    """What an organisation's system needs to read its own stream (not the password itself)."""
+    from shared.events.catalogue import stream_topic_of
+
+    settings = PlatformSettings()
+    try:
+        principal = organisation_principal(settings, organisation)
+    except ValueError as exc:
+        typer.secho(str(exc), err=True, fg=typer.colors.RED)
+        raise typer.Exit(1) from None
+    assert principal.kind is PrincipalKind.ORGANISATION
+    lines = [
+        f"bootstrap servers  {settings.kafka_bootstrap_servers}",
+        f"security protocol  {settings.kafka_security_protocol}",
+        "SASL mechanism     SCRAM-SHA-512",
+        f"username           {principal.name}",
+        f"password           {_password_source(settings, principal.name)}",
+        f"stream topic       {stream_topic_of(organisation)}",
+        f"consumer groups    {principal.group_prefix}<name>",
+    ]
+    if settings.kafka_security_protocol == "SASL_SSL":
+        lines.append(f"CA certificate     {settings.kafka_cafile}")
+    typer.echo("\n".join(lines))
+
+
+def _password_source(settings: PlatformSettings, name: str) -> str:
+    import os
+
+    variable = password_variable(name)
+    if os.environ.get(variable):
+        return f"${variable}"
+    path = password_file(settings.kafka_secrets, name)
+    return str(path) if path.exists() else f"{path} (not yet: run 'taskforce kafka provision')"

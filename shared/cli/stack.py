@@ -21,6 +21,7 @@ import httpx
 import typer
 
 from shared.cli.kafka import ensure_started, kafka_answers
+from shared.events.catalogue import stream_topic_of
 from shared.kafka_local import KafkaSetupError, LocalKafka
 from shared.settings import SERVICE_PORTS, PlatformSettings
 from shared.supervisor import ServiceError, Supervisor, log_tail, port_in_use, stop_strays
@@ -149,18 +150,10 @@ def _settle_kafka(no_kafka: bool) -> tuple[str, bool]:
 
 
 def _provision(settings: PlatformSettings) -> None:
-    from shared.kafka.topics import provision
+    from shared.cli.kafka import run_provisioning
 
-    try:
-        report = asyncio.run(provision(settings))
-    except Exception as exc:  # aiokafka raises several kinds; all mean the same here
-        raise KafkaSetupError(
-            f"Provisioning topics on {settings.kafka_bootstrap_servers} failed: {exc!r}"
-        ) from exc
-    typer.echo(
-        f"Topics: {len(report.created)} created, {len(report.altered)} realigned, "
-        f"{len(report.unchanged)} unchanged"
-    )
+    report = run_provisioning(settings)
+    typer.echo(f"Kafka provisioned ({report.summary()})")
 
 
 def _check_ports(supervisor: Supervisor) -> None:
@@ -204,7 +197,14 @@ def _print_urls(
             f"    log       {supervisor.log_path(name)}",
         ]
     owner = "started by this command" if started_kafka else "already running, left as it is"
-    lines += ["", f"  Kafka bootstrap  {bootstrap} ({owner})"]
+    lines += [
+        "",
+        f"  Kafka bootstrap  {bootstrap} ({owner}; {settings.kafka_security_protocol}, "
+        "SCRAM-SHA-512, ACLs on)",
+        f"  Kafka passwords  {settings.kafka_secrets}/<principal>.password (owner-only)",
+        f"  An organisation  taskforce kafka credentials <code>, e.g. bz: user "
+        f"{settings.kafka_prefix}.org.bz, stream {stream_topic_of('bz')}",
+    ]
     local = LocalKafka.from_env()
     if started_kafka or local.pid() is not None:
         lines.append(f"  Kafka logs       {local.logs}")

@@ -1,32 +1,13 @@
-"""``taskforce topics``: provision the catalogue's topics on the configured broker."""
+"""``taskforce topics``: the catalogue's topics (``taskforce kafka provision`` creates them)."""
 
 from __future__ import annotations
 
-import asyncio
-
 import typer
 
-from shared.kafka.topics import provision, topic_specs
+from shared.kafka.topics import topic_specs
 from shared.settings import PlatformSettings
 
 app = typer.Typer(no_args_is_help=True, help="Kafka topics from the event catalogue.")
-
-
-@app.command("provision")
-def provision_topics() -> None:
-    """Create missing topics and put drifted configuration back; safe to repeat."""
-    settings = PlatformSettings()
-    try:
-        report = asyncio.run(provision(settings))
-    except Exception as exc:
-        typer.echo(f"provisioning on {settings.kafka_bootstrap_servers} failed: {exc}", err=True)
-        raise typer.Exit(1) from exc
-    for name in report.created:
-        typer.echo(f"created   {name}")
-    for name, drift in report.altered.items():
-        typer.echo(f"altered   {name} {drift}")
-    for name in report.unchanged:
-        typer.echo(f"unchanged {name}")
 
 
 @app.command("list")

@@ -19,6 +19,15 @@ from shared.events.envelope import TYPE_PREFIX
 
 SERVICES = ("countries", "programmes", "monitoring", "notifications")
 
+#: Whose topics each service reads. A service's consumer refuses a handler for any
+#: other topic, and its Kafka principal may read exactly these (``shared.kafka.acls``).
+CONSUMES: dict[str, tuple[str, ...]] = {
+    "countries": (),
+    "programmes": ("countries", "monitoring"),
+    "monitoring": ("countries", "programmes"),
+    "notifications": ("countries", "programmes", "monitoring"),
+}
+
 
 def topic_of(service: str) -> str:
     """The one domain topic a service writes."""

@@ -1,20 +1,20 @@
 """Topic provisioning from the event catalogue, through the Kafka admin API.
 
-Topics are never auto-created: each service runs ``provision`` at start, and
-``taskforce topics provision`` does the same for operators. Running it twice
-changes nothing: existing topics are left alone unless their configuration
-drifted, in which case the drifting keys are altered back to the settings.
+Topics are never auto-created: ``taskforce kafka provision`` (which ``make up``
+runs, as the admin principal) creates them. Running it twice changes nothing:
+existing topics are left alone unless their configuration drifted, in which
+case the drifting keys are set back to the settings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
-from aiokafka.errors import TopicAlreadyExistsError, for_code
+from confluent_kafka import KafkaError
+from confluent_kafka.admin import NewTopic
 
 from shared.events.catalogue import SERVICES, dead_letter_topic_of, stream_topic_of, topic_of
+from shared.kafka.admin import KafkaAdmin
 from shared.organisations import ORGANISATIONS
 from shared.settings import PlatformSettings
 
@@ -39,23 +39,19 @@ class ProvisionReport:
 
 
 def topic_specs(settings: PlatformSettings) -> list[TopicSpec]:
-    """Domain topics keep events forever (they are the record); dead letters expire."""
+    """Domain topics and organisations' streams keep events forever (they are the record);
+    dead letters expire."""
     common = {"min.insync.replicas": str(settings.topic_min_insync_replicas)}
+    forever = {**common, "cleanup.policy": "delete", "retention.ms": "-1", "retention.bytes": "-1"}
+
+    def kept(name: str) -> TopicSpec:
+        return TopicSpec(
+            name, settings.topic_partitions, settings.topic_replication_factor, forever
+        )
+
     specs = []
     for service in SERVICES:
-        specs.append(
-            TopicSpec(
-                topic_of(service),
-                settings.topic_partitions,
-                settings.topic_replication_factor,
-                {
-                    **common,
-                    "cleanup.policy": "delete",
-                    "retention.ms": "-1",
-                    "retention.bytes": "-1",
-                },
-            )
-        )
+        specs.append(kept(topic_of(service)))
         specs.append(
             TopicSpec(
                 dead_letter_topic_of(service),
@@ -68,88 +64,41 @@ def topic_specs(settings: PlatformSettings) -> list[TopicSpec]:
                 },
             )
         )
-    for organisation in ORGANISATIONS:
-        # The same events as the domain topics, routed: kept as long as they are.
-        specs.append(
-            TopicSpec(
-                stream_topic_of(organisation),
-                settings.topic_partitions,
-                settings.topic_replication_factor,
-                {
-                    **common,
-                    "cleanup.policy": "delete",
-                    "retention.ms": "-1",
-                    "retention.bytes": "-1",
-                },
-            )
-        )
+    specs += [kept(stream_topic_of(organisation)) for organisation in ORGANISATIONS]
     return specs
 
 
-async def provision(
-    settings: PlatformSettings, specs: list[TopicSpec] | None = None
-) -> ProvisionReport:
-    specs = specs if specs is not None else topic_specs(settings)
+async def provision_topics(admin: KafkaAdmin, specs: list[TopicSpec]) -> ProvisionReport:
+    """Create the missing topics of ``specs`` and set drifted configuration back."""
     report = ProvisionReport()
-    admin = AIOKafkaAdminClient(
-        bootstrap_servers=settings.kafka_bootstrap_servers, client_id="taskforce-provisioner"
-    )
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [spec for spec in specs if spec.name not in existing]
-        present = [spec for spec in specs if spec.name in existing]
-        if missing:
-            response = await admin.create_topics(
-                [
-                    NewTopic(
-                        spec.name,
-                        num_partitions=spec.partitions,
-                        replication_factor=spec.replication_factor,
-                        topic_configs=spec.config,
-                    )
-                    for spec in missing
-                ]
+    existing = await admin.topic_names()
+    missing = [spec for spec in specs if spec.name not in existing]
+    present = [spec for spec in specs if spec.name in existing]
+    if missing:
+        errors = await admin.create_topics(
+            NewTopic(
+                spec.name,
+                num_partitions=spec.partitions,
+                replication_factor=spec.replication_factor,
+                config=spec.config,
             )
-            for topic_error in response.topic_errors:
-                name, code = topic_error[0], topic_error[1]
-                if code == 0:
-                    report.created.append(name)
-                elif for_code(code) is TopicAlreadyExistsError:
-                    # Created meanwhile, or metadata lagged behind: align it like any other.
-                    present += [spec for spec in missing if spec.name == name]
-                else:
-                    raise for_code(code)(f"creating topic {name}: {topic_error[2:]}")
-        if present:
-            await _align_configs(admin, present, report)
-    finally:
-        await admin.close()
-    return report
-
-
-async def _align_configs(
-    admin: AIOKafkaAdminClient, specs: list[TopicSpec], report: ProvisionReport
-) -> None:
-    resources = [ConfigResource(ConfigResourceType.TOPIC, spec.name) for spec in specs]
-    responses = await admin.describe_configs(resources)
-    actual: dict[str, dict[str, str]] = {}
-    for response in responses:
-        for resource in response.resources:
-            # (error_code, error_message, resource_type, resource_name, config_entries)
-            name, entries = resource[3], resource[4]
-            actual[name] = {entry[0]: entry[1] for entry in entries}
-    for spec in specs:
+            for spec in missing
+        )
+        for spec in missing:
+            error = errors.get(spec.name)
+            if error is None:
+                report.created.append(spec.name)
+            elif error.code() == KafkaError.TOPIC_ALREADY_EXISTS:
+                present.append(spec)  # created meanwhile: align it like any other
+            else:
+                raise RuntimeError(f"creating topic {spec.name}: {error.str()}")
+    actual = await admin.topic_configs(spec.name for spec in present)
+    for spec in present:
         current = actual.get(spec.name, {})
-        drift = {k: v for k, v in spec.config.items() if current.get(k) != v}
+        drift = {key: value for key, value in spec.config.items() if current.get(key) != value}
         if drift:
-            # Non-incremental alter replaces all dynamic configs: send the full wanted set.
-            responses = await admin.alter_configs(
-                [ConfigResource(ConfigResourceType.TOPIC, spec.name, configs=spec.config)]
-            )
-            for response in responses:
-                for resource in response.resources:
-                    if resource[0] != 0:
-                        raise for_code(resource[0])(f"altering {spec.name}: {resource[1]}")
+            await admin.set_topic_config(spec.name, drift)
             report.altered[spec.name] = drift
         else:
             report.unchanged.append(spec.name)
+    return report
