@@ -42,7 +42,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared import metrics, telemetry
-from shared.events.catalogue import CATALOGUE, EventData, dead_letter_topic_of, entry_for
+from shared.events.catalogue import (
+    CATALOGUE,
+    CONSUMES,
+    SERVICES,
+    EventData,
+    EventType,
+    dead_letter_topic_of,
+    entry_for,
+)
 from shared.events.envelope import CloudEvent, EnvelopeError, KafkaRecord
 from shared.inbox import already_handled, handled_among, record_handled
 from shared.outbox import Outbox
@@ -57,6 +65,10 @@ Handler = Callable[[UnitOfWork, CloudEvent, Any], Awaitable[None]]
 
 class PermanentError(Exception):
     """Raised by a handler when retrying cannot help: the record is dead-lettered at once."""
+
+
+class UntrustedRecord(Exception):
+    """A record that is not what its headers claim: wrong topic or source, unknown type."""
 
 
 class Outcome(StrEnum):
@@ -103,6 +115,8 @@ class EventConsumer:
         self.group_id = group_id or settings.consumer_group_for(service)
         self.dead_letter_topic = dead_letter_topic_of(service)
         self.handlers: dict[str, tuple[type[EventData], Handler]] = {}
+        #: The only ``source`` each service's events may have (NL GOV: OIN and system).
+        self.trusted_sources = {name: settings.source_for(name) for name in SERVICES}
         self.counts: Counter[Outcome] = Counter()
 
     def on(self, model: type[D]) -> Callable[[Handler], Handler]:
@@ -110,6 +124,11 @@ class EventConsumer:
         entry = entry_for(model)
         if entry.service == self.service:
             raise ValueError(f"{self.service} does not consume its own topic ({entry.type})")
+        if entry.service not in CONSUMES[self.service]:
+            raise ValueError(
+                f"{self.service} does not read {entry.topic} ({entry.type}): add it to "
+                "CONSUMES in shared/events/catalogue.py, which its Kafka ACLs follow"
+            )
 
         def register(handler: Handler) -> Handler:
             if entry.type in self.handlers:
@@ -209,6 +228,14 @@ class EventConsumer:
             event = CloudEvent.from_record(record.as_kafka_record())
         except EnvelopeError as exc:
             return await self._dead_letter(record, "invalid-envelope", exc, attempts=1)
+        entry = CATALOGUE.get(event.type)
+        if entry is None:
+            # Parked, not dropped: once this consumer knows the type, it can be replayed.
+            error = UntrustedRecord(f"event type {event.type!r} is not in the catalogue")
+            return await self._dead_letter(record, "unknown-type", error, attempts=1)
+        untrusted = self._provenance_error(record, event, entry)
+        if untrusted is not None:
+            return await self._dead_letter(record, "untrusted-source", untrusted, attempts=1)
         registered = self.handlers.get(event.type)
         if registered is None:
             self.counts[Outcome.IGNORED] += 1
@@ -220,6 +247,24 @@ class EventConsumer:
             with self._span(record, event):
                 return await self._dead_letter(record, "schema-validation", exc, attempts=1)
         return event, data, handler
+
+    def _provenance_error(
+        self, record: ConsumedRecord, event: CloudEvent, entry: EventType
+    ) -> UntrustedRecord | None:
+        """Why the record cannot be from the service that owns its type, if it cannot.
+
+        The broker's ACLs let only the owning service write its topic; this check
+        is the consumer's own: a type on another service's topic, or a ``source``
+        other than the owner's, is refused even if a writer got through.
+        """
+        if record.topic != entry.topic:
+            return UntrustedRecord(f"{event.type} belongs on {entry.topic}, not {record.topic}")
+        expected = self.trusted_sources[entry.service]
+        if event.source != expected:
+            return UntrustedRecord(
+                f"source {event.source!r} is not {entry.service}'s ({expected!r})"
+            )
+        return None
 
     def _span(self, record: ConsumedRecord, event: CloudEvent) -> AbstractContextManager[Any]:
         return telemetry.consumer_span(

@@ -22,6 +22,8 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from shared.events.catalogue import CATALOGUE
+
 log = logging.getLogger(__name__)
 
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -77,10 +79,15 @@ UNKNOWN_TYPE = "unknown"
 
 
 def event_type_of(headers: Iterable[tuple[str, bytes]]) -> str:
-    """The ``ce_type`` header of a record, without parsing the rest of it."""
+    """The ``ce_type`` header of a record as a label value: a catalogue type or ``unknown``.
+
+    Label values must come from a closed set: a header is whatever a writer put
+    there, and each new value would be a new time series in every scrape.
+    """
     for name, value in headers:
         if name == "ce_type":
-            return value.decode(errors="replace") if value else UNKNOWN_TYPE
+            event_type = value.decode(errors="replace") if value else UNKNOWN_TYPE
+            return event_type if event_type in CATALOGUE else UNKNOWN_TYPE
     return UNKNOWN_TYPE
 
 

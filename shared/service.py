@@ -18,6 +18,8 @@ from typing import Any
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.errors import for_code
 from fastapi import APIRouter, FastAPI, Request, Response
 from faststream.kafka import KafkaBroker
 from sqlalchemy import text
@@ -26,8 +28,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from shared import metrics, telemetry
 from shared.consumer import EventConsumer
 from shared.db import make_engine, make_session_factory
+from shared.events.catalogue import CONSUMES, dead_letter_topic_of, topic_of
 from shared.kafka.producer import make_producer
-from shared.kafka.topics import provision
+from shared.kafka.security import (
+    Credentials,
+    aiokafka_options,
+    credentials_for,
+    faststream_security,
+)
 from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import PlatformSettings
@@ -51,6 +59,8 @@ class ServiceRuntime:
     broker: KafkaBroker
     outbox: Outbox
     consumer: EventConsumer
+    #: The service's own Kafka principal: every client of the process connects as it.
+    credentials: Credentials
     producer: AIOKafkaProducer | None = field(default=None, init=False)
     relay: OutboxRelay | None = field(default=None, init=False)
     _relay_task: asyncio.Task[None] | None = field(default=None, init=False)
@@ -64,8 +74,10 @@ class ServiceRuntime:
         settings = settings or PlatformSettings()
         engine = make_engine(settings.database_url_for(service))
         sessions = make_session_factory(engine)
+        credentials = credentials_for(settings, settings.principal_of(service))
         broker = KafkaBroker(
             settings.kafka_bootstrap_servers,
+            security=faststream_security(settings, credentials),
             client_id=f"taskforce-{service}-consumer",
             graceful_timeout=30.0,
             log_level=logging.DEBUG,  # a line per record is for debugging, not for the service log
@@ -73,14 +85,16 @@ class ServiceRuntime:
         )
         outbox = Outbox(service, settings.source_for(service))
         consumer = EventConsumer(service, settings, sessions, outbox=outbox)
-        return cls(service, settings, engine, sessions, broker, outbox, consumer)
+        return cls(service, settings, engine, sessions, broker, outbox, consumer, credentials)
 
     async def start(self) -> None:
         self._telemetry = telemetry.setup_telemetry(self.service, self.settings.var_dir)
         await upgrade_async(self.service, self.settings.database_url_for(self.service))
-        await _retry_until_kafka(lambda: provision(self.settings))
+        await _retry_until_kafka(self._topics_provisioned)
         # aiokafka clients bind to the running loop, so they are made here, not in create().
-        self.producer = make_producer(self.settings, client_id=f"taskforce-{self.service}")
+        self.producer = make_producer(
+            self.settings, client_id=f"taskforce-{self.service}", credentials=self.credentials
+        )
         await self.producer.start()
         self.consumer.dead_letters = self.producer
         self.relay = OutboxRelay(
@@ -123,6 +137,34 @@ class ServiceRuntime:
     def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """A transaction for a change and the events it implies (see ``shared.unit_of_work``)."""
         return unit_of_work(self.sessions, self.outbox)
+
+    async def _topics_provisioned(self) -> None:
+        """The topics this service writes and reads exist and it may use them.
+
+        Services do not provision: only the admin principal may create topics and
+        ACLs (``taskforce kafka provision``). Until it has, this says what is missing.
+        """
+        wanted = [topic_of(self.service), dead_letter_topic_of(self.service)]
+        wanted += [topic_of(other) for other in CONSUMES[self.service]]
+        admin = AIOKafkaAdminClient(
+            **aiokafka_options(self.settings, self.credentials),
+            client_id=f"taskforce-{self.service}-startup",
+        )
+        await admin.start()
+        try:
+            described = await admin.describe_topics(wanted)
+        finally:
+            await admin.close()
+        problems = [
+            f"{topic['topic']}: {for_code(topic['error_code']).__name__}"
+            for topic in described
+            if topic["error_code"] != 0
+        ]
+        if problems:
+            raise RuntimeError(
+                f"topics not provisioned for {self.credentials.username} "
+                f"({'; '.join(problems)}); run 'taskforce kafka provision'"
+            )
 
     async def refresh_metrics(self) -> None:
         """Scrape-time measurements: the outbox backlog and the consumer group's lag."""
@@ -175,7 +217,7 @@ async def _retry_until_kafka(step: Callable[[], Any], attempts: int = 30) -> Non
         except Exception as exc:
             if attempt == attempts:
                 raise
-            log.warning("Kafka not reachable yet (%s); retrying", exc)
+            log.warning("Kafka not ready for this service yet (%s); retrying", exc)
             await asyncio.sleep(min(0.5 * attempt, 3.0))
 
 
