@@ -1,7 +1,9 @@
 """Transactional outbox: a state change and the events it implies commit together.
 
 ``Outbox.add`` writes the event into the service's own database inside the
-caller's transaction. ``OutboxRelay`` publishes unsent rows in insertion order
+caller's transaction. ``Outbox.forward`` does the same for an event another
+service built, bound for a topic that is not a domain topic (an organisation's
+stream). ``OutboxRelay`` publishes unsent rows in insertion order
 with an idempotent producer and marks them sent only after the broker has
 acknowledged them, so a crash anywhere in between loses nothing (at worst a row
 is published again, and consumers' inboxes absorb the duplicate).
@@ -12,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -40,8 +43,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from shared import metrics, telemetry
 from shared.db import Base, write_gate
-from shared.events.catalogue import EventData, entry_for
-from shared.events.envelope import TRACE_HEADERS, CloudEvent, new_event
+from shared.events.catalogue import SERVICES, EventData, dead_letter_topic_of, entry_for, topic_of
+from shared.events.envelope import CE_PREFIX, TRACE_HEADERS, CloudEvent, new_event
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,22 @@ class OutboxSequence(Base):
 
 
 _WAKE_FLAG = "outbox.pending"
+#: Namespace of the ids of forwarded rows (see ``Outbox.forward``); never change it.
+FORWARDED = uuid.UUID("5b0f6c5e-3d0e-4c1a-9d43-6f1f6a0c2e71")
+#: Topics only their owning service writes, with events it built itself.
+_OWNED_TOPICS = frozenset(topic_of(s) for s in SERVICES) | frozenset(
+    dead_letter_topic_of(s) for s in SERVICES
+)
+
+
+def forwarding_id(event: CloudEvent, copy: str) -> str:
+    """The outbox row id of ``copy`` of a forwarded event: uuid5 of copy, source and id.
+
+    Deterministic, so forwarding the same event for the same copy twice hits the
+    UNIQUE ``outbox_message.event_id``; a uuid5 never equals the uuid4 of an event
+    the service built itself, so the two kinds of row cannot collide either.
+    """
+    return str(uuid.uuid5(FORWARDED, f"{copy}\n{event.source}\n{event.id}"))
 
 
 class Outbox:
@@ -119,6 +138,66 @@ class Outbox:
         )
         session.sync_session.info[_WAKE_FLAG] = self.wake
         return event
+
+    def forward(
+        self,
+        session: AsyncSession,
+        event: CloudEvent,
+        topic: str,
+        *,
+        copy: str,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> str:
+        """Queue an already-built event, unchanged, for ``topic``; returns the row's id.
+
+        For a copy of another service's event on a topic that is not a domain
+        topic (the notifications service writes each organisation's stream).
+        ``add`` stays strict: it builds only this service's own events, with its
+        own source and sequence. Here the record is the event as it came: the
+        same ``data``, the same ``ce_*`` headers (``id``, ``source``,
+        ``sequence`` included) and its subject as the key, so per-aggregate
+        order holds on ``topic`` as on the domain topic, given that the relay
+        publishes rows in insertion order with an idempotent producer.
+
+        ``copy`` names this copy among the event's copies (e.g. the
+        subscription it is written for). The row's ``event_id`` is then not the
+        event's id (that travels in ``ce_id``) but :func:`forwarding_id`, so
+        the UNIQUE constraint on ``event_id`` admits one row per (copy, event)
+        and no more: forwarding it again fails the transaction's commit, as a
+        second inbox row does. This needs no schema change in any service.
+
+        ``extra_headers`` travel beside the CloudEvent and must not shadow it
+        (no ``ce_*``, ``content-type`` or trace headers). The trace context is
+        the current one, as with ``add``, so the hop joins the flow's trace.
+        """
+        if topic in _OWNED_TOPICS:
+            raise ValueError(
+                f"{self.service} may not forward to {topic}: a domain or dead-letter topic "
+                "carries only its owning service's records"
+            )
+        extra = dict(extra_headers or {})
+        reserved = {"content-type", *TRACE_HEADERS}
+        for name in extra:
+            if name.lower().startswith(CE_PREFIX) or name.lower() in reserved:
+                raise ValueError(f"extra header {name!r} would shadow the CloudEvent")
+        traced = replace(event, trace=telemetry.current_trace_headers() or dict(event.trace))
+        record = traced.to_record(topic, event.subject)
+        row_id = forwarding_id(event, copy)
+        headers = [[name, value.decode()] for name, value in record.headers]
+        headers += [[name, value] for name, value in extra.items()]
+        session.add(
+            OutboxMessage(
+                event_id=row_id,
+                event_type=event.type,
+                topic=topic,
+                key=event.subject,
+                headers=headers,
+                value=record.value,
+                created_at=datetime.now(UTC),
+            )
+        )
+        session.sync_session.info[_WAKE_FLAG] = self.wake
+        return row_id
 
 
 @event.listens_for(Session, "after_commit")
@@ -246,8 +325,10 @@ class OutboxRelay:
         parent = telemetry.context_from_headers(
             [(name, value.encode()) for name, value in row.headers if name in TRACE_HEADERS]
         )
+        # The CloudEvent's id: a forwarded row's own event_id is its forwarding id.
+        event_id = next((value for name, value in stored if name == "ce_id"), row.event_id)
         with telemetry.producer_span(
-            row.topic, key=row.key, event_id=row.event_id, event_type=row.event_type, parent=parent
+            row.topic, key=row.key, event_id=event_id, event_type=row.event_type, parent=parent
         ):
             trace = telemetry.current_trace_headers()
             headers = [(name, value.encode()) for name, value in stored]

@@ -2,11 +2,15 @@
 
 Each ministry and agency subscribes to what it owns or follows (event types or
 whole domain topics, narrowed by owner, country, theme, flag category and
-severity). Matching events are delivered as signed webhooks (Standard
-Webhooks; the body is the CloudEvent in structured JSON form) from a
-persistent queue with exponential backoff, and land in the organisation's
-inbox. Reads the countries, programmes and monitoring topics; writes
-`taskforce.notifications.v1` (`notification-delivered`, `delivery-failed`).
+severity). Each subscription names its sinks: matching events are delivered
+as signed webhooks (Standard Webhooks; the body is the CloudEvent in
+structured JSON form) from a persistent queue with exponential backoff, land
+in the organisation's inbox, and/or are written to the organisation's own
+Kafka topic `taskforce.org.<code>.v1` (the CloudEvent as on the domain topic,
+one record per subscription, header `taskforce-subscription-id`). Reads the
+countries, programmes and monitoring topics; writes
+`taskforce.notifications.v1` (`notification-delivered`, `delivery-failed`)
+and the organisations' streams.
 """
 
 from __future__ import annotations

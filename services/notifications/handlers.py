@@ -2,17 +2,24 @@
 
 One handler per catalogued type of ``countries``, ``programmes`` and
 ``monitoring`` routes the event to the matching subscriptions (see
-``domain/routing.py``) and, in the consumer's transaction (the same one that
-records the event in the service's inbox of handled events):
+``domain/routing.py``) and, by each one's sinks (``domain/sinks.py``), in the
+consumer's transaction (the same one that records the event in the service's
+inbox of handled events):
 
-- queues one delivery per matching *active* webhook subscription (paused ones
-  get none: pausing stops deliveries; the inbox still gets the event);
+- queues one delivery per matching *active* subscription with the webhook sink
+  (paused ones get none: pausing stops pushes; the inbox still gets the event);
 - writes one inbox entry per organisation with at least one matching
-  subscription (active, paused, or disabled after a 410: the inbox is the
-  fallback; with or without a webhook).
+  subscription with the inbox sink (active, paused, or disabled after a 410:
+  the inbox is the fallback);
+- forwards the event, through the outbox, to the organisation's stream
+  (``taskforce.org.<code>.v1``) once per matching *active* subscription with
+  the stream sink: the same CloudEvent as on the domain topic, keyed by its
+  subject, plus a ``taskforce-subscription-id`` header naming the subscription.
 
-A redelivered event finds both already there (unique per event and
-subscription / organisation) and adds nothing.
+A redelivered event is skipped by the consumer's inbox; were it handled again,
+deliveries and inbox entries are unique per event and subscription /
+organisation (it adds nothing), and a second stream row for the same
+subscription fails the transaction (``Outbox.forward``).
 """
 
 from __future__ import annotations
@@ -32,9 +39,12 @@ from services.notifications.storage.subscribers import Subscriber
 from services.notifications.storage.tables import DeliveryRow, InboxEntryRow
 from shared import telemetry
 from shared.consumer import EventConsumer
-from shared.events.catalogue import types_of
+from shared.events.catalogue import stream_topic_of, types_of
 from shared.events.envelope import CloudEvent
 from shared.unit_of_work import UnitOfWork
+
+#: Names the subscription a stream record was written for (not a CloudEvents attribute).
+SUBSCRIPTION_HEADER = "taskforce-subscription-id"
 
 
 def structured_body(event: CloudEvent) -> str:
@@ -54,6 +64,7 @@ async def route_event(uow: UnitOfWork, ctx: NotificationsContext, event: CloudEv
     body = structured_body(event)
     queued = await _queue_deliveries(uow.session, event, matched, body, now)
     await _add_inbox_entries(uow.session, event, matched, body, now)
+    _forward_to_streams(uow, event, matched)
     if queued:
         ctx.wake_after_commit(uow.session)
     return queued
@@ -109,10 +120,14 @@ async def _add_inbox_entries(
     body: str,
     now: datetime,
 ) -> None:
-    """One inbox entry per organisation with a matching subscription, unless it has one."""
+    """One inbox entry per organisation with a matching inbox subscription, unless it has one."""
     by_organisation: dict[str, list[str]] = defaultdict(list)
     for subscriber in matched:
+        if not subscriber.gets_inbox:
+            continue
         by_organisation[subscriber.organisation].append(str(subscriber.route.subscription_id))
+    if not by_organisation:
+        return
     present = await store.inboxes_with(session, list(by_organisation), event.source, event.id)
     for organisation, subscription_ids in by_organisation.items():
         if organisation in present:
@@ -131,6 +146,28 @@ async def _add_inbox_entries(
                 created_at=now,
                 read_at=None,
             )
+        )
+
+
+def _forward_to_streams(uow: UnitOfWork, event: CloudEvent, matched: list[Subscriber]) -> None:
+    """The event on its organisation's stream, once per matching active stream subscription.
+
+    One record per subscription, not per organisation: a consumer of the stream
+    tells by the header which of its subscriptions selected the record.
+    """
+    streams = [subscriber for subscriber in matched if subscriber.gets_stream]
+    if not streams:
+        return
+    if uow.outbox is None:
+        raise RuntimeError("routing to streams needs the service's outbox")
+    for subscriber in streams:
+        subscription_id = str(subscriber.route.subscription_id)
+        uow.outbox.forward(
+            uow.session,
+            event,
+            stream_topic_of(subscriber.organisation),
+            copy=subscription_id,
+            extra_headers={SUBSCRIPTION_HEADER: subscription_id},
         )
 
 

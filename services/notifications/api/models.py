@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from services.notifications.domain.routing import MINE, Filters
+from services.notifications.domain.sinks import Sink
 from services.notifications.storage.tables import (
     AttemptRow,
     DeliveryRow,
@@ -83,8 +84,14 @@ _URL_FIELD = Field(
     default=None,
     max_length=2000,
     description="The webhook: https (http only for allow-listed local hosts). "
-    "Leave out for an inbox-only subscription.",
+    "Required with the `webhook` sink, refused without it.",
     examples=["https://alerts.example.org/taskforce/webhooks"],
+)
+_SINKS_DESCRIPTION = (
+    "Where matching events go, any non-empty set of: `webhook` (signed push to `url`), "
+    "`inbox` (the organisation's inbox), `stream` (the CloudEvent, as on the domain topic, "
+    "on the organisation's Kafka topic `taskforce.org.<code>.v1`, with header "
+    "`taskforce-subscription-id`). Webhook and stream are pushes: none while paused."
 )
 _DESCRIPTION = Field(default="", max_length=200, description="What the subscription is for.")
 _TYPES: list[str] = Field(
@@ -107,6 +114,13 @@ class SubscriptionIn(InputModel):
     event_types: list[str] = _TYPES
     channels: list[str] = _CHANNELS
     filters: FiltersIn = Field(default_factory=FiltersIn)
+    sinks: list[Sink] | None = Field(
+        default=None,
+        max_length=3,
+        description=_SINKS_DESCRIPTION
+        + " Left out: `webhook` and `inbox` with a url, `inbox` without.",
+        examples=[["stream", "inbox"]],
+    )
     secret: str | None = Field(
         default=None,
         max_length=120,
@@ -116,13 +130,18 @@ class SubscriptionIn(InputModel):
 
 
 class SubscriptionPatch(InputModel):
-    """Changes to a subscription: only the properties sent change (`url: null` = inbox only)."""
+    """Changes to a subscription: only the properties sent change.
+
+    Sending `sinks` without `webhook` drops the url. Without `sinks`, a url keeps its
+    old meaning: a new one adds the webhook sink, `url: null` removes it.
+    """
 
     url: str | None = _URL_FIELD
     description: str | None = Field(default=None, max_length=200)
     event_types: list[str] | None = Field(default=None, max_length=50)
     channels: list[str] | None = Field(default=None, max_length=3)
     filters: FiltersIn | None = None
+    sinks: list[Sink] | None = Field(default=None, max_length=3, description=_SINKS_DESCRIPTION)
 
 
 class SubscriptionOut(ApiModel):
@@ -133,6 +152,7 @@ class SubscriptionOut(ApiModel):
     event_types: list[str]
     channels: list[str]
     filters: FiltersOut
+    sinks: list[Sink] = Field(description=_SINKS_DESCRIPTION)
     status: str = Field(description="`active`, `paused` or `disabled` (the receiver said 410).")
     status_reason: str | None = None
     verified_at: UtcDateTime | None = None
@@ -152,6 +172,7 @@ class SubscriptionOut(ApiModel):
             event_types=list(row.event_types),
             channels=list(row.channels),
             filters=FiltersOut.model_validate(row.filters),
+            sinks=[Sink(s) for s in row.sinks],
             status=row.status,
             status_reason=row.status_reason,
             verified_at=row.verified_at,

@@ -6,6 +6,7 @@ Another organisation's subscription answers 404, as if it did not exist.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Annotated
 
@@ -34,6 +35,13 @@ from services.notifications.api.models import (
 from services.notifications.context import NotificationsContext
 from services.notifications.domain.routing import check_selection
 from services.notifications.domain.signing import is_valid_secret, new_secret
+from services.notifications.domain.sinks import (
+    Sink,
+    after_change,
+    canonical,
+    check_sinks,
+    default_sinks,
+)
 from services.notifications.domain.urls import check_form, resolve_internal
 from services.notifications.storage import store
 from services.notifications.storage.tables import SubscriptionRow
@@ -51,13 +59,13 @@ async def _check(
     event_types: list[str],
     channels: list[str],
     filters: FiltersIn,
+    sinks: Sequence[Sink],
 ) -> None:
     """Every reason the subscription is refused, in one 422."""
-    params = [
-        InvalidParam(name=v.field, location="body", reason=v.reason)
-        for v in check_selection(event_types, channels, filters.domain())
-    ]
-    if url is not None:
+    violations = check_selection(event_types, channels, filters.domain())
+    violations += check_sinks(sinks, url)
+    params = [InvalidParam(name=v.field, location="body", reason=v.reason) for v in violations]
+    if url is not None and Sink.WEBHOOK in sinks:
         reasons = check_form(url, ctx.settings.allowed_hosts)
         if not reasons:
             refused = await resolve_internal(url, ctx.settings.allowed_hosts)
@@ -112,7 +120,8 @@ async def create_subscription(
 ) -> SubscriptionCreated:
     """The answer carries the signing secret: it is not shown again."""
     organisation = registered(caller)
-    await _check(ctx, body.url, body.event_types, body.channels, body.filters)
+    sinks = canonical(body.sinks) if body.sinks is not None else default_sinks(body.url)
+    await _check(ctx, body.url, body.event_types, body.channels, body.filters, sinks)
     if body.secret is not None and not is_valid_secret(body.secret):
         raise invalid(
             [
@@ -134,6 +143,7 @@ async def create_subscription(
         event_types=list(dict.fromkeys(body.event_types)),
         channels=list(dict.fromkeys(body.channels)),
         filters=stored_filters(body.filters.domain()),
+        sinks=[s.value for s in sinks],
         status=store.ACTIVE,
         status_reason=None,
         secret=secret if body.url is not None else None,
@@ -190,14 +200,23 @@ async def change_subscription(
     runtime: Runtime,
     ctx: Context,
 ) -> SubscriptionOut:
-    """A new URL is verified with a test call first; inbox-only subscriptions get a secret then."""
+    """A new URL is verified with a test call first; a subscription without one gets a secret then.
+
+    Named sinks without `webhook` drop the url; without `sinks`, a new url adds the
+    webhook sink and `url: null` removes it (see `domain/sinks.after_change`).
+    """
     row = await _own(runtime, caller, subscription_id)
-    sent = body.model_fields_set
-    url = body.url if "url" in sent else row.url
+    sinks, url = after_change(
+        [Sink(s) for s in row.sinks],
+        row.url,
+        new_sinks=body.sinks,
+        url_sent="url" in body.model_fields_set,
+        new_url=body.url,
+    )
     event_types = body.event_types if body.event_types is not None else list(row.event_types)
     channels = body.channels if body.channels is not None else list(row.channels)
     filters = body.filters if body.filters is not None else FiltersIn.model_validate(row.filters)
-    await _check(ctx, url, event_types, channels, filters)
+    await _check(ctx, url, event_types, channels, filters, sinks)
     secret = row.secret or new_secret()
     url_changed = url is not None and url != row.url
     if url_changed:
@@ -214,6 +233,7 @@ async def change_subscription(
         current.event_types = list(dict.fromkeys(event_types))
         current.channels = list(dict.fromkeys(channels))
         current.filters = stored_filters(filters.domain())
+        current.sinks = [s.value for s in sinks]
         current.secret = secret if url is not None else current.secret
         if url_changed:
             current.verified_at = now
@@ -249,7 +269,8 @@ async def delete_subscription(
 @router.post(
     "/{subscriptionId}/pause",
     operation_id="pauseSubscription",
-    summary="Pause deliveries (the inbox still receives; queued deliveries wait)",
+    summary="Pause pushes: no webhooks or stream records (the inbox still receives; "
+    "queued deliveries wait)",
     responses=CONFLICT,
 )
 async def pause_subscription(

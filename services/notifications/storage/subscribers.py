@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, object_session
 
 from services.notifications.domain.routing import Route
+from services.notifications.domain.sinks import Sink, reached
 from services.notifications.storage import store
 from services.notifications.storage.tables import SubscriptionRow
 
@@ -31,20 +32,33 @@ _CHANGED = "notifications.subscriptions-changed"
 
 @dataclass(frozen=True)
 class Subscriber:
-    """A routable subscription: its route, and whether it gets webhooks now."""
+    """A routable subscription: its route, and which of its sinks an event reaches now."""
 
     route: Route
     status: str
     url: str | None
+    sinks: frozenset[Sink]
 
     @property
     def organisation(self) -> str:
         return self.route.organisation
 
     @property
+    def reaches(self) -> frozenset[Sink]:
+        """Its sinks, less the pushes (webhook, stream) unless it is active."""
+        return reached(self.sinks, active=self.status == store.ACTIVE)
+
+    @property
     def gets_webhooks(self) -> bool:
-        """Only active webhook subscriptions get deliveries; the others only inbox entries."""
-        return self.status == store.ACTIVE and self.url is not None
+        return Sink.WEBHOOK in self.reaches and self.url is not None
+
+    @property
+    def gets_inbox(self) -> bool:
+        return Sink.INBOX in self.reaches
+
+    @property
+    def gets_stream(self) -> bool:
+        return Sink.STREAM in self.reaches
 
 
 class _Changes:
@@ -54,7 +68,12 @@ class _Changes:
 
 
 def _subscriber_of(row: SubscriptionRow) -> Subscriber:
-    return Subscriber(route=store.route_of(row), status=row.status, url=row.url)
+    return Subscriber(
+        route=store.route_of(row),
+        status=row.status,
+        url=row.url,
+        sinks=frozenset(Sink(s) for s in row.sinks),
+    )
 
 
 class SubscriberCache:

@@ -1,6 +1,7 @@
-"""Tables of the notifications database; ``migrations/versions/notifications_0001_*`` creates them.
+"""Tables of the notifications database; ``migrations/versions/notifications_*`` create them.
 
-- ``subscription``: an organisation's webhook (or inbox-only) subscription. The
+- ``subscription``: an organisation's subscription and its sinks (webhook,
+  inbox, stream; ``domain/sinks.py``). The
   secret is kept only because every attempt must be signed with it; it is
   shown once (at creation or rotation) and never logged or published. A
   deleted subscription keeps its row (the delivery log refers to it) without
@@ -27,6 +28,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -38,8 +40,11 @@ class SubscriptionRow(Base):
 
     subscription_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     organisation: Mapped[str] = mapped_column(String(32), index=True)
-    #: ``None`` for an inbox-only subscription.
+    #: The webhook; ``None`` exactly when ``sinks`` has no ``webhook``.
     url: Mapped[str | None] = mapped_column(String(2000))
+    #: ``webhook``, ``inbox`` and / or ``stream``, each once, in that order. The
+    #: server default is only for rows written without it (the migration's old rows).
+    sinks: Mapped[list[str]] = mapped_column(JSON, server_default=text("'[\"inbox\"]'"))
     description: Mapped[str] = mapped_column(String(200))
     event_types: Mapped[list[str]] = mapped_column(JSON)
     channels: Mapped[list[str]] = mapped_column(JSON)

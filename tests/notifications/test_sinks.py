@@ -1,0 +1,98 @@
+"""Sinks as pure rules: defaults, validation, what a change means, what pausing stops."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.notifications.domain.sinks import (
+    Sink,
+    after_change,
+    canonical,
+    check_sinks,
+    default_sinks,
+    reached,
+)
+
+URL = "https://alerts.example.org/hook"
+W, I, S = Sink.WEBHOOK, Sink.INBOX, Sink.STREAM
+
+
+def test_left_out_sinks_are_what_a_subscription_always_was() -> None:
+    assert default_sinks(URL) == (W, I)
+    assert default_sinks(None) == (I,)
+
+
+def test_canonical_sinks_are_each_once_in_a_fixed_order() -> None:
+    assert canonical([S, I, S, W]) == (W, I, S)
+    assert canonical(["stream", "inbox"]) == (I, S)
+    assert canonical([]) == ()
+
+
+@pytest.mark.parametrize(
+    ("sinks", "url"),
+    [((W,), URL), ((W, I, S), URL), ((S,), None), ((I, S), None), ((I,), None)],
+)
+def test_consistent_sinks_and_url_pass(sinks: tuple[Sink, ...], url: str | None) -> None:
+    assert check_sinks(sinks, url) == []
+
+
+@pytest.mark.parametrize(
+    ("sinks", "url", "field", "words"),
+    [
+        ((), None, "sinks", "at least one sink"),
+        ((), URL, "sinks", "webhook, inbox, stream"),
+        ((W,), None, "url", "webhook sink needs a url"),
+        ((W, S), None, "url", "needs a url"),
+        ((S,), URL, "url", "only for the webhook sink"),
+        ((I,), URL, "url", "add 'webhook' to sinks"),
+    ],
+)
+def test_inconsistent_sinks_name_the_field_and_why(
+    sinks: tuple[Sink, ...], url: str | None, field: str, words: str
+) -> None:
+    (violation,) = check_sinks(sinks, url)
+    assert violation.field == field
+    assert words in violation.reason
+
+
+def test_only_an_active_subscription_pushes_and_the_inbox_always_fills() -> None:
+    assert reached((W, I, S), active=True) == {W, I, S}
+    assert reached((W, I, S), active=False) == {I}
+    assert reached((S,), active=False) == frozenset()
+    assert reached((S,), active=True) == {S}
+    assert reached((I,), active=False) == {I}
+
+
+def change(
+    sinks: tuple[Sink, ...],
+    url: str | None,
+    *,
+    new_sinks: tuple[Sink, ...] | None = None,
+    new_url: str | None = None,
+    url_sent: bool = False,
+) -> tuple[tuple[Sink, ...], str | None]:
+    return after_change(sinks, url, new_sinks=new_sinks, url_sent=url_sent, new_url=new_url)
+
+
+def test_a_change_that_names_neither_keeps_both() -> None:
+    assert change((W, I), URL) == ((W, I), URL)
+    assert change((S,), None) == ((S,), None)
+
+
+def test_named_sinks_are_taken_and_the_url_goes_with_the_webhook() -> None:
+    assert change((W, I), URL, new_sinks=(S, I)) == ((I, S), None)
+    assert change((W, I), URL, new_sinks=(S, W)) == ((W, S), URL)
+    # Asking for a webhook without a url keeps none: check_sinks then refuses it.
+    assert change((I,), None, new_sinks=(W,)) == ((W,), None)
+    assert change((I,), None, new_sinks=(W,), url_sent=True, new_url=URL) == ((W,), URL)
+    assert change((W, I), URL, new_sinks=()) == ((), None)
+
+
+def test_without_named_sinks_a_url_keeps_its_old_meaning() -> None:
+    other = "https://other.example.org/hook"
+    assert change((I,), None, url_sent=True, new_url=URL) == ((W, I), URL)
+    assert change((S,), None, url_sent=True, new_url=URL) == ((W, S), URL)
+    assert change((W, I), URL, url_sent=True, new_url=other) == ((W, I), other)
+    assert change((W, I), URL, url_sent=True) == ((I,), None)
+    assert change((W, S), URL, url_sent=True) == ((S,), None)
+    assert change((W,), URL, url_sent=True) == ((I,), None), "no sink left: the inbox"
