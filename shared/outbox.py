@@ -66,6 +66,10 @@ class OutboxMessage(Base):
 
     __table_args__ = (Index("ix_outbox_message_unsent", "sent_at", "id"),)
 
+    def header_value(self, name: str) -> str | None:
+        """The value of header ``name`` of the record this row becomes, if it has one."""
+        return next((value for key, value in self.headers if key == name), None)
+
 
 class OutboxSequence(Base):
     """Last ``sequence`` handed out per aggregate, so consumers can order and spot gaps."""
@@ -326,7 +330,7 @@ class OutboxRelay:
             [(name, value.encode()) for name, value in row.headers if name in TRACE_HEADERS]
         )
         # The CloudEvent's id: a forwarded row's own event_id is its forwarding id.
-        event_id = next((value for name, value in stored if name == "ce_id"), row.event_id)
+        event_id = row.header_value("ce_id") or row.event_id
         with telemetry.producer_span(
             row.topic, key=row.key, event_id=event_id, event_type=row.event_type, parent=parent
         ):

@@ -29,12 +29,12 @@ from shared import metrics, telemetry
 from shared.consumer import EventConsumer
 from shared.db import make_engine, make_session_factory
 from shared.events.catalogue import CONSUMES, dead_letter_topic_of, topic_of
+from shared.kafka.broker import make_broker
 from shared.kafka.producer import make_producer
 from shared.kafka.security import (
     Credentials,
     aiokafka_options,
     credentials_for,
-    faststream_security,
 )
 from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxRelay
@@ -75,12 +75,10 @@ class ServiceRuntime:
         engine = make_engine(settings.database_url_for(service))
         sessions = make_session_factory(engine)
         credentials = credentials_for(settings, settings.principal_of(service))
-        broker = KafkaBroker(
-            settings.kafka_bootstrap_servers,
-            security=faststream_security(settings, credentials),
+        broker = make_broker(
+            settings,
+            credentials,
             client_id=f"taskforce-{service}-consumer",
-            graceful_timeout=30.0,
-            log_level=logging.DEBUG,  # a line per record is for debugging, not for the service log
             logger=logging.getLogger(f"taskforce.{service}.broker"),
         )
         outbox = Outbox(service, settings.source_for(service))

@@ -1,10 +1,16 @@
-"""Small helpers the integration tests share: example events, reading topics."""
+"""Small helpers the integration tests share: example events, reading topics.
+
+Every Kafka client here authenticates, as the admin principal unless told
+otherwise: the test broker is secured like any other (SASL/SCRAM, ACLs).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -13,8 +19,39 @@ from aiokafka.admin import AIOKafkaAdminClient
 from shared.contracts.programmes import ProgrammeStatusChanged
 from shared.events.catalogue import CATALOGUE, EventData
 from shared.events.envelope import CloudEvent
+from shared.kafka.principals import ADMIN
+from shared.kafka.producer import make_producer
+from shared.kafka.security import aiokafka_options, load_credentials
+from shared.kafka_local import PROJECT_ROOT
+from shared.settings import PlatformSettings
 
 M = TypeVar("M", bound=EventData)
+
+TEST_VAR = Path(os.environ.get("TASKFORCE_TEST_VAR_DIR", PROJECT_ROOT / "var" / "test"))
+#: The test broker's passwords (``TASKFORCE_KAFKA_SECRETS_DIR`` for an external broker).
+TEST_SECRETS = Path(os.environ.get("TASKFORCE_KAFKA_SECRETS_DIR", TEST_VAR / "secrets" / "kafka"))
+
+
+def kafka_options(bootstrap: str, principal: str = ADMIN) -> dict[str, Any]:
+    """aiokafka keyword arguments to connect to the test broker as ``principal``."""
+    settings = PlatformSettings(kafka_bootstrap_servers=bootstrap, kafka_secrets_dir=TEST_SECRETS)
+    return aiokafka_options(settings, load_credentials(TEST_SECRETS, principal))
+
+
+def producer_as(
+    settings: PlatformSettings, client_id: str, principal: str = ADMIN
+) -> AIOKafkaProducer:
+    """The platform's producer (``make_producer``), connected as ``principal``.
+
+    The admin principal stands in for whichever services' events a test writes;
+    a test about one service's rights names that service's principal.
+    """
+    return make_producer(settings, client_id, load_credentials(settings.kafka_secrets, principal))
+
+
+def own_group(settings: PlatformSettings, service: str, label: str) -> str:
+    """A consumer group of the test's own that ``service``'s principal may use (its prefix)."""
+    return f"{settings.consumer_group_for(service)}.test-{label}"
 
 
 def example(model: type[M], **overrides: Any) -> M:
@@ -41,7 +78,7 @@ async def read_topic(
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Read a topic from the beginning (no group) until ``until(records)`` holds."""
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+        topic, **kafka_options(bootstrap), auto_offset_reset="earliest", enable_auto_commit=False
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
@@ -60,7 +97,7 @@ async def read_topic(
 
 async def partitions_of(bootstrap: str, *topics: str) -> list[TopicPartition]:
     """Every partition of the topics, from the broker's metadata (admin API)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    admin = AIOKafkaAdminClient(**kafka_options(bootstrap))
     await admin.start()
     try:
         described = await admin.describe_topics(list(topics))
@@ -82,7 +119,7 @@ async def start_group_at_end(bootstrap: str, group: str, topic: str) -> dict[Top
     """
     partitions = await partitions_of(bootstrap, topic)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+        **kafka_options(bootstrap), group_id=group, enable_auto_commit=False
     )
     await consumer.start()
     try:
@@ -98,7 +135,7 @@ async def commit_group_offsets(
     bootstrap: str, group: str, offsets: dict[TopicPartition, int]
 ) -> None:
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+        **kafka_options(bootstrap), group_id=group, enable_auto_commit=False
     )
     await consumer.start()
     try:
@@ -119,7 +156,7 @@ async def publish(producer: AIOKafkaProducer, event: CloudEvent) -> None:
 async def ends(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
     """The current end offset of each partition of a topic."""
     partitions = await partitions_of(bootstrap, topic)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**kafka_options(bootstrap), enable_auto_commit=False)
     await consumer.start()
     try:
         found: dict[TopicPartition, int] = await consumer.end_offsets(partitions)

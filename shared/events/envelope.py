@@ -142,7 +142,7 @@ class CloudEvent:
                 raise EnvelopeError(f"header {name!r} is not UTF-8") from exc
             lower = name.lower()
             if lower.startswith(CE_PREFIX):
-                attrs[lower[len(CE_PREFIX):]] = value
+                attrs[lower[len(CE_PREFIX) :]] = value
             elif lower == "content-type":
                 content_type = value
             elif lower in TRACE_HEADERS:

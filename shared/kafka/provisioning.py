@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from shared.kafka import acls
 from shared.kafka.admin import KafkaAdmin
 from shared.kafka.principals import ADMIN, stack_principals
-from shared.kafka.security import Credentials, credentials_for, ensure_credentials
+from shared.kafka.security import (
+    Credentials,
+    credentials_for,
+    ensure_credentials,
+    password_file,
+)
 from shared.kafka.topics import ProvisionReport, TopicSpec, provision_topics, topic_specs
 from shared.settings import PlatformSettings
 
@@ -79,10 +84,11 @@ async def provision(
 
 
 async def deprovision(settings: PlatformSettings) -> None:
-    """Remove this stack's principals and ACLs (topics are shared and stay)."""
+    """Remove this stack's principals, their password files and ACLs (topics are shared)."""
+    principals = stack_principals(settings)
     async with admin_client(settings) as admin:
         await acls.remove_all(admin, settings)
         existing = await admin.scram_users()
-        await admin.delete_scram_users(
-            p.name for p in stack_principals(settings) if p.name in existing
-        )
+        await admin.delete_scram_users(p.name for p in principals if p.name in existing)
+    for principal in principals:
+        password_file(settings.kafka_secrets, principal.name).unlink(missing_ok=True)

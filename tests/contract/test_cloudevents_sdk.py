@@ -24,12 +24,12 @@ import shared.contracts  # noqa: F401  (fills the catalogue)
 from shared.contracts.vocabulary import examples_of
 from shared.events.catalogue import CATALOGUE, EventType
 from shared.events.envelope import CloudEvent, EnvelopeError, KafkaRecord, new_event
+from tests.support import kafka_options
 
 ENTRIES = sorted(CATALOGUE.values(), key=lambda e: e.type)
 IDS = [entry.type for entry in ENTRIES]
 OIN = "00000001234567890000"
 TRACEPARENT = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"
-
 
 # -- samples -----------------------------------------------------------------
 
@@ -246,7 +246,7 @@ def test_writing_an_invalid_event_raises_envelope_error() -> None:
 async def contract_topic(kafka_bootstrap: str) -> AsyncIterator[str]:
     """A fresh topic per test (auto-create is off on the broker)."""
     name = f"test.contract.{uuid.uuid4().hex}"
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    admin = AIOKafkaAdminClient(**kafka_options(kafka_bootstrap))
     await admin.start()
     try:
         await admin.create_topics([NewTopic(name, num_partitions=3, replication_factor=1)])
@@ -257,7 +257,7 @@ async def contract_topic(kafka_bootstrap: str) -> AsyncIterator[str]:
 
 
 async def _produce(bootstrap: str, records: list[KafkaRecord]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, enable_idempotence=True)
+    producer = AIOKafkaProducer(**kafka_options(bootstrap), enable_idempotence=True)
     await producer.start()
     try:
         for record in records:
@@ -271,7 +271,7 @@ async def _produce(bootstrap: str, records: list[KafkaRecord]) -> None:
 async def _consume(bootstrap: str, topic: str, count: int) -> list[KafkaRecord]:
     consumer = AIOKafkaConsumer(
         topic,
-        bootstrap_servers=bootstrap,
+        **kafka_options(bootstrap),
         auto_offset_reset="earliest",
         enable_auto_commit=False,
     )

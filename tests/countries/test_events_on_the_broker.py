@@ -23,7 +23,7 @@ from tests.countries.support import (
     partnership,
     scores,
 )
-from tests.support import ends, eventually, header
+from tests.support import ends, eventually, header, kafka_options
 
 pytestmark = pytest.mark.kafka
 
@@ -37,7 +37,7 @@ async def read_ours(
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Records from ``start`` on whose ``ce_id`` is in ``ids``: until every id has arrived,
     then on to the end of each partition, so that a duplicate would be seen too."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(**kafka_options(bootstrap), enable_auto_commit=False)
     await consumer.start()
     ours: list[ConsumerRecord[bytes, bytes]] = []
     try:

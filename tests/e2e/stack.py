@@ -1,7 +1,9 @@
 """The four services as ``make up`` runs them, for end-to-end tests on the test broker.
 
-Each stack gets a fresh var dir and its own consumer-group prefix
-(``TASKFORCE_CONSUMER_GROUP_PREFIX``). The test broker keeps every earlier
+Each stack gets a fresh var dir and its own Kafka prefix
+(``TASKFORCE_KAFKA_PREFIX``): its own principals (passwords beside the test
+broker's), ACLs and consumer groups, provisioned on start and removed on close,
+on the shared domain topics. The test broker keeps every earlier
 run's records, so before the services start, their new groups are committed at
 the current end of the topics they read: a fresh stack neither replays old
 records nor misses any of its own. Tests create their own programmes (ids are
@@ -25,11 +27,11 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from shared.events.catalogue import SERVICES, topic_of
 from shared.http.auth import issue_token
-from shared.kafka.topics import provision
+from shared.kafka.provisioning import deprovision, provision
 from shared.settings import PlatformSettings
 from shared.supervisor import Supervisor
 from tests.e2e.receiver import WebhookReceiver
-from tests.support import partitions_of
+from tests.support import kafka_options, partitions_of
 
 YEAR = date.today().year
 #: A small frame for this year, so one commitment can exceed it (scenario c).
@@ -52,7 +54,7 @@ def stack_env(var: Path, bootstrap: str, prefix: str, secret: str, oin: str) -> 
         "TASKFORCE_VAR_DIR": str(var),
         "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
         "TASKFORCE_JWT_SECRET": secret,
-        "TASKFORCE_CONSUMER_GROUP_PREFIX": prefix,
+        "TASKFORCE_KAFKA_PREFIX": prefix,
         "TASKFORCE_CONSUMER_BACKOFF_INITIAL_S": "0.05",
         "TASKFORCE_CONSUMER_BACKOFF_MAX_S": "0.5",
         "TASKFORCE_CONSUMER_MAX_ATTEMPTS": "3",
@@ -72,7 +74,7 @@ def stack_env(var: Path, bootstrap: str, prefix: str, secret: str, oin: str) -> 
 async def commit_groups_at_end(bootstrap: str, groups: dict[str, list[str]]) -> None:
     """Commit each new group's offsets at the current end of the topics it will read."""
     partitions = await partitions_of(bootstrap, *sorted({t for ts in groups.values() for t in ts}))
-    probe = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    probe = AIOKafkaConsumer(**kafka_options(bootstrap), enable_auto_commit=False)
     await probe.start()
     try:
         ends: dict[TopicPartition, int] = await probe.end_offsets(partitions)
@@ -80,7 +82,7 @@ async def commit_groups_at_end(bootstrap: str, groups: dict[str, list[str]]) -> 
         await probe.stop()
     for group, group_topics in groups.items():
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+            **kafka_options(bootstrap), group_id=group, enable_auto_commit=False
         )
         await consumer.start()
         try:
@@ -113,7 +115,7 @@ class Stack:
             var_dir=var,
             kafka_bootstrap_servers=bootstrap,
             jwt_secret=secret,
-            consumer_group_prefix=prefix,
+            kafka_prefix=prefix,
             oin=oin,
         )
         asyncio.run(provision(settings))
@@ -145,6 +147,7 @@ class Stack:
     def close(self) -> None:
         self.supervisor.stop_all()
         self.receiver.stop()
+        asyncio.run(deprovision(self.settings))
 
     def restart(self, service: str) -> None:
         self.supervisor.start(service)

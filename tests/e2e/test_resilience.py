@@ -28,6 +28,7 @@ from shared.events.catalogue import dead_letter_topic_of, topic_of
 from shared.events.envelope import new_event
 from shared.kafka_local import LocalKafka
 from tests.e2e.stack import Stack, commit_groups_at_end, wait_for
+from tests.support import kafka_options
 
 pytestmark = pytest.mark.kafka
 BASE_PORT = 18111
@@ -304,7 +305,7 @@ def test_poison_records_go_to_the_right_dead_letter_topics(stack: Stack) -> None
     keys: dict[str, str] = {}
 
     async def poison() -> None:
-        producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap)
+        producer = AIOKafkaProducer(**kafka_options(stack.bootstrap))
         await producer.start()
         try:
             for owner in readers:
@@ -343,7 +344,7 @@ async def read_dead_letters(
     bootstrap: str, group: str, topics: list[str], keys: set[str], count: int
 ) -> list[tuple[str, str, str]]:
     consumer = AIOKafkaConsumer(
-        *topics, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+        *topics, **kafka_options(bootstrap), group_id=group, enable_auto_commit=False
     )
     await consumer.start()
     found: list[tuple[str, str, str]] = []

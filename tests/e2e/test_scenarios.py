@@ -26,6 +26,7 @@ from cloudevents.core.formats.json import JSONFormat
 from shared.events.catalogue import SERVICES, topic_of
 from shared.telemetry import find_trace
 from tests.e2e.stack import YEAR, Stack, commit_groups_at_end, wait_for
+from tests.support import kafka_options
 
 pytestmark = pytest.mark.kafka
 BASE_PORT = 18101
@@ -343,7 +344,7 @@ async def read_as_agency(
 ) -> list[Any]:
     """Read the domain topics in the agency's own group, parsing with the CloudEvents SDK."""
     consumer = AIOKafkaConsumer(
-        *DOMAIN_TOPICS, bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+        *DOMAIN_TOPICS, **kafka_options(bootstrap), group_id=group, enable_auto_commit=False
     )
     await consumer.start()
     events: list[Any] = []

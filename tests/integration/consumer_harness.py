@@ -8,7 +8,6 @@ takes 1.5 s; anything else records one row in the ``effect`` table.
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -23,8 +22,9 @@ from shared.contracts.programmes import ProgrammeStatusChanged
 from shared.db import make_engine, make_session_factory
 from shared.events.catalogue import entry_for
 from shared.events.envelope import CloudEvent, new_event
+from shared.kafka.broker import make_broker
 from shared.kafka.producer import make_producer
-from shared.kafka.topics import provision
+from shared.kafka.security import credentials_for
 from shared.migrate import upgrade_async
 from shared.settings import PlatformSettings
 from shared.unit_of_work import UnitOfWork
@@ -38,7 +38,10 @@ SOURCE = "urn:nld:oin:00000000000000000000:systeem:programmes"
 class Harness:
     settings: PlatformSettings
     sessions: async_sessionmaker[AsyncSession]
+    #: Writes the test's events, as the programmes service would (its principal).
     producer: AIOKafkaProducer
+    #: Writes dead letters, as the monitoring service does (its principal).
+    dead_letters: AIOKafkaProducer
     consumer: EventConsumer
     broker: KafkaBroker
     #: Where this test's group started: the end of the topic before the test sent anything.
@@ -77,7 +80,6 @@ def status_event(programme_id: str, **kwargs: int) -> CloudEvent:
 @asynccontextmanager
 async def consumer_harness(settings: PlatformSettings, unique: str) -> AsyncIterator[Harness]:
     """The harness with its own consumer group, started at the end of the topic."""
-    await provision(settings)
     url = settings.database_url_for("monitoring")
     await upgrade_async("monitoring", url)
     engine = make_engine(url)
@@ -86,11 +88,18 @@ async def consumer_harness(settings: PlatformSettings, unique: str) -> AsyncIter
             text("CREATE TABLE effect (n INTEGER PRIMARY KEY, event_id TEXT, programme_id TEXT)")
         )
     sessions = make_session_factory(engine)
-    producer = make_producer(settings, "test-consumer-harness")
-    await producer.start()
-    consumer = EventConsumer(
-        "monitoring", settings, sessions, producer, group_id=f"test.consumer.{unique}"
+    monitoring = credentials_for(settings, settings.principal_of("monitoring"))
+    producer = make_producer(
+        settings,
+        "test-consumer-harness",
+        credentials_for(settings, settings.principal_of("programmes")),
     )
+    dead_letters = make_producer(settings, "test-consumer-dead-letters", monitoring)
+    await producer.start()
+    await dead_letters.start()
+    # The monitoring service's principal may use groups that start with its name.
+    group = f"{settings.consumer_group_for('monitoring')}.test-{unique}"
+    consumer = EventConsumer("monitoring", settings, sessions, dead_letters, group_id=group)
     failures: dict[str, int] = {}
     slow_started = asyncio.Event()
 
@@ -115,14 +124,15 @@ async def consumer_harness(settings: PlatformSettings, unique: str) -> AsyncIter
 
     start = await start_group_at_end(settings.kafka_bootstrap_servers, consumer.group_id, TOPIC)
     # As the services make it (shared.service): stopping waits for the record in flight.
-    broker = KafkaBroker(
-        settings.kafka_bootstrap_servers, graceful_timeout=30.0, log_level=logging.DEBUG
-    )
+    broker = make_broker(settings, monitoring)
     consumer.subscribe(broker)
     await broker.start()
     try:
-        yield Harness(settings, sessions, producer, consumer, broker, start, slow_started)
+        yield Harness(
+            settings, sessions, producer, dead_letters, consumer, broker, start, slow_started
+        )
     finally:
         await broker.stop()
         await producer.stop()
+        await dead_letters.stop()
         await engine.dispose()

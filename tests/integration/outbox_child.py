@@ -16,6 +16,7 @@ import sys
 from shared.contracts.programmes import ProgrammeStatusChanged
 from shared.db import make_engine, make_session_factory
 from shared.kafka.producer import make_producer
+from shared.kafka.security import credentials_for
 from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import PlatformSettings
@@ -48,7 +49,8 @@ async def commit(url: str, prefix: str, keys: int, per_key: int) -> None:
 async def relay(url: str, batch: int, pause: float) -> None:
     settings = PlatformSettings()
     engine = make_engine(url)
-    producer = make_producer(settings, "test-outbox-relay")
+    programmes = credentials_for(settings, settings.principal_of("programmes"))
+    producer = make_producer(settings, "test-outbox-relay", programmes)
     await producer.start()
     relay = OutboxRelay(make_session_factory(engine), producer, batch_size=batch)
     print("relaying", flush=True)

@@ -4,24 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
-from faststream.kafka import KafkaBroker
 
 from shared.consumer import EventConsumer, Outcome
 from shared.contracts.programmes import ProgrammeStatusChanged
 from shared.events.catalogue import dead_letter_topic_of, entry_for
+from shared.kafka.broker import make_broker
+from shared.kafka.security import credentials_for
 from shared.settings import PlatformSettings
 from tests.integration.consumer_harness import SOURCE, TOPIC, Harness, status_event
 from tests.support import (
     commit_group_offsets,
     eventually,
     header,
+    kafka_options,
+    own_group,
     read_topic,
     status_change,
 )
@@ -54,11 +56,15 @@ async def test_replaying_the_topic_in_a_new_group_changes_nothing(
     # A second consumer group on the same database reads the topic again from where
     # this test began (earlier runs' records would only slow the test down).
     replay = EventConsumer(
-        "monitoring", settings, harness.sessions, harness.producer, group_id=f"replay.{unique}"
+        "monitoring",
+        settings,
+        harness.sessions,
+        harness.dead_letters,
+        group_id=own_group(settings, "monitoring", f"replay-{unique}"),
     )
     replay.handlers = dict(harness.consumer.handlers)
     await commit_group_offsets(settings.kafka_bootstrap_servers, replay.group_id, harness.start)
-    broker = KafkaBroker(settings.kafka_bootstrap_servers, log_level=logging.DEBUG)
+    broker = make_broker(settings, credentials_for(settings, settings.principal_of("monitoring")))
     replay.subscribe(broker)
     await broker.start()
     try:
@@ -190,7 +196,7 @@ async def test_stopping_lets_the_record_in_flight_finish_and_commit(
     (record,) = [r for r in records if header(r, "ce_id") == event.id]
     partition = TopicPartition(TOPIC, record.partition)
     probe = AIOKafkaConsumer(
-        bootstrap_servers=harness.settings.kafka_bootstrap_servers,
+        **kafka_options(harness.settings.kafka_bootstrap_servers),
         group_id=harness.consumer.group_id,
         enable_auto_commit=False,
     )
@@ -230,7 +236,7 @@ class _DeadLettersDownTwice:
 async def test_a_record_that_cannot_even_be_dead_lettered_is_not_skipped(
     harness: Harness, unique: str
 ) -> None:
-    harness.consumer.dead_letters = _DeadLettersDownTwice(harness.producer)
+    harness.consumer.dead_letters = _DeadLettersDownTwice(harness.dead_letters)
     programme = f"nodlq-{unique}"
     poison = status_event(programme)
     poison_headers = [(k, v) for k, v in poison.to_record(TOPIC, programme).headers]

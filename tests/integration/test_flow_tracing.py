@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from faststream.kafka import KafkaBroker
 from opentelemetry import trace
 
 from shared import telemetry
@@ -17,13 +15,13 @@ from shared.contracts.programmes import ProgrammeStatusChanged
 from shared.db import make_engine, make_session_factory
 from shared.events.catalogue import entry_for
 from shared.events.envelope import CloudEvent
-from shared.kafka.producer import make_producer
-from shared.kafka.topics import provision
+from shared.kafka.broker import make_broker
+from shared.kafka.security import credentials_for
 from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import PlatformSettings
 from shared.unit_of_work import UnitOfWork
-from tests.support import eventually, start_group_at_end, status_change
+from tests.support import eventually, own_group, producer_as, start_group_at_end, status_change
 
 pytestmark = pytest.mark.kafka
 
@@ -39,21 +37,24 @@ def spans_dir(tmp_path: Path) -> Iterator[Path]:
 async def test_request_outbox_kafka_and_consumer_share_one_trace(
     settings: PlatformSettings, spans_dir: Path, unique: str
 ) -> None:
-    await provision(settings)
     topic = entry_for(ProgrammeStatusChanged).topic
     programmes_db = f"sqlite+aiosqlite:///{spans_dir / 'programmes.db'}"
     monitoring_db = f"sqlite+aiosqlite:///{spans_dir / 'monitoring.db'}"
     await upgrade_async("programmes", programmes_db)
     await upgrade_async("monitoring", monitoring_db)
     writer, reader = make_engine(programmes_db), make_engine(monitoring_db)
-    producer = make_producer(settings, "test-flow")
+    producer = producer_as(settings, "test-flow")
     await producer.start()
     outbox = Outbox("programmes", settings.source_for("programmes"))
     relay = OutboxRelay(make_session_factory(writer), producer, wake=outbox.wake)
     relay_task = asyncio.create_task(relay.run())
 
     consumer = EventConsumer(
-        "monitoring", settings, make_session_factory(reader), producer, group_id=f"flow.{unique}"
+        "monitoring",
+        settings,
+        make_session_factory(reader),
+        producer,
+        group_id=own_group(settings, "monitoring", f"flow-{unique}"),
     )
     handled: list[str] = []
 
@@ -62,7 +63,7 @@ async def test_request_outbox_kafka_and_consumer_share_one_trace(
         handled.append(event.id)
 
     await start_group_at_end(settings.kafka_bootstrap_servers, consumer.group_id, topic)
-    broker = KafkaBroker(settings.kafka_bootstrap_servers, log_level=logging.DEBUG)
+    broker = make_broker(settings, credentials_for(settings, settings.principal_of("monitoring")))
     consumer.subscribe(broker)
     await broker.start()
     try:

@@ -16,7 +16,6 @@ from aiokafka import ConsumerRecord
 
 from shared.contracts.programmes import ProgrammeStatusChanged
 from shared.events.catalogue import entry_for
-from shared.kafka.topics import provision
 from shared.settings import PROJECT_ROOT, PlatformSettings
 from tests.support import eventually, header, read_topic
 
@@ -80,7 +79,6 @@ async def _relay_until_drained(db: Path, url: str, batch: str = "200") -> None:
 async def test_event_committed_before_a_crash_is_published_after_restart(
     settings: PlatformSettings, tmp_path: Path, unique: str
 ) -> None:
-    await provision(settings)
     db = tmp_path / "programmes.db"
     url = f"sqlite+aiosqlite:///{db}"
     prefix = f"crash-{unique}"
@@ -103,7 +101,6 @@ async def test_event_committed_before_a_crash_is_published_after_restart(
 async def test_per_key_order_holds_across_a_relay_killed_mid_stream(
     settings: PlatformSettings, tmp_path: Path, unique: str
 ) -> None:
-    await provision(settings)
     db = tmp_path / "programmes.db"
     url = f"sqlite+aiosqlite:///{db}"
     prefix = f"order-{unique}"

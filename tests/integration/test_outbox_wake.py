@@ -12,12 +12,10 @@ from sqlalchemy import func, select, text
 from shared.contracts.programmes import ProgrammeStatusChanged
 from shared.db import make_engine, make_session_factory
 from shared.events.catalogue import entry_for
-from shared.kafka.producer import make_producer
-from shared.kafka.topics import provision
 from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxMessage, OutboxRelay
 from shared.settings import PlatformSettings
-from tests.support import eventually, header, read_topic, status_change
+from tests.support import eventually, header, producer_as, read_topic, status_change
 
 pytestmark = pytest.mark.kafka
 
@@ -25,7 +23,6 @@ pytestmark = pytest.mark.kafka
 async def test_rolled_back_change_leaves_no_event_and_commit_wakes_the_relay(
     settings: PlatformSettings, tmp_path: Path, unique: str
 ) -> None:
-    await provision(settings)
     url = f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}"
     await upgrade_async("programmes", url)
     engine = make_engine(url)
@@ -33,7 +30,7 @@ async def test_rolled_back_change_leaves_no_event_and_commit_wakes_the_relay(
     async with engine.begin() as connection:
         await connection.execute(text("CREATE TABLE programme (id TEXT PRIMARY KEY)"))
     outbox = Outbox("programmes", settings.source_for("programmes"))
-    producer = make_producer(settings, "test-wake")
+    producer = producer_as(settings, "test-wake")
     await producer.start()
     # A poll interval far longer than the test: only the wake-up can publish in time.
     relay = OutboxRelay(sessions, producer, wake=outbox.wake, poll_interval=600)

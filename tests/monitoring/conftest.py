@@ -24,11 +24,10 @@ from shared.contracts.countries import HumanRightsRiskAssessed
 from shared.contracts.programmes import ProgrammeApproved, ReviewDecided
 from shared.events.catalogue import CATALOGUE, EventData, entry_for
 from shared.events.envelope import CloudEvent, new_event
-from shared.kafka.topics import provision
 from shared.service import ServiceRuntime
 from shared.settings import PlatformSettings
 from tests.service_harness import ServiceUnderTest
-from tests.support import example, start_group_at_end
+from tests.support import example, own_group, start_group_at_end
 
 WRITE = "monitoring:write"
 TABLES = (
@@ -75,8 +74,7 @@ async def running(settings: PlatformSettings, group: str | None = None) -> Async
     """The app with its runtime started; a fresh group from the topics' ends unless ``group``."""
     app = create_app(settings)
     runtime: ServiceRuntime = app.state.runtime
-    runtime.consumer.group_id = group or f"test.monitoring.{uuid.uuid4().hex[:12]}"
-    await provision(settings)
+    runtime.consumer.group_id = group or own_group(settings, "monitoring", uuid.uuid4().hex[:12])
     for topic in sorted({CATALOGUE[t].topic for t in runtime.consumer.handlers}):
         if group is None:
             await start_group_at_end(

@@ -21,7 +21,6 @@ from shared.consumer import Outcome
 from shared.contracts.countries import HumanRightsRiskAssessed
 from shared.events.catalogue import topic_of
 from shared.events.envelope import CloudEvent
-from shared.kafka.producer import make_producer
 from tests.monitoring.conftest import (
     YEAR,
     Service,
@@ -33,7 +32,15 @@ from tests.monitoring.conftest import (
     running,
     settings_for,
 )
-from tests.support import commit_group_offsets, ends, eventually, header, publish
+from tests.support import (
+    commit_group_offsets,
+    ends,
+    eventually,
+    header,
+    kafka_options,
+    producer_as,
+    publish,
+)
 
 pytestmark = pytest.mark.kafka
 
@@ -43,7 +50,7 @@ Offsets = dict[TopicPartition, int]
 
 @pytest.fixture
 async def producer(kafka_bootstrap: str, tmp_path: Any) -> AsyncIterator[AIOKafkaProducer]:
-    started = make_producer(settings_for(tmp_path, kafka_bootstrap), "test-monitoring-publisher")
+    started = producer_as(settings_for(tmp_path, kafka_bootstrap), "test-monitoring-publisher")
     await started.start()
     try:
         yield started
@@ -60,7 +67,7 @@ async def published_since(service: Service, start: Offsets) -> list[ConsumerReco
     await eventually(lambda: _drained(service))
     stop = await ends(service.settings.kafka_bootstrap_servers, MONITORING_TOPIC)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=service.settings.kafka_bootstrap_servers, enable_auto_commit=False
+        **kafka_options(service.settings.kafka_bootstrap_servers), enable_auto_commit=False
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []

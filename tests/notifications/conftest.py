@@ -20,12 +20,11 @@ from shared.consumer import ConsumedRecord, Outcome
 from shared.contracts.monitoring import ProgrammeFlagged
 from shared.events.catalogue import CATALOGUE, EventData, entry_for
 from shared.events.envelope import CloudEvent, new_event
-from shared.kafka.topics import provision
 from shared.service import ServiceRuntime
 from shared.settings import PlatformSettings
 from tests.notifications.receiver import Receiver
 from tests.service_harness import ServiceUnderTest
-from tests.support import example, start_group_at_end
+from tests.support import example, own_group, start_group_at_end
 
 WRITE = "notifications:write"
 FLAGGED = "nl.migratiesamenwerking.monitoring.programme-flagged"
@@ -95,9 +94,10 @@ async def running(
     app = create_app(settings, notifications or fast_settings())
     runtime: ServiceRuntime = app.state.runtime
     fresh = group_id is None
-    runtime.consumer.group_id = group_id or f"test.notifications.{uuid.uuid4().hex[:12]}"
+    runtime.consumer.group_id = group_id or own_group(
+        settings, "notifications", uuid.uuid4().hex[:12]
+    )
     if fresh:
-        await provision(settings)
         for topic in runtime.consumer.topics:
             await start_group_at_end(
                 settings.kafka_bootstrap_servers, runtime.consumer.group_id, topic

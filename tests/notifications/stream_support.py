@@ -17,11 +17,12 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from shared.events.catalogue import EventData, entry_for
 from shared.events.envelope import CloudEvent, new_event
 from shared.settings import PlatformSettings
+from tests.support import kafka_options
 
 
 def kafka_consumer(bootstrap: str, **options: Any) -> AIOKafkaConsumer:
     """Every Kafka consumer these helpers use: no group, no auto-commit."""
-    return AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, **options)
+    return AIOKafkaConsumer(**kafka_options(bootstrap), enable_auto_commit=False, **options)
 
 
 async def read_between(

@@ -16,7 +16,6 @@ from aiokafka import AIOKafkaProducer
 
 from shared.events.catalogue import CATALOGUE
 from shared.events.envelope import CloudEvent
-from shared.kafka.producer import make_producer
 from tests.notifications.conftest import (
     Service,
     cloud_event,
@@ -26,14 +25,14 @@ from tests.notifications.conftest import (
     settings_for,
 )
 from tests.notifications.receiver import Receiver
-from tests.support import eventually
+from tests.support import eventually, producer_as
 
 pytestmark = pytest.mark.kafka
 
 
 @pytest.fixture
 async def producer(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[AIOKafkaProducer]:
-    started = make_producer(settings_for(tmp_path, kafka_bootstrap), "test-monitoring-publisher")
+    started = producer_as(settings_for(tmp_path, kafka_bootstrap), "test-monitoring-publisher")
     await started.start()
     yield started
     await started.stop()

@@ -14,23 +14,23 @@ from services.notifications.domain.sinks import (
 )
 
 URL = "https://alerts.example.org/hook"
-W, I, S = Sink.WEBHOOK, Sink.INBOX, Sink.STREAM
+W, IN, S = Sink.WEBHOOK, Sink.INBOX, Sink.STREAM
 
 
 def test_left_out_sinks_are_what_a_subscription_always_was() -> None:
-    assert default_sinks(URL) == (W, I)
-    assert default_sinks(None) == (I,)
+    assert default_sinks(URL) == (W, IN)
+    assert default_sinks(None) == (IN,)
 
 
 def test_canonical_sinks_are_each_once_in_a_fixed_order() -> None:
-    assert canonical([S, I, S, W]) == (W, I, S)
-    assert canonical(["stream", "inbox"]) == (I, S)
+    assert canonical([S, IN, S, W]) == (W, IN, S)
+    assert canonical(["stream", "inbox"]) == (IN, S)
     assert canonical([]) == ()
 
 
 @pytest.mark.parametrize(
     ("sinks", "url"),
-    [((W,), URL), ((W, I, S), URL), ((S,), None), ((I, S), None), ((I,), None)],
+    [((W,), URL), ((W, IN, S), URL), ((S,), None), ((IN, S), None), ((IN,), None)],
 )
 def test_consistent_sinks_and_url_pass(sinks: tuple[Sink, ...], url: str | None) -> None:
     assert check_sinks(sinks, url) == []
@@ -44,7 +44,7 @@ def test_consistent_sinks_and_url_pass(sinks: tuple[Sink, ...], url: str | None)
         ((W,), None, "url", "webhook sink needs a url"),
         ((W, S), None, "url", "needs a url"),
         ((S,), URL, "url", "only for the webhook sink"),
-        ((I,), URL, "url", "add 'webhook' to sinks"),
+        ((IN,), URL, "url", "add 'webhook' to sinks"),
     ],
 )
 def test_inconsistent_sinks_name_the_field_and_why(
@@ -56,11 +56,11 @@ def test_inconsistent_sinks_name_the_field_and_why(
 
 
 def test_only_an_active_subscription_pushes_and_the_inbox_always_fills() -> None:
-    assert reached((W, I, S), active=True) == {W, I, S}
-    assert reached((W, I, S), active=False) == {I}
+    assert reached((W, IN, S), active=True) == {W, IN, S}
+    assert reached((W, IN, S), active=False) == {IN}
     assert reached((S,), active=False) == frozenset()
     assert reached((S,), active=True) == {S}
-    assert reached((I,), active=False) == {I}
+    assert reached((IN,), active=False) == {IN}
 
 
 def change(
@@ -75,24 +75,24 @@ def change(
 
 
 def test_a_change_that_names_neither_keeps_both() -> None:
-    assert change((W, I), URL) == ((W, I), URL)
+    assert change((W, IN), URL) == ((W, IN), URL)
     assert change((S,), None) == ((S,), None)
 
 
 def test_named_sinks_are_taken_and_the_url_goes_with_the_webhook() -> None:
-    assert change((W, I), URL, new_sinks=(S, I)) == ((I, S), None)
-    assert change((W, I), URL, new_sinks=(S, W)) == ((W, S), URL)
+    assert change((W, IN), URL, new_sinks=(S, IN)) == ((IN, S), None)
+    assert change((W, IN), URL, new_sinks=(S, W)) == ((W, S), URL)
     # Asking for a webhook without a url keeps none: check_sinks then refuses it.
-    assert change((I,), None, new_sinks=(W,)) == ((W,), None)
-    assert change((I,), None, new_sinks=(W,), url_sent=True, new_url=URL) == ((W,), URL)
-    assert change((W, I), URL, new_sinks=()) == ((), None)
+    assert change((IN,), None, new_sinks=(W,)) == ((W,), None)
+    assert change((IN,), None, new_sinks=(W,), url_sent=True, new_url=URL) == ((W,), URL)
+    assert change((W, IN), URL, new_sinks=()) == ((), None)
 
 
 def test_without_named_sinks_a_url_keeps_its_old_meaning() -> None:
     other = "https://other.example.org/hook"
-    assert change((I,), None, url_sent=True, new_url=URL) == ((W, I), URL)
+    assert change((IN,), None, url_sent=True, new_url=URL) == ((W, IN), URL)
     assert change((S,), None, url_sent=True, new_url=URL) == ((W, S), URL)
-    assert change((W, I), URL, url_sent=True, new_url=other) == ((W, I), other)
-    assert change((W, I), URL, url_sent=True) == ((I,), None)
+    assert change((W, IN), URL, url_sent=True, new_url=other) == ((W, IN), other)
+    assert change((W, IN), URL, url_sent=True) == ((IN,), None)
     assert change((W, S), URL, url_sent=True) == ((S,), None)
-    assert change((W,), URL, url_sent=True) == ((I,), None), "no sink left: the inbox"
+    assert change((W,), URL, url_sent=True) == ((IN,), None), "no sink left: the inbox"

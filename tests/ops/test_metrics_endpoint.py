@@ -17,7 +17,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from shared import telemetry
 from shared.consumer import ConsumedRecord, Outcome
 from shared.events.catalogue import CATALOGUE
-from shared.kafka.producer import make_producer
 from tests.notifications.conftest import (
     Service,
     cloud_event,
@@ -27,7 +26,7 @@ from tests.notifications.conftest import (
     settings_for,
 )
 from tests.notifications.receiver import Receiver
-from tests.support import eventually
+from tests.support import eventually, producer_as
 
 pytestmark = pytest.mark.kafka
 
@@ -69,7 +68,7 @@ def fresh_telemetry() -> Iterator[None]:
 
 @pytest.fixture
 async def producer(kafka_bootstrap: str, tmp_path: Path) -> AsyncIterator[AIOKafkaProducer]:
-    started = make_producer(settings_for(tmp_path, kafka_bootstrap), "test-ops-publisher")
+    started = producer_as(settings_for(tmp_path, kafka_bootstrap), "test-ops-publisher")
     await started.start()
     yield started
     await started.stop()

@@ -27,11 +27,10 @@ from shared.contracts.countries import HumanRightsRiskAssessed
 from shared.contracts.monitoring import ProgrammeFlagged
 from shared.events.catalogue import CATALOGUE, EventData, entry_for
 from shared.events.envelope import CloudEvent, new_event
-from shared.kafka.topics import provision
 from shared.service import ServiceRuntime
 from shared.settings import PlatformSettings
 from tests.service_harness import ServiceUnderTest
-from tests.support import example, start_group_at_end
+from tests.support import example, own_group, start_group_at_end
 
 WRITE = "programmes:write"
 DECIDE = "programmes:decide"
@@ -184,8 +183,7 @@ async def running(
     """The app with its runtime started, reading with a fresh group from the topics' ends."""
     app = create_app(settings, programmes_settings)
     runtime: ServiceRuntime = app.state.runtime
-    runtime.consumer.group_id = f"test.programmes.{uuid.uuid4().hex[:12]}"
-    await provision(settings)
+    runtime.consumer.group_id = own_group(settings, "programmes", uuid.uuid4().hex[:12])
     for topic in sorted({CATALOGUE[t].topic for t in runtime.consumer.handlers}):
         await start_group_at_end(settings.kafka_bootstrap_servers, runtime.consumer.group_id, topic)
     await runtime.start()

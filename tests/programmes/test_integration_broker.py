@@ -18,7 +18,6 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPa
 
 from shared.consumer import Outcome
 from shared.events.catalogue import topic_of
-from shared.kafka.producer import make_producer
 from tests.programmes.conftest import (
     DECIDE,
     Service,
@@ -28,7 +27,7 @@ from tests.programmes.conftest import (
     running,
     settings_for,
 )
-from tests.support import ends, eventually, header, publish
+from tests.support import ends, eventually, header, kafka_options, producer_as, publish
 
 pytestmark = pytest.mark.kafka
 
@@ -41,7 +40,7 @@ async def live(
     kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[tuple[Service, AIOKafkaProducer]]:
     settings = settings_for(tmp_path_factory.mktemp("live"), kafka_bootstrap)
-    producer = make_producer(settings, "test-programmes-publisher")
+    producer = producer_as(settings, "test-programmes-publisher")
     await producer.start()
     try:
         async with running(settings) as service:
@@ -61,7 +60,7 @@ async def published_since(service: Service, start: Offsets) -> list[ConsumerReco
     await eventually(lambda: _drained(service))
     stop = await ends(service.settings.kafka_bootstrap_servers, PROGRAMMES_TOPIC)
     consumer = AIOKafkaConsumer(
-        bootstrap_servers=service.settings.kafka_bootstrap_servers, enable_auto_commit=False
+        **kafka_options(service.settings.kafka_bootstrap_servers), enable_auto_commit=False
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
