@@ -8,7 +8,11 @@ One run, one machine, its own broker and services (see :mod:`bench.stack`):
    seconds, each flagged counterproductive and delivered as a webhook;
    latency from the HTTP result accepted to the webhook received;
 3. raw baseline: the records the flows put on ``taskforce.monitoring.v1``,
-   produced and consumed again with plain aiokafka on the same broker;
+   produced and consumed again with plain aiokafka on the same broker, over
+   the SCRAM listener and over the bench broker's unauthenticated one in
+   alternating rounds, and producers connecting on each: what authentication
+   costs per record, per connection and, by the Kafka hops counted during the
+   flows, per flow (:mod:`bench.auth`);
 4. hops: with notifications and programmes stopped, a burst of results makes
    a backlog on ``taskforce.monitoring.v1``; each service in turn is started
    and timed draining it, as a ratio of the raw backlog consume rate.
@@ -38,10 +42,11 @@ from typing import Any
 import httpx
 import uvloop
 
+from bench import auth as auth_module
 from bench import cpu
 from bench import flows as flow_module
 from bench.flows import Flow, Platform
-from bench.kafka import HopResult, end_total, raw_baseline, read_all, time_drain
+from bench.kafka import Access, HopResult, end_offsets, end_total, read_all, time_drain
 from bench.receiver import WebhookRecorder
 from bench.stack import BENCH_DIR, BenchStack
 
@@ -118,10 +123,24 @@ async def bench(stack: BenchStack, args: argparse.Namespace) -> dict[str, Any]:
                 if needed > len(slots):
                     raise SystemExit(f"{needed} flows need more slots than {len(slots)}")
                 supply = iter(slots)
-                e2e, cpu_ms = await _flows(stack, api, recorder, supply, args)
-                print("raw baseline: aiokafka produce and consume on the same broker ...")
-                sample = await read_all(stack.kafka.bootstrap, MONITORING_TOPIC, 5000)
-                raw = await raw_baseline(stack.kafka.bootstrap, sample, args.raw_records)
+                e2e, cpu_ms, kafka_per_flow = await _flows(stack, api, recorder, supply, args)
+                print(
+                    "raw baseline: aiokafka produce and consume on the same broker, "
+                    "SCRAM and PLAINTEXT ..."
+                )
+                sample = await read_all(_admin(stack), MONITORING_TOPIC, 5000)
+                auth = await auth_module.compare(
+                    stack.settings(),
+                    stack.admin_credentials(),
+                    stack.kafka.plain_bootstrap,
+                    sample,
+                    args.raw_records,
+                    args.auth_rounds,
+                    args.connect_rounds,
+                    stack.kafka.pid(),
+                )
+                auth_module.per_flow(auth, kafka_per_flow, cpu_ms)
+                raw = auth["sasl"]
                 hops = await _hops(stack, api, supply, args.hop_results)
             finally:
                 await api.close()
@@ -138,13 +157,17 @@ async def bench(stack: BenchStack, args: argparse.Namespace) -> dict[str, Any]:
         "parameters": {k: v for k, v in vars(args).items() if k not in ("output", "machine_note")},
         "flows": e2e,
         "cpu_ms_per_flow": cpu_ms,
-        "raw": asdict(raw),
+        "kafka_per_flow": kafka_per_flow,
+        "raw": raw,
+        "auth": auth,
         "hops": [
             {
                 **asdict(h),
                 "records_per_s": h.per_s,
-                "ratio_to_raw_consume": _ratio(h.per_s, raw.consume_per_s),
-                "ratio_to_raw_produce_and_consume": _ratio(h.per_s, raw.produce_and_consume_per_s),
+                "ratio_to_raw_consume": _ratio(h.per_s, raw["consume_per_s"]),
+                "ratio_to_raw_produce_and_consume": _ratio(
+                    h.per_s, raw["produce_and_consume_per_s"]
+                ),
             }
             for h in hops
         ],
@@ -158,40 +181,51 @@ async def _flows(
     recorder: WebhookRecorder,
     supply: Iterator[flow_module.Slot],
     args: argparse.Namespace,
-) -> tuple[dict[str, Any], dict[str, float]]:
-    """Warm up, then the measured window: latency summary and CPU per completed flow."""
+) -> tuple[dict[str, Any], dict[str, float], dict[str, Any]]:
+    """Warm up, then the measured window: latency, CPU and Kafka records per completed flow."""
     print(f"warm-up: {args.warmup:.0f} s at {args.rate:g} flows/s ...")
     warm = await flow_module.drive(api, supply, args.rate, args.warmup)
     await flow_module.wait_for_webhooks(recorder, warm, timeout=30)
     print(f"flows: {args.duration:.0f} s at {args.rate:g} flows/s ...")
     pids = _pids(stack)
+    offsets_before = await end_offsets(_admin(stack))
     cpu_before = cpu.snapshot(pids)
     measured = await flow_module.drive(api, supply, args.rate, args.duration)
     await flow_module.wait_for_webhooks(recorder, measured, timeout=30)
     cpu_after = cpu.snapshot(pids)
+    await asyncio.sleep(1.0)  # the outboxes relay what the last flows' handlers wrote
+    offsets_after = await end_offsets(_admin(stack))
     e2e = latency_summary(measured, recorder)
     print(f"  {json.dumps(e2e)}")
-    return e2e, cpu.per_flow(cpu_before, cpu_after, e2e["completed"])
+    per_flow = auth_module.hops_per_flow(offsets_before, offsets_after, e2e["completed"])
+    return e2e, cpu.per_flow(cpu_before, cpu_after, e2e["completed"]), per_flow
 
 
 async def _hops(
     stack: BenchStack, api: Platform, supply: Iterator[flow_module.Slot], results: int
 ) -> list[HopResult]:
     """Each hop service drains the same backlog of the monitoring topic in turn."""
-    bootstrap = stack.kafka.bootstrap
+    admin = _admin(stack)
+    settings = stack.settings()
     print(f"hops: a backlog of {results} results on {MONITORING_TOPIC} ...")
     for name in HOP_SERVICES:
         stack.supervisor.stop(name)
-    before = await end_total(bootstrap, MONITORING_TOPIC)
+    before = await end_total(admin, MONITORING_TOPIC)
     accepted = await flow_module.post_burst(api, supply, results, concurrency=16)
-    target = await _settled_end(bootstrap)
+    target = await _settled_end(admin)
     print(f"  {accepted} results accepted; {target - before} records in the backlog")
     hops: list[HopResult] = []
     for name in HOP_SERVICES:
         stack.supervisor.start(name)
-        hops.append(await time_drain(bootstrap, name, MONITORING_TOPIC, target, 300))
+        group = settings.consumer_group_for(name)
+        hops.append(await time_drain(admin, group, name, MONITORING_TOPIC, target, 300))
         stack.supervisor.wait_ready(name, 60)
     return hops
+
+
+def _admin(stack: BenchStack) -> Access:
+    """The super user: reads any topic and group's offsets, uses any group."""
+    return Access.scram(stack.settings(), stack.admin_credentials())
 
 
 def _pids(stack: BenchStack) -> dict[str, int | None]:
@@ -206,11 +240,11 @@ def _ratio(value: float, baseline: float) -> float:
     return value / baseline if baseline else 0.0
 
 
-async def _settled_end(bootstrap: str, quiet_s: float = 3.0) -> int:
+async def _settled_end(admin: Access, quiet_s: float = 3.0) -> int:
     """The topic's end offset once the monitoring outbox has stopped adding to it."""
     last, since = -1, time.monotonic()
     while time.monotonic() - since < quiet_s:
-        now = await end_total(bootstrap, MONITORING_TOPIC)
+        now = await end_total(admin, MONITORING_TOPIC)
         if now != last:
             last, since = now, time.monotonic()
         await asyncio.sleep(0.2)
@@ -259,6 +293,8 @@ def table(results: dict[str, Any]) -> str:
     row("raw produce, acks=all idempotent", raw["produce_per_s"], "/s")
     row("raw consume of a backlog (one consumer)", raw["consume_per_s"], "/s")
     row("raw produce and consume at once", raw["produce_and_consume_per_s"], "/s")
+    if results.get("auth"):
+        lines += auth_table(results["auth"], results.get("kafka_per_flow") or {})
     lines.append("-" * 66)
     for hop in results["hops"]:
         row(
@@ -274,6 +310,87 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def auth_table(auth: dict[str, Any], kafka: dict[str, Any]) -> list[str]:
+    """SCRAM against PLAINTEXT: per record, per connection, per flow."""
+    sasl, plain = auth["sasl"], auth["plain"]
+    connect = {c["label"]: c for c in auth["connect"]}
+    c_sasl, c_plain = connect[sasl["label"]], connect[plain["label"]]
+    lines = [
+        "-" * 66,
+        f"authentication: {sasl['label']} vs {plain['label']}",
+        f"({sasl['records']:,} records each side; a producer started and stopped "
+        f"{c_sasl['rounds']}x on each)",
+        f"{'':<40}{'SCRAM':>10}{'plain':>10}{'ratio':>10}",
+    ]
+
+    def compare(label: str, a: float, b: float, digits: int = 1) -> None:
+        ratio = f"{a / b:.3f}" if b else "-"
+        lines.append(f"{label:<40}{a:>10.{digits}f}{b:>10.{digits}f}{ratio:>10}")
+
+    for phase, title in (("round_trip", "round trip"), ("drain", "backlog drain")):
+        rate = "produce_and_consume_per_s" if phase == "round_trip" else "consume_per_s"
+        if sasl[rate] and plain[rate]:
+            compare(f"{title}: wall us/record", 1e6 / sasl[rate], 1e6 / plain[rate], 2)
+        for part in ("client", "broker", "total"):
+            mine, theirs = sasl[f"{phase}_cpu_us"], plain[f"{phase}_cpu_us"]
+            if part in mine and part in theirs:
+                compare(f"{title}: CPU us/record, {part}", mine[part], theirs[part], 2)
+    compare(
+        "producer start+stop: wall ms, median",
+        c_sasl["wall_ms_median"],
+        c_plain["wall_ms_median"],
+        2,
+    )
+    for part in ("client", "broker", "total"):
+        if part in c_sasl["cpu_ms"] and part in c_plain["cpu_ms"]:
+            compare(
+                f"producer start+stop: CPU ms, {part}",
+                c_sasl["cpu_ms"][part],
+                c_plain["cpu_ms"][part],
+                2,
+            )
+    per_round = [
+        f"{'S' if r['label'] == sasl['label'] else 'P'} {r['round_trip_cpu_us']['total']:.0f}"
+        for r in auth.get("rounds", ())
+        if "total" in r["round_trip_cpu_us"]
+    ]
+    if per_round:
+        lines.append(f"  rounds in run order, CPU us/record: {', '.join(per_round)}")
+    spread = auth.get("spread_within_side")
+    if spread is not None:
+        lines.append(f"{'round-to-round spread, same side (CPU)':<52}{spread:>13.1%}")
+    if kafka:
+        lines.append(
+            f"{'Kafka records per flow: produced / delivered':<52}"
+            + f"{kafka['produced']:.2f} / {kafka['deliveries']:.2f}".rjust(14)
+        )
+        lines.append(
+            f"{'Kafka hops per flow (record x group reading it)':<52}{kafka['hops']:>14.2f}"
+        )
+    flow = auth.get("per_flow")
+    if flow:
+        lines.append(
+            f"{'auth CPU per flow: hops x delta round trip':<52}"
+            + f"{flow['cpu_ms']:.3f} ms".rjust(14)
+        )
+        lines.append(f"{'  share of CPU per completed flow':<52}{flow['share_of_flow_cpu']:>14.2%}")
+        if flow.get("noise_cpu_ms") is not None:
+            lines.append(
+                f"{'  same-side spread at that scale (noise)':<52}"
+                + f"{flow['noise_cpu_ms']:.3f} ms".rjust(14)
+            )
+    if "connect_delta_cpu_ms" in auth:
+        lines.append(
+            f"{'auth CPU per SCRAM connection (delta / 2)':<52}"
+            + f"{auth['connect_delta_cpu_ms'] / 2:.2f} ms".rjust(14)
+        )
+    lines.append(
+        f"{'auth wall per producer start (delta, median)':<52}"
+        + f"{auth['connect_delta_wall_ms']:.2f} ms".rjust(14)
+    )
+    return lines
+
+
 def _interrupt(signum: int, frame: FrameType | None) -> None:
     raise KeyboardInterrupt
 
@@ -286,7 +403,15 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--programmes", type=int, default=30)
     parser.add_argument("--indicators", type=int, default=10, help="per programme (at most 50)")
     parser.add_argument("--periods", type=int, default=15, help="per indicator (at most 40)")
-    parser.add_argument("--raw-records", type=int, default=20_000)
+    parser.add_argument(
+        "--raw-records", type=int, default=20_000, help="per baseline round (each listener)"
+    )
+    parser.add_argument(
+        "--auth-rounds", type=int, default=3, help="baseline rounds per listener (SCRAM, plain)"
+    )
+    parser.add_argument(
+        "--connect-rounds", type=int, default=30, help="producer starts per listener"
+    )
     parser.add_argument("--hop-results", type=int, default=1000, help="results in the backlog")
     parser.add_argument("--output", type=Path, default=BENCH_DIR / "results.json")
     parser.add_argument("--machine-note", default="", help="a note on the machine, for the JSON")
@@ -301,9 +426,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         print(f"broker on {stack.kafka.bootstrap}; data under {stack.root}")
         stack.start_kafka()
-        from shared.kafka.topics import provision
+        from shared.kafka.provisioning import provision
 
-        asyncio.run(provision(stack.settings()))
+        report = asyncio.run(provision(stack.settings()))
+        print(f"provisioned: {report.summary()}")
         stack.start_services()
         # The services run on uvloop (uvicorn picks it); so does the load generator.
         results = uvloop.run(bench(stack, args))

@@ -1,8 +1,16 @@
 """The benchmark's own stack: a broker and the four services on spare ports under var/bench.
 
 Nothing is shared with ``make up`` or the test suite except the Kafka jars:
-the broker has its own data directory, the services a fresh
+the broker has its own data directory and secrets, the services a fresh
 ``TASKFORCE_VAR_DIR``, and every port is picked free at start.
+
+The broker is secured like every other (SASL/SCRAM-SHA-512 on its client
+listener, ACLs from the catalogue), and each service connects as its own
+principal with the password provisioning wrote to the bench's secrets
+directory. Only the bench broker also has a second, unauthenticated
+``PLAINTEXT`` listener: the baseline against which :mod:`bench.auth` measures
+what authentication costs. Its clients are ``User:ANONYMOUS``, which no ACL
+but the bench's own scratch topic names, so the listener opens nothing else.
 """
 
 from __future__ import annotations
@@ -14,12 +22,16 @@ import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.kafka_local import LocalKafka
+from shared.kafka.principals import ADMIN
+from shared.kafka.security import Credentials, load_credentials, write_secret
+from shared.kafka_local import KafkaSetupError, LocalKafka
 from shared.settings import PROJECT_ROOT, SERVICE_PORTS, PlatformSettings
 from shared.supervisor import Supervisor
 
 BENCH_DIR = PROJECT_ROOT / "var" / "bench"
 SHARED_LIBS = PROJECT_ROOT / "var" / "kafka" / "libs"
+#: The listener name of the bench broker's unauthenticated listener.
+PLAIN_LISTENER = "BENCH_PLAIN"
 
 
 def spare_ports(count: int) -> list[int]:
@@ -36,25 +48,68 @@ def spare_ports(count: int) -> list[int]:
             sock.close()
 
 
+@dataclass(frozen=True)
+class BenchKafka(LocalKafka):
+    """The local broker with one more listener: ``PLAINTEXT`` on ``plain_port``.
+
+    ``LocalKafka`` refuses an unauthenticated listener, rightly; the bench adds
+    one to the properties it wrote, only on its own broker, only on loopback.
+    """
+
+    plain_port: int = 0
+
+    @property
+    def plain_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.plain_port}"
+
+    def write_properties(self) -> None:
+        super().write_properties()
+        if not self.plain_port:
+            return
+        lines = self.properties.read_text().splitlines()
+        additions = {
+            "listeners=": f",{PLAIN_LISTENER}://127.0.0.1:{self.plain_port}",
+            "advertised.listeners=": f",{PLAIN_LISTENER}://127.0.0.1:{self.plain_port}",
+            "listener.security.protocol.map=": f",{PLAIN_LISTENER}:PLAINTEXT",
+        }
+        for start, addition in additions.items():
+            found = [i for i, line in enumerate(lines) if line.startswith(start)]
+            if len(found) != 1:
+                raise KafkaSetupError(
+                    f"bench: expected one '{start}' line in {self.properties}, found "
+                    f"{len(found)}; deploy/kafka/server.properties changed shape"
+                )
+            lines[found[0]] += addition
+        lines += [
+            "",
+            "# Bench only: an unauthenticated listener (User:ANONYMOUS, ACLs on a scratch",
+            "# topic only) as the baseline of the authentication cost.",
+        ]
+        write_secret(self.properties, "\n".join(lines))
+
+
 @dataclass
 class BenchStack:
     """Broker, services and the settings a client of them needs."""
 
     root: Path = BENCH_DIR
     jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
-    kafka: LocalKafka = field(init=False)
+    kafka: BenchKafka = field(init=False)
     supervisor: Supervisor = field(init=False)
     receiver_port: int = field(init=False)
     _kafka_started: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        broker, controller, receiver, *service_ports = spare_ports(3 + len(SERVICE_PORTS))
+        broker, controller, plain, receiver, *service_ports = spare_ports(4 + len(SERVICE_PORTS))
         self.receiver_port = receiver
-        self.kafka = LocalKafka(
+        self.kafka = BenchKafka(
             home=self.root / "kafka",
             broker_port=broker,
             controller_port=controller,
             libs_dir=SHARED_LIBS,
+            security_protocol="SASL_PLAINTEXT",
+            secrets_dir=self.root / "secrets" / "kafka",
+            plain_port=plain,
         )
         self.supervisor = Supervisor(
             ports=dict(zip(SERVICE_PORTS, service_ports, strict=True)),
@@ -69,9 +124,13 @@ class BenchStack:
 
     @property
     def env(self) -> dict[str, str]:
+        """What the services (and ``PlatformSettings()`` in this process) read."""
         return {
             "TASKFORCE_VAR_DIR": str(self.var_dir),
             "KAFKA_BOOTSTRAP_SERVERS": self.kafka.bootstrap,
+            "TASKFORCE_KAFKA_SECURITY_PROTOCOL": self.kafka.security_protocol,
+            # Each service reads its own principal's password from here.
+            "TASKFORCE_KAFKA_SECRETS_DIR": str(self.kafka.secrets),
             "TASKFORCE_JWT_SECRET": self.jwt_secret,
             "TASKFORCE_NOTIFICATIONS_ALLOWED_HOSTS": '["127.0.0.1"]',
         }
@@ -80,14 +139,24 @@ class BenchStack:
         return PlatformSettings(
             var_dir=self.var_dir,
             kafka_bootstrap_servers=self.kafka.bootstrap,
+            kafka_security_protocol="SASL_PLAINTEXT",
+            kafka_secrets_dir=self.kafka.secrets,
             jwt_secret=self.jwt_secret,
         )
+
+    def admin_credentials(self) -> Credentials:
+        """The super user's, written when the bench broker's storage was formatted."""
+        return load_credentials(self.kafka.secrets, ADMIN)
 
     def url(self, service: str) -> str:
         return self.supervisor.base_url(service)
 
     def start_kafka(self) -> None:
-        """A fresh broker: the previous run's data and logs are removed first."""
+        """A fresh broker: the previous run's data and logs are removed first.
+
+        The secrets directory stays: the admin password in it is given to the
+        freshly formatted storage, the services' ones to provisioning.
+        """
         if self.kafka.pid() is not None:
             self.kafka.stop()
         for stale in (self.kafka.home, self.var_dir):

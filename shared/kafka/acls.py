@@ -19,6 +19,7 @@ a hand-made one goes.
 
 from __future__ import annotations
 
+import asyncio
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -213,6 +214,25 @@ async def align(admin: KafkaAdmin, settings: PlatformSettings) -> AclReport:
     await admin.delete_acls(strays)
     deleted = [acl for binding in strays if (acl := Acl.of(binding)) is not None]
     return AclReport(created=missing, deleted=sorted(deleted), unchanged=len(present))
+
+
+async def settled(admin: KafkaAdmin, settings: PlatformSettings, timeout_s: float = 15.0) -> None:
+    """Wait until the broker's authorizer holds every wanted ACL.
+
+    CreateAcls answers once the controller has committed the rules; the broker
+    applies them from the metadata log a moment later. A client that connects
+    in between (a service started right after provisioning) would be refused.
+    """
+    wanted = set(wanted_acls(settings))
+    deadline = asyncio.get_running_loop().time() + timeout_s
+    while True:
+        present = {acl for binding in await admin.acls() if (acl := Acl.of(binding)) is not None}
+        if wanted <= present:
+            return
+        if asyncio.get_running_loop().time() > deadline:
+            missing = len(wanted - present)
+            raise TimeoutError(f"{missing} ACLs still missing on the broker after {timeout_s:g} s")
+        await asyncio.sleep(0.2)
 
 
 async def remove_all(admin: KafkaAdmin, settings: PlatformSettings) -> int:

@@ -80,6 +80,7 @@ async def provision(
         principals = await provision_principals(admin, settings)
         topics = await provision_topics(admin, topic_specs(settings) if specs is None else specs)
         aligned = await acls.align(admin, settings)
+        await acls.settled(admin, settings)
     return StackReport(principals, topics, aligned)
 
 
