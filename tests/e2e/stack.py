@@ -263,3 +263,40 @@ def wait_for(check: Callable[[], Any], *, timeout: float = 60.0, what: str = "co
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.1)
+
+
+async def read_dead_letters(
+    bootstrap: str, group: str, topics: list[str], keys: set[str], count: int
+) -> list[tuple[str, str, str]]:
+    """The dead letters of ``keys`` as (topic, group, reason), once ``count`` have come.
+
+    Then two quiet seconds, in which nothing more for those keys may arrive.
+    """
+    consumer = AIOKafkaConsumer(
+        *topics, **kafka_options(bootstrap), group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    found: list[tuple[str, str, str]] = []
+    deadline = time.monotonic() + 60
+    try:
+        while len(found) < count and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                for record in records:
+                    if record.key is None or record.key.decode() not in keys:
+                        continue
+                    headers = {k: bytes(v).decode() for k, v in record.headers}
+                    found.append(
+                        (
+                            headers["dead-letter-topic"],
+                            headers["dead-letter-group"],
+                            headers["dead-letter-reason"],
+                        )
+                    )
+        await asyncio.sleep(2)  # nothing more may come
+        batch = await consumer.getmany(timeout_ms=1000)
+        extra = [r for rs in batch.values() for r in rs if r.key and r.key.decode() in keys]
+        assert not extra, extra
+    finally:
+        await consumer.stop()
+    return found

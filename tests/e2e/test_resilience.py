@@ -21,13 +21,13 @@ from datetime import date, timedelta
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from services.notifications.settings import NotificationsSettings
 from shared.events.catalogue import dead_letter_topic_of, topic_of
 from shared.events.envelope import new_event
 from shared.kafka_local import LocalKafka
-from tests.e2e.stack import Stack, commit_groups_at_end, wait_for
+from tests.e2e.stack import Stack, commit_groups_at_end, read_dead_letters, wait_for
 from tests.support import kafka_options
 
 pytestmark = pytest.mark.kafka
@@ -338,36 +338,3 @@ def test_poison_records_go_to_the_right_dead_letter_topics(stack: Stack) -> None
         )
     )
     assert Counter(found) == expected
-
-
-async def read_dead_letters(
-    bootstrap: str, group: str, topics: list[str], keys: set[str], count: int
-) -> list[tuple[str, str, str]]:
-    consumer = AIOKafkaConsumer(
-        *topics, **kafka_options(bootstrap), group_id=group, enable_auto_commit=False
-    )
-    await consumer.start()
-    found: list[tuple[str, str, str]] = []
-    deadline = time.monotonic() + 60
-    try:
-        while len(found) < count and time.monotonic() < deadline:
-            batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                for record in records:
-                    if record.key is None or record.key.decode() not in keys:
-                        continue
-                    headers = {k: bytes(v).decode() for k, v in record.headers}
-                    found.append(
-                        (
-                            headers["dead-letter-topic"],
-                            headers["dead-letter-group"],
-                            headers["dead-letter-reason"],
-                        )
-                    )
-        await asyncio.sleep(2)  # nothing more may come
-        batch = await consumer.getmany(timeout_ms=1000)
-        extra = [r for rs in batch.values() for r in rs if r.key and r.key.decode() in keys]
-        assert not extra, extra
-    finally:
-        await consumer.stop()
-    return found

@@ -1,8 +1,9 @@
 """The design's four flows on the running stack, driven only through HTTP and the topics.
 
 Four processes, the real broker, a real webhook receiver that verifies every
-Standard Webhooks signature, and an agency system's own Kafka consumer that
-parses the records with the official CloudEvents SDK.
+Standard Webhooks signature, and an organisation's own Kafka consumer (the
+taskforce secretariat's principal, entitled to the domain topics it coordinates)
+that parses the records with the official CloudEvents SDK.
 """
 
 from __future__ import annotations
@@ -23,29 +24,33 @@ from aiokafka import AIOKafkaConsumer
 from cloudevents.core.bindings import kafka as ce_kafka
 from cloudevents.core.formats.json import JSONFormat
 
-from shared.events.catalogue import SERVICES, topic_of
+from shared.events.catalogue import topic_of
+from shared.kafka.principals import organisation_principal
 from shared.telemetry import find_trace
 from tests.e2e.stack import YEAR, Stack, commit_groups_at_end, wait_for
 from tests.support import kafka_options
 
 pytestmark = pytest.mark.kafka
 BASE_PORT = 18101
-DOMAIN_TOPICS = [topic_of(s) for s in SERVICES]
+#: The domain topics the secretariat is entitled to read (shared/kafka/entitlements.toml).
+SECRETARIAT_TOPICS = [topic_of(s) for s in ("countries", "programmes", "monitoring")]
 
 
 @dataclass
 class Shared:
-    """What the module's scenarios share: the agency's consumer group, the programmes made."""
+    """What the module's scenarios share: the secretariat's principal and group, the programmes."""
 
+    agency_principal: str
     agency_group: str
     programmes: dict[str, str]
 
 
 @pytest.fixture(scope="module")
 def shared(stack: Stack) -> Iterator[Shared]:
-    group = f"kmar-agency-{uuid.uuid4().hex[:10]}"
-    asyncio.run(commit_groups_at_end(stack.bootstrap, {group: DOMAIN_TOPICS}))
-    yield Shared(group, {})
+    principal = organisation_principal(stack.settings, "tf-secretariaat")
+    group = f"{principal.group_prefix}agency-{uuid.uuid4().hex[:10]}"
+    asyncio.run(commit_groups_at_end(stack.bootstrap, {group: SECRETARIAT_TOPICS}))
+    yield Shared(principal.name, group, {})
 
 
 def subscribe_to(stack: Stack, organisations: tuple[str, ...], *programme_ids: str) -> None:
@@ -300,6 +305,7 @@ def test_an_agency_consumer_sees_every_event_in_order_per_key(stack: Stack, shar
     events = asyncio.run(
         read_as_agency(
             stack.bootstrap,
+            shared.agency_principal,
             shared.agency_group,
             stack.oin,
             until=lambda seen: (
@@ -340,11 +346,14 @@ def name_of(event_type: str) -> str:
 
 
 async def read_as_agency(
-    bootstrap: str, group: str, oin: str, until: Any, timeout: float = 60
+    bootstrap: str, principal: str, group: str, oin: str, until: Any, timeout: float = 60
 ) -> list[Any]:
-    """Read the domain topics in the agency's own group, parsing with the CloudEvents SDK."""
+    """Read the entitled topics as the organisation, in its own group, with the CloudEvents SDK."""
     consumer = AIOKafkaConsumer(
-        *DOMAIN_TOPICS, **kafka_options(bootstrap), group_id=group, enable_auto_commit=False
+        *SECRETARIAT_TOPICS,
+        **kafka_options(bootstrap, principal),
+        group_id=group,
+        enable_auto_commit=False,
     )
     await consumer.start()
     events: list[Any] = []
