@@ -5,8 +5,10 @@ services' demo data, so their events are routed). The owning ministries of
 the demo programmes (A&M, Foreign Affairs, Justice and Security) and the
 implementing agencies (KMar, IND, COA, DT&V, National Police) each subscribe
 to the monitoring and programmes topics for what they own or take part in,
-with a webhook at the local receiver (``http://127.0.0.1:8099/<organisation>``,
-``TASKFORCE_WEBHOOK_RECEIVER_URL`` to change it).
+with every sink: a webhook at the local receiver
+(``http://127.0.0.1:8099/<organisation>``, ``TASKFORCE_WEBHOOK_RECEIVER_URL``
+to change it), the inbox, and the organisation's own stream on Kafka
+(``taskforce.org.<code>.v1``, readable with its principal's credentials).
 
 The secret is only shown when a subscription is created, so the loader
 generates it, writes it to the receiver's secrets file first
@@ -31,6 +33,7 @@ WRITE = ["notifications:write"]
 OWNING_MINISTRIES = ("am", "bz", "jenv")
 IMPLEMENTING_AGENCIES = ("kmar", "ind", "coa", "dtv", "politie")
 DESCRIPTION = "Demo: what we own or take part in (local receiver)"
+SINKS = ["webhook", "inbox", "stream"]
 
 
 class DemoLoadError(RuntimeError):
@@ -66,8 +69,17 @@ async def load(
             s for s in listed["items"] if s["url"] == url and s["description"] == DESCRIPTION
         ]
         if existing:
+            subscription_id = existing[0]["subscriptionId"]
+            if set(existing[0]["sinks"]) != set(SINKS):  # made before subscriptions had sinks
+                _checked(
+                    await client.patch(
+                        f"{api}/subscriptions/{subscription_id}",
+                        json={"sinks": SINKS},
+                        headers=headers,
+                    ),
+                    200,
+                )
             if organisation not in known:
-                subscription_id = existing[0]["subscriptionId"]
                 rotated = _checked(
                     await client.post(
                         f"{api}/subscriptions/{subscription_id}/secret-rotations", headers=headers
@@ -83,6 +95,7 @@ async def load(
             "description": DESCRIPTION,
             "channels": ["monitoring", "programmes"],
             "filters": {"owningOrganisation": ["mine"]},
+            "sinks": SINKS,
             "secret": secret,
         }
         _checked(await client.post(f"{api}/subscriptions", json=body, headers=headers), 201)

@@ -35,7 +35,19 @@ async def test_demo_subscriptions_reach_the_receiver_verified(
                 return issue_token(settings, organisation, scopes)
 
             assert await demo.load(service.client, "http://test", token_for) == 8
+            # One made before subscriptions had sinks is brought up to all three.
+            headers = {"Authorization": f"Bearer {token_for('bz', demo.WRITE)}"}
+            [mine] = (await service.client.get("/v1/subscriptions", headers=headers)).json()[
+                "items"
+            ]
+            assert mine["sinks"] == ["webhook", "inbox", "stream"]
+            path = f"/v1/subscriptions/{mine['subscriptionId']}"
+            narrowed = await service.client.patch(
+                path, json={"sinks": ["webhook", "inbox"]}, headers=headers
+            )
+            assert narrowed.json()["sinks"] == ["webhook", "inbox"], narrowed.text
             assert await demo.load(service.client, "http://test", token_for) == 0
+            assert (await service.client.get(path, headers=headers)).json()["sinks"] == demo.SINKS
             assert set(read_secrets(secrets_file)) == {
                 "am",
                 "bz",
