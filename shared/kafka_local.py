@@ -162,9 +162,12 @@ class LocalKafka:
         ensure_local_ca(self.secrets)
         if self.security_protocol == "SASL_SSL":
             text += (
-                "\n# TLS on the client listener, with the certificate of the local CA.\n"
+                "\n# TLS on the client listener, with the certificate of the local CA. The\n"
+                "# broker is a client of that listener too (inter-broker), so it trusts the CA.\n"
                 "listener.name.client.ssl.keystore.type=PEM\n"
                 f"listener.name.client.ssl.keystore.location={self.secrets / 'broker.pem'}\n"
+                "listener.name.client.ssl.truststore.type=PEM\n"
+                f"listener.name.client.ssl.truststore.location={self.secrets / 'ca.crt'}\n"
             )
         self.home.mkdir(parents=True, exist_ok=True)
         write_secret(self.properties, text)
