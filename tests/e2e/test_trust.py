@@ -13,11 +13,14 @@ forged ones means something.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import subprocess
+import sys
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -31,6 +34,7 @@ from shared.events.catalogue import dead_letter_topic_of, entry_for, stream_topi
 from shared.events.envelope import KafkaRecord, new_event
 from shared.kafka.principals import ADMIN, organisation_principal, stack_principals
 from shared.kafka.security import password_file
+from shared.settings import PROJECT_ROOT
 from tests.e2e.stack import YEAR, Stack, commit_groups_at_end, read_dead_letters, wait_for
 from tests.support import TEST_SECRETS, example, kafka_options
 
@@ -48,6 +52,8 @@ class Target:
     programme_id: str
     stream_principal: str
     stream_group: str
+    #: Ids of the genuine flags the first test made, for the README consumer to find.
+    genuine: list[str] = field(default_factory=list)
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +77,9 @@ def target(stack: Stack) -> Iterator[Target]:
     )
     principal = organisation_principal(stack.settings, "am")
     group = f"{principal.group_prefix}trust-{uuid.uuid4().hex[:8]}"
-    asyncio.run(commit_groups_at_end(stack.bootstrap, {group: [stream_topic_of("am")]}))
+    readme_group = f"{principal.group_prefix}alerts"  # the README consumer's group
+    groups = {g: [stream_topic_of("am")] for g in (group, readme_group)}
+    asyncio.run(commit_groups_at_end(stack.bootstrap, groups))
     yield Target(pid, principal.name, group)
 
 
@@ -216,6 +224,7 @@ def test_forged_flags_are_dead_lettered_and_reach_no_review_webhook_inbox_or_str
     )
     [webhook] = wait_for(lambda: stack.receiver.at("am", "programme-flagged"), what="its webhook")
     genuine = webhook.event["id"]
+    target.genuine.append(genuine)
     assert webhook.data["flagId"] == flag["flagId"]
 
     # Each sink carries the genuine flag, and only it.
@@ -320,3 +329,34 @@ def test_no_password_in_logs_spans_records_or_command_lines(stack: Stack, target
     for record in stream:
         for _, value in record.headers:
             assert not [p for p in passwords if p in bytes(value).decode(errors="replace")]
+
+
+def test_the_readme_agency_consumer_prints_the_flag_from_the_organisations_stream(
+    stack: Stack, target: Target, tmp_path: Path
+) -> None:
+    """The consumer in README.md's "Agency integration", run as written, as ``am``."""
+    assert target.genuine, "the forged-flags test before this one makes the genuine flag"
+    script = tmp_path / "agency.py"
+    script.write_text(readme_block("<!-- agency-consumer -->"))
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": stack.bootstrap,
+        "KAFKA_USERNAME": target.stream_principal,
+        "KAFKA_PASSWORD_FILE": str(password_file(TEST_SECRETS, target.stream_principal)),
+        "KAFKA_TOPIC": stream_topic_of("am"),
+        "IDLE_SECONDS": "3",
+    }
+    result = subprocess.run(
+        [sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=90
+    )
+    assert result.returncode == 0, result.stderr
+    printed = [line.split() for line in result.stdout.splitlines()]
+    assert printed == [[target.genuine[0], target.programme_id, "counterproductive", "high"]]
+
+
+def readme_block(marker: str) -> str:
+    """The fenced code block right after ``marker`` in README.md."""
+    readme = (PROJECT_ROOT / "README.md").read_text()
+    after = readme.split(marker, 1)[1]
+    body = after.split("```", 2)[1]
+    return body.split("\n", 1)[1]
