@@ -2,7 +2,7 @@
 # or by TASKFORCE_SERVICE:
 #   docker run IMAGE programmes
 #   docker run -e TASKFORCE_SERVICE=monitoring IMAGE
-# Other commands run with --entrypoint, e.g. `--entrypoint taskforce IMAGE topics provision`.
+# Other commands run with --entrypoint, e.g. `--entrypoint taskforce IMAGE kafka provision`.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
