@@ -246,6 +246,25 @@ class Stack:
         )
         return pid
 
+    def report_counterproductive_result(self, pid: str, *, reporter: str) -> None:
+        """A result below the baseline (100) of an increasing indicator: monitoring flags it."""
+        self.call(
+            "monitoring",
+            "POST",
+            "/indicator-results",
+            reporter,
+            201,
+            json={
+                "programmeId": pid,
+                "indicatorId": "officers-trained",
+                "periodStart": f"{YEAR}-01-01",
+                "periodEnd": f"{YEAR}-12-31",
+                "value": "80",
+                "comment": "Fewer officers trained than before the programme.",
+                "source": "Interim report",
+            },
+        )
+
     def subscribe(self, organisation: str, **selection: Any) -> str:
         url, secret = self.receiver.endpoint(organisation)
         body = {"url": url, "secret": secret, "description": "e2e", **selection}

@@ -69,22 +69,7 @@ def test_counterproductive_result_to_suspension(stack: Stack, shared: Shared) ->
     subscribe_to(stack, ("am", "kmar"), pid)
 
     # An increasing indicator below its baseline (100) in its latest period.
-    stack.call(
-        "monitoring",
-        "POST",
-        "/indicator-results",
-        "kmar",
-        201,
-        json={
-            "programmeId": pid,
-            "indicatorId": "officers-trained",
-            "periodStart": f"{YEAR}-01-01",
-            "periodEnd": f"{YEAR}-12-31",
-            "value": "80",
-            "comment": "Fewer officers trained than before the programme.",
-            "source": "Interim report",
-        },
-    )
+    stack.report_counterproductive_result(pid, reporter="kmar")
     [flag] = wait_for(
         lambda: stack.call("monitoring", "GET", "/flags", "am", params={"programmeId": pid})[
             "items"

@@ -35,7 +35,7 @@ from shared.events.envelope import KafkaRecord, new_event
 from shared.kafka.principals import ADMIN, organisation_principal, stack_principals
 from shared.kafka.security import password_file
 from shared.settings import PROJECT_ROOT
-from tests.e2e.stack import YEAR, Stack, commit_groups_at_end, read_dead_letters, wait_for
+from tests.e2e.stack import Stack, commit_groups_at_end, read_dead_letters, wait_for
 from tests.support import TEST_SECRETS, example, kafka_options
 
 pytestmark = pytest.mark.kafka
@@ -200,22 +200,7 @@ def test_forged_flags_are_dead_lettered_and_reach_no_review_webhook_inbox_or_str
     }
 
     # A genuine flag after them: the counterproductive result the owner's partner reports.
-    stack.call(
-        "monitoring",
-        "POST",
-        "/indicator-results",
-        "kmar",
-        201,
-        json={
-            "programmeId": pid,
-            "indicatorId": "officers-trained",
-            "periodStart": f"{YEAR}-01-01",
-            "periodEnd": f"{YEAR}-12-31",
-            "value": "80",
-            "comment": "Fewer officers trained than before the programme.",
-            "source": "Interim report",
-        },
-    )
+    stack.report_counterproductive_result(pid, reporter="kmar")
     [flag] = wait_for(
         lambda: stack.call("monitoring", "GET", "/flags", "am", params={"programmeId": pid})[
             "items"
