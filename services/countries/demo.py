@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 
 from services.countries.demo_data import COUNTRIES, DemoCountry
+from shared.demo import DemoApi
 
 WRITE = ["countries:write"]
 #: Who does what in the demo: the secretariat keeps profiles and records decisions,
@@ -23,15 +24,11 @@ WRITE = ["countries:write"]
 RECORDER = "tf-secretariaat"
 
 
-class DemoLoadError(RuntimeError):
-    """The service refused demo data; the message carries its problem document."""
-
-
 async def load(
     client: httpx.AsyncClient, base_url: str, token_for: Callable[[str, list[str]], str]
 ) -> int:
     """Create what is missing of the demo countries; returns how many things were created."""
-    api = _Api(client, base_url.rstrip("/") + "/v1", token_for)
+    api = _Api(client, base_url, token_for, WRITE)
     created = 0
     for country in COUNTRIES:
         created += await _profile(api, country)
@@ -42,29 +39,13 @@ async def load(
     return created
 
 
-class _Api:
-    def __init__(
-        self, client: httpx.AsyncClient, base: str, token_for: Callable[[str, list[str]], str]
-    ) -> None:
-        self.client = client
-        self.base = base
-        self.token_for = token_for
-        self.tokens: dict[str, str] = {}
-
-    def _headers(self, organisation: str) -> dict[str, str]:
-        if organisation not in self.tokens:
-            self.tokens[organisation] = self.token_for(organisation, WRITE)
-        return {"Authorization": f"Bearer {self.tokens[organisation]}"}
+class _Api(DemoApi):
+    """Requests as the secretariat unless another organisation is named."""
 
     async def request(
         self, method: str, path: str, organisation: str = RECORDER, **kwargs: Any
     ) -> Any:
-        response = await self.client.request(
-            method, self.base + path, headers=self._headers(organisation), **kwargs
-        )
-        if response.status_code >= 400:
-            raise DemoLoadError(f"{method} {path}: {response.status_code} {response.text}")
-        return response.json()
+        return await super().request(method, path, organisation, **kwargs)
 
 
 async def _profile(api: _Api, country: DemoCountry) -> int:

@@ -22,28 +22,22 @@ from typing import Any
 
 import httpx
 
+from shared.demo import DemoApi, DemoLoadError
+
 WRITE = ["monitoring:write"]
 COUNTERPRODUCTIVE_INDICATOR = "smuggling-cases-referred"
 INCIDENT_INDICATOR = "victims-identified"
 WAIT_S = 60.0
 
 
-class DemoLoadError(RuntimeError):
-    """The service refused demo data, or the plans did not arrive in time."""
-
-
 async def load(
     client: httpx.AsyncClient, base_url: str, token_for: Callable[[str, list[str]], str]
 ) -> int:
     """Add the missing demo evidence; returns how many things were created."""
-    base = base_url.rstrip("/") + "/v1"
-    headers = {"Authorization": f"Bearer {token_for('bz', WRITE)}"}
+    api = DemoApi(client, base_url, token_for, WRITE)
 
     async def call(method: str, path: str, **kwargs: Any) -> Any:
-        response = await client.request(method, base + path, headers=headers, **kwargs)
-        if response.status_code >= 400:
-            raise DemoLoadError(f"{method} {path}: {response.status_code} {response.text}")
-        return response.json()
+        return await api.request(method, path, "bz", **kwargs)
 
     plans = await _wait_for_plans(call)
     created = 0

@@ -28,16 +28,13 @@ import httpx
 
 from services.notifications.domain.signing import new_secret
 from shared.cli.receiver import DEFAULT_PORT, read_secrets, secrets_path, write_secret
+from shared.demo import DemoLoadError
 
 WRITE = ["notifications:write"]
 OWNING_MINISTRIES = ("am", "bz", "jenv")
 IMPLEMENTING_AGENCIES = ("kmar", "ind", "coa", "dtv", "politie")
 DESCRIPTION = "Demo: what we own or take part in (local receiver)"
 SINKS = ["webhook", "inbox", "stream"]
-
-
-class DemoLoadError(RuntimeError):
-    """The service refused demo data; the message carries its problem document."""
 
 
 def receiver_url() -> str:

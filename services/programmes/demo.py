@@ -24,12 +24,10 @@ from typing import Any
 
 import httpx
 
+from shared.demo import DemoApi
+
 WRITE = ["programmes:write"]
 ILLUSTRATIVE = " Amounts are illustrative."
-
-
-class DemoLoadError(RuntimeError):
-    """The service refused demo data; the message carries its problem document."""
 
 
 @dataclass(frozen=True)
@@ -266,33 +264,14 @@ async def load(
     client: httpx.AsyncClient, base_url: str, token_for: Callable[[str, list[str]], str]
 ) -> int:
     """Create what is missing of the demo programmes; returns how many things were created."""
-    api = _Api(client, base_url.rstrip("/") + "/v1", token_for)
+    api = DemoApi(client, base_url, token_for, WRITE)
     created = 0
     for demo in _programmes():
         created += await _load_one(api, demo)
     return created
 
 
-class _Api:
-    def __init__(
-        self, client: httpx.AsyncClient, base: str, token_for: Callable[[str, list[str]], str]
-    ) -> None:
-        self.client = client
-        self.base = base
-        self.token_for = token_for
-        self.tokens: dict[str, str] = {}
-
-    async def request(self, method: str, path: str, organisation: str, **kwargs: Any) -> Any:
-        if organisation not in self.tokens:
-            self.tokens[organisation] = self.token_for(organisation, WRITE)
-        headers = {"Authorization": f"Bearer {self.tokens[organisation]}"}
-        response = await self.client.request(method, self.base + path, headers=headers, **kwargs)
-        if response.status_code >= 400:
-            raise DemoLoadError(f"{method} {path}: {response.status_code} {response.text}")
-        return response.json()
-
-
-async def _load_one(api: _Api, demo: DemoProgramme) -> int:
+async def _load_one(api: DemoApi, demo: DemoProgramme) -> int:
     owner, title = demo.owner, demo.body["title"]
     listed = await api.request(
         "GET", "/programmes", owner, params={"owningOrganisation": owner, "pageSize": 100}

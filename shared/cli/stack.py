@@ -14,6 +14,7 @@ import os
 import signal
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from http.server import ThreadingHTTPServer
 from types import FrameType, ModuleType
 
@@ -21,6 +22,7 @@ import httpx
 import typer
 
 from shared.cli.kafka import ensure_started, kafka_answers
+from shared.demo import DemoLoadError
 from shared.events.catalogue import stream_topic_of
 from shared.kafka_local import KafkaSetupError, LocalKafka
 from shared.settings import SERVICE_PORTS, PlatformSettings
@@ -80,8 +82,9 @@ def up(
         typer.echo(f"Starting {', '.join(supervisor.processes)}; logs in {supervisor.log_dir}")
         supervisor.wait_all_ready(ready_timeout)
         if not no_demo:
-            created = asyncio.run(load_demo(settings, _base_urls(supervisor)))
-            typer.echo(f"Demo data: {sum(created.values())} created {_per_service(created)}")
+            report = asyncio.run(load_demo(settings, _base_urls(supervisor)))
+            typer.echo(f"Demo data: {report.summary()}")
+            _warn_demo(report)
         _print_urls(supervisor, settings, bootstrap, started_kafka=kafka_to_stop is not None)
         code = _watch(supervisor)
     except KeyboardInterrupt:
@@ -265,12 +268,25 @@ def _demo_module(service: str) -> ModuleType | None:
         raise
 
 
-async def load_demo(settings: PlatformSettings, base_urls: Mapping[str, str]) -> dict[str, int]:
+@dataclass
+class DemoReport:
+    """How many things each service's loader created, and why a loader failed."""
+
+    created: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def summary(self) -> str:
+        return f"{sum(self.created.values())} created {_per_service(self.created)}"
+
+
+async def load_demo(settings: PlatformSettings, base_urls: Mapping[str, str]) -> DemoReport:
     """Call each service's ``demo.load`` through its public HTTP API, in dependency order.
 
     ``base_urls`` maps a service to its root URL (the API is under ``/v1``).
     Loaders are idempotent, so running this twice creates nothing the second
-    time. Returns how many things each service with a loader created.
+    time. A loader the service refuses (or that cannot reach it) is reported
+    in ``failed`` with the reason, and the others still run: demo data is
+    never a reason to stop a stack that is otherwise up.
     """
 
     def token_for(organisation: str, scopes: list[str]) -> str:
@@ -278,15 +294,34 @@ async def load_demo(settings: PlatformSettings, base_urls: Mapping[str, str]) ->
 
         return issue_token(settings, organisation, scopes)
 
-    created: dict[str, int] = {}
+    report = DemoReport()
     # Notifications first: its subscriptions must exist before the other demo data's events.
     ordered = sorted(base_urls.items(), key=lambda item: item[0] != "notifications")
     async with httpx.AsyncClient(timeout=30.0, trust_env=False) as client:
         for service, base_url in ordered:
             module = _demo_module(service)
-            if module is not None:
-                created[service] = int(await module.load(client, base_url, token_for))
-    return created
+            if module is None:
+                continue
+            try:
+                report.created[service] = int(await module.load(client, base_url, token_for))
+            except DemoLoadError as exc:
+                report.failed[service] = _shorten(str(exc))
+            except httpx.HTTPError as exc:
+                report.failed[service] = _shorten(f"{type(exc).__name__}: {exc}")
+    return report
+
+
+def _shorten(reason: str, limit: int = 600) -> str:
+    return reason if len(reason) <= limit else reason[:limit] + " ..."
+
+
+def _warn_demo(report: DemoReport) -> None:
+    for service, reason in report.failed.items():
+        typer.secho(
+            f"Demo data of {service} not loaded (the service stays up): {reason}",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
 
 
 @demo_app.command("load")
@@ -296,13 +331,10 @@ def demo_load(
     """Load demo data into running services; a second run adds nothing."""
     settings = PlatformSettings()
     urls = {name: f"http://{host}:{settings.port_for(name)}" for name in SERVICE_PORTS}
-    try:
-        created = asyncio.run(load_demo(settings, urls))
-    except httpx.ConnectError as exc:
-        typer.secho(
-            f"A service is not reachable ({exc}); start the stack first with 'taskforce up'.",
-            err=True,
-            fg=typer.colors.RED,
-        )
-        raise typer.Exit(1) from None
-    typer.echo(f"Demo data: {sum(created.values())} created {_per_service(created)}")
+    report = asyncio.run(load_demo(settings, urls))
+    typer.echo(f"Demo data: {report.summary()}")
+    _warn_demo(report)
+    if report.failed:
+        if any(r.startswith("ConnectError") for r in report.failed.values()):
+            typer.echo("Is the stack running? Start it first with 'taskforce up'.", err=True)
+        raise typer.Exit(1)
