@@ -38,6 +38,7 @@ from shared.kafka.security import (
 )
 from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxRelay
+from shared.private import keep_private
 from shared.settings import PlatformSettings
 from shared.unit_of_work import UnitOfWork, unit_of_work
 
@@ -278,6 +279,7 @@ async def get_runtime(request: Request) -> ServiceRuntime:
 def serve(service: str, factory: Callable[[], FastAPI]) -> None:
     """Run a service until SIGINT/SIGTERM: uvicorn drains requests, then the lifespan stops."""
     settings = PlatformSettings()
+    keep_private(settings.var_dir)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     uvicorn.run(
         factory(),

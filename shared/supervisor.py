@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 
+from shared.private import open_private_log, write_private
 from shared.settings import SERVICE_PORTS, default_var_dir
 
 #: How to launch a service: its name -> argv. The default runs ``python -m services.<name>``.
@@ -86,10 +87,9 @@ class Supervisor:
         if running is not None and running.poll() is None:
             return running
         port = self.ports[name]
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         env = {**os.environ, **self.env, port_env_var(name): str(port), "PYTHONUNBUFFERED": "1"}
-        with self.log_path(name).open("ab") as log:
+        with os.fdopen(open_private_log(self.log_path(name)), "ab") as log:
             log.write(f"\n--- starting {name} on port {port} at {time.ctime()} ---\n".encode())
             log.flush()
             process = subprocess.Popen(
@@ -101,7 +101,7 @@ class Supervisor:
                 start_new_session=True,
             )
         self.processes[name] = process
-        self.pid_path(name).write_text(str(process.pid))
+        write_private(self.pid_path(name), str(process.pid))
         return process
 
     def stop(self, name: str, timeout: float = 15.0) -> int | None:

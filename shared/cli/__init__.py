@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from shared.cli import events, kafka, receiver, schemas, stack, tokens, topics, trace
+from shared.private import keep_private
 
 app = typer.Typer(no_args_is_help=True, help="Operate the migration-cooperation event platform.")
 app.add_typer(kafka.app, name="kafka")
@@ -18,4 +19,5 @@ stack.register(app)
 
 
 def main() -> None:
+    keep_private()  # what the command, the broker and the services it starts create is private
     app()

@@ -25,6 +25,7 @@ from shared.cli.kafka import ensure_started, kafka_answers
 from shared.demo import DemoLoadError
 from shared.events.catalogue import stream_topic_of
 from shared.kafka_local import KafkaSetupError, LocalKafka
+from shared.private import keep_private
 from shared.settings import SERVICE_PORTS, PlatformSettings
 from shared.supervisor import ServiceError, Supervisor, log_tail, port_in_use, stop_strays
 
@@ -73,6 +74,7 @@ def up(
             if not message.startswith("Kafka started"):
                 kafka_to_stop = None  # someone else's broker came up meanwhile: not ours to stop
         settings = PlatformSettings()  # picks up the bootstrap address just settled
+        keep_private(settings.var_dir)
         if not no_kafka:
             _provision(settings)
         _check_ports(supervisor)

@@ -54,7 +54,7 @@ class RotatingAppender:
                 size = 0
             if size and size + len(data) > self.max_bytes:
                 os.replace(self.path, rotated(self.path))
-            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 view = memoryview(data)
                 while view:  # a regular file takes it all at once; loop for safety
@@ -69,7 +69,7 @@ class RotatingAppender:
         if fcntl is None:  # pragma: no cover
             yield
             return
-        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             yield

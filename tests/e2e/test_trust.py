@@ -231,7 +231,9 @@ def test_forged_flags_are_dead_lettered_and_reach_no_review_webhook_inbox_or_str
         grown = dead_lettered(after, service, "untrusted-source") - dead_lettered(
             before[service], service, "untrusted-source"
         )
-        assert grown == refused, service
+        # At least: another stack's events on the shared test topics (another OIN) are
+        # refused as well, when one runs at the same time.
+        assert grown >= refused, service
 
 
 def test_thousands_of_made_up_types_are_dead_lettered_and_do_not_grow_metrics(
@@ -301,6 +303,9 @@ def test_no_password_in_logs_spans_records_or_command_lines(stack: Stack, target
         text = path.read_bytes().decode(errors="replace")
         scanned.append(path)
         assert not [p for p in passwords if p in text], f"a password in {path}"
+    # Private to the platform's user: directories 0700, files 0600 (shared/private.py).
+    for path in [var, *var.rglob("*")]:
+        assert path.stat().st_mode & 0o077 == 0, f"{path} is open to others"
     logs = {stack.supervisor.log_path(name) for name in stack.supervisor.processes}
     assert logs <= set(scanned), "a service's log was not scanned"
     for process in stack.supervisor.processes.values():
