@@ -35,6 +35,7 @@ from services.programmes.domain.budget import (
     booked,
     budget_total,
 )
+from services.programmes.domain.rights import ProgrammeWrite
 from services.programmes.settings import DEFAULT_FRAME
 from services.programmes.storage import money
 from shared.http import AuthenticatedCaller
@@ -84,7 +85,7 @@ async def replace_budget(
 ) -> BudgetOut:
     """ODA is refused on a programme that assists forced returns (OECD DAC 15190)."""
     async with runtime.unit_of_work() as uow:
-        programme = await load_owned(uow, programme_id, caller.organisation)
+        programme = await load_owned(uow, programme_id, caller.organisation, ProgrammeWrite.BUDGET)
         await commands.replace_budgets(
             uow, ctx, programme, [item.to_domain() for item in body.budgets]
         )
@@ -137,7 +138,9 @@ async def book_transaction(
         ),
     )
     async with runtime.unit_of_work() as uow:
-        programme = await load_owned(uow, programme_id, caller.organisation)
+        programme = await load_owned(
+            uow, programme_id, caller.organisation, ProgrammeWrite.TRANSACTION
+        )
         booked_item, _ = await commands.book(uow, ctx, programme, new)
     return TransactionOut.of(booked_item)
 

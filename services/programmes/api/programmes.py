@@ -23,6 +23,7 @@ from services.programmes.api.programme_models import (
 )
 from services.programmes.commands import programmes as commands
 from services.programmes.domain.programme import Programme, ReportingOrganisation
+from services.programmes.domain.rights import ProgrammeWrite
 from services.programmes.storage import programmes as store
 from services.programmes.storage import reviews
 from shared.contracts.vocabulary import ActivityStatus, Theme
@@ -152,7 +153,9 @@ async def change_programme_status(
 ) -> StatusTransitionOut:
     """Only legal moves of the lifecycle; pipeline to implementation is the approval."""
     async with runtime.unit_of_work() as uow:
-        programme = await commands.load_owned(uow, programme_id, caller.organisation)
+        programme = await commands.load_owned(
+            uow, programme_id, caller.organisation, ProgrammeWrite.STATUS
+        )
         _, transition = await commands.change_status(
             uow,
             ctx,

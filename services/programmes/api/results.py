@@ -19,6 +19,7 @@ from services.programmes.api.common import (
 from services.programmes.commands import results as commands
 from services.programmes.commands.programmes import load, load_owned
 from services.programmes.domain.results import Baseline, Indicator, ResultType, Target
+from services.programmes.domain.rights import ProgrammeWrite
 from services.programmes.storage import results
 from shared.contracts.vocabulary import IndicatorMeasure
 from shared.http import AuthenticatedCaller
@@ -134,7 +135,9 @@ async def replace_results_framework(
     ctx: Context,
 ) -> ResultsFrameworkOut:
     async with runtime.unit_of_work() as uow:
-        programme = await load_owned(uow, programme_id, caller.organisation)
+        programme = await load_owned(
+            uow, programme_id, caller.organisation, ProgrammeWrite.RESULTS_FRAMEWORK
+        )
         revision, items = await commands.replace_framework(
             uow, ctx, programme, [i.to_domain() for i in body.indicators]
         )

@@ -14,6 +14,7 @@ from services.programmes.commands.programmes import load, load_owned
 from services.programmes.commands.reviews import record_decision
 from services.programmes.domain.errors import NotFound
 from services.programmes.domain.reviews import DecisionRequest, Review, ReviewState
+from services.programmes.domain.rights import ProgrammeWrite
 from services.programmes.storage import reviews
 from shared.contracts.vocabulary import ActivityStatus, ReviewDecision
 from shared.http import AuthenticatedCaller, UtcDateTime
@@ -171,6 +172,8 @@ async def decide_review(
         termination_status=body.termination_status,
     )
     async with runtime.unit_of_work() as uow:
-        programme = await load_owned(uow, programme_id, caller.organisation)
+        programme = await load_owned(
+            uow, programme_id, caller.organisation, ProgrammeWrite.REVIEW_DECISION
+        )
         decided = await record_decision(uow, ctx, programme, review_id, request)
     return ReviewOut.of(decided)

@@ -24,6 +24,7 @@ from services.programmes.domain.programme import (
     check_owner,
     with_owner_accountable,
 )
+from services.programmes.domain.rights import ProgrammeWrite, refusal
 from services.programmes.storage import money, results
 from services.programmes.storage import programmes as store
 from shared.contracts.vocabulary import ActivityStatus
@@ -37,14 +38,19 @@ async def load(uow: UnitOfWork, programme_id: str, *, for_update: bool = False) 
     return programme
 
 
-async def load_owned(uow: UnitOfWork, programme_id: str, organisation: str) -> Programme:
-    """The programme, locked for change, if ``organisation`` owns it; 404 or 403 otherwise."""
+async def load_owned(
+    uow: UnitOfWork, programme_id: str, organisation: str, write: ProgrammeWrite
+) -> Programme:
+    """The programme, locked for change, if ``organisation`` may make ``write``; 404 or 403.
+
+    Who may is :func:`services.programmes.domain.rights.refusal`'s to say (the owner).
+    """
     programme = await load(uow, programme_id, for_update=True)
-    if programme.owning_organisation != organisation:
-        raise Forbidden(
-            f"Programme {programme_id} is owned by {programme.owning_organisation}; "
-            f"{organisation} may read it but not change it."
-        )
+    reason = refusal(
+        write, owner=programme.owning_organisation, programme_id=programme_id, caller=organisation
+    )
+    if reason is not None:
+        raise Forbidden(reason)
     return programme
 
 
