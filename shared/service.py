@@ -236,6 +236,7 @@ def service_app(
     ``background`` tasks run from the end of ``start`` until ``stop`` cancels them.
     """
     from shared.asyncapi import asyncapi_document
+    from shared.audit.api import router as audit_router
     from shared.http.app import create_api
 
     runtime = ServiceRuntime.create(service, settings)
@@ -248,7 +249,7 @@ def service_app(
         description=description,
         version=version,
         settings=runtime.settings,
-        routers=routers,
+        routers=[*routers, audit_router],
         readiness=runtime.readiness,
         asyncapi=lambda: asyncapi_document(
             service, runtime.broker, consumes=sorted(runtime.consumer.handlers)

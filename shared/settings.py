@@ -7,13 +7,14 @@ JWT signing key is generated into ``var/secrets`` on first use.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +28,9 @@ SERVICE_PORTS: dict[str, int] = {
 
 #: Placeholder 20-digit OIN for local runs; a deployment sets TASKFORCE_OIN.
 LOCAL_OIN = "00000000000000000000"
+
+#: HS256 keys shorter than the hash's output (RFC 7518 section 3.2) can be guessed offline.
+MIN_SIGNING_KEY_BYTES = 32
 
 
 def default_var_dir() -> Path:
@@ -44,6 +48,9 @@ class PlatformSettings(BaseSettings):
     oin: str = Field(default=LOCAL_OIN, pattern=r"^\d{20}$")
     public_base_url: str = "http://127.0.0.1"
     host: str = "127.0.0.1"
+    #: Largest request body any API reads (``TASKFORCE_HTTP_MAX_BODY_BYTES``); larger ones
+    #: are refused with 413 before authentication, auditing or parsing.
+    http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
@@ -94,11 +101,33 @@ class PlatformSettings(BaseSettings):
     outbox_batch_size: int = 500
 
     # Bearer tokens: HS256 with a local key by default; an OIDC issuer via JWKS.
-    jwt_secret: str | None = None
+    jwt_secret: str | None = Field(default=None, repr=False)
     jwt_issuer: str = "urn:nld:taskforce-migratie:local"
     jwt_audience: str = "taskforce-platform"
     jwt_jwks_url: str | None = None
     jwt_algorithms: list[str] = ["HS256"]
+    #: Longest lifetime (exp - iat) a token may have, issued here or by the OIDC issuer: a
+    #: stolen token is worth at most this long, revocation aside.
+    jwt_max_lifetime_minutes: int = Field(default=12 * 60, ge=1)
+    #: The revoked token ids (jti), one a line; default ``<var_dir>/secrets/revoked-tokens``.
+    #: Every service of the stack reads the same file and sees additions without a restart.
+    jwt_revocation_file: Path | None = None
+
+    #: Proxies whose ``X-Forwarded-For`` the audit trail believes (addresses or CIDR
+    #: ranges); from anyone else the header is ignored and the peer address recorded.
+    audit_trusted_proxies: list[str] = []
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_enough(cls, secret: str | None) -> str | None:
+        """Refuse to start with a guessable key rather than sign tokens anyone can forge."""
+        if secret is not None and len(secret.encode()) < MIN_SIGNING_KEY_BYTES:
+            raise ValueError(
+                f"TASKFORCE_JWT_SECRET is {len(secret.encode())} bytes; a signing secret needs "
+                f"at least {MIN_SIGNING_KEY_BYTES} (generate one with: "
+                "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        return secret
 
     def database_url_for(self, service: str) -> str:
         if self.database_url:
@@ -131,14 +160,43 @@ class PlatformSettings(BaseSettings):
     def kafka_cafile(self) -> Path:
         return self.kafka_ssl_cafile or self.kafka_secrets / "ca.crt"
 
+    @property
+    def revocation_file(self) -> Path:
+        return self.jwt_revocation_file or self.var_dir / "secrets" / "revoked-tokens"
+
     @cached_property
     def signing_key(self) -> str:
         """The HS256 key: from the environment, else a random local one kept in ``var/secrets``."""
         if self.jwt_secret:
             return self.jwt_secret
         path = self.var_dir / "secrets" / "jwt-signing.key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_urlsafe(48))
-        return path.read_text().strip()
+        key = path.read_text().strip() if path.exists() else _create_key_once(path)
+        if len(key.encode()) < MIN_SIGNING_KEY_BYTES:
+            raise ValueError(
+                f"{path} holds a key of {len(key.encode())} bytes; at least "
+                f"{MIN_SIGNING_KEY_BYTES} are needed (delete the file to have one generated)"
+            )
+        return key
+
+
+def _create_key_once(path: Path) -> str:
+    """Generate the local key, or read the one another process generated at the same moment.
+
+    The key is written in full to a private temporary file, then hard-linked into place:
+    the link either succeeds (ours is the key) or fails because someone else's is there
+    already (theirs is). Nobody ever reads a half-written key, and all processes that start
+    together end up with the same one.
+    """
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(8)}")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+            handle.flush()
+            os.fsync(handle.fileno())
+        with contextlib.suppress(FileExistsError):  # another process's key won: use it
+            os.link(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+    return path.read_text().strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from shared.cli import events, kafka, receiver, schemas, stack, tokens, topics, trace
+from shared.cli import audit, events, kafka, receiver, schemas, stack, tokens, topics, trace
 from shared.private import keep_private
 
 app = typer.Typer(no_args_is_help=True, help="Operate the migration-cooperation event platform.")
@@ -14,6 +14,7 @@ app.add_typer(tokens.app, name="token")
 app.add_typer(schemas.app, name="schemas")
 app.add_typer(receiver.app, name="webhooks")
 app.add_typer(events.app, name="events")
+app.add_typer(audit.app, name="audit")
 app.command("trace")(trace.trace)
 stack.register(app)
 

@@ -25,8 +25,13 @@ from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from starlette.types import Lifespan
 
+from shared.audit.middleware import AuditMiddleware
 from shared.http import openapi
-from shared.http.middleware import ApiVersionMiddleware, PublicDocumentCorsMiddleware
+from shared.http.middleware import (
+    ApiVersionMiddleware,
+    BodyLimitMiddleware,
+    PublicDocumentCorsMiddleware,
+)
 from shared.http.probes import ReadinessCheck, probe_router
 from shared.http.problems import install_problem_handlers
 from shared.settings import PlatformSettings
@@ -136,9 +141,18 @@ def create_api(
         public_documents.append(f"{base_path}/asyncapi.json")
 
     _reject_trailing_slashes(app)
+    if not settings.jwt_jwks_url:
+        _ = settings.signing_key  # a short or unreadable local key stops the start, not a request
+    # Innermost of these: the audit trail records the answers the routes gave.
+    app.add_middleware(AuditMiddleware, settings=settings)
     # Added last = outermost: the version header also lands on CORS preflights.
     app.add_middleware(PublicDocumentCorsMiddleware, paths=public_documents)
     app.add_middleware(ApiVersionMiddleware, version=version)
+    # Outermost of all: an oversized body is refused before authentication, the audit
+    # trail or parsing see it (it sets its own API-Version header).
+    app.add_middleware(
+        BodyLimitMiddleware, max_bytes=settings.http_max_body_bytes, version=version
+    )
     # One server span per request: the internal "http receive"/"http send" spans per ASGI
     # message say nothing a reader of a trace needs and cost a span each.
     FastAPIInstrumentor.instrument_app(

@@ -11,6 +11,11 @@ Moving to an external OIDC issuer is configuration only: with
 keys (RS/ES/PS algorithms from ``jwt_algorithms``) and local issuing is refused,
 since tokens signed with the local key would no longer be accepted.
 
+Every token's lifetime (``exp - iat``) is capped at ``jwt_max_lifetime_minutes``, and a
+token whose ``jti`` is on the revocation list (:mod:`shared.http.revocation`) is refused,
+even one verified and remembered before it was revoked. ``sub`` names the person (or
+system) acting; the audit trail records it beside the organisation.
+
 Tokens are never logged and never echoed in responses; rejections say why in fixed
 wording.
 """
@@ -33,7 +38,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
+from shared.audit.context import note_caller
 from shared.http.problems import Problem
+from shared.http.revocation import RevocationList
 from shared.organisations import get_organisation, is_known_organisation
 from shared.settings import PlatformSettings
 
@@ -55,13 +62,25 @@ VERIFIED_CACHE_SIZE: Final = 1024
 VERIFIED_CACHE_TTL: Final = timedelta(minutes=5)
 
 
+#: Fixed wording for a revoked token, so callers and tests can rely on it.
+REVOKED: Final = "The bearer token has been revoked."
+TOO_LONG_LIVED: Final = (
+    "The bearer token's lifetime (exp - iat) exceeds the maximum this API accepts."
+)
+
+
 @dataclass(frozen=True)
 class Caller:
-    """The authenticated organisation behind a request."""
+    """The authenticated organisation behind a request, and the person acting for it.
+
+    ``person`` is the token's ``sub``: who the audit trail names as the actor.
+    ``token_id`` is its ``jti``: what ``taskforce token revoke`` takes.
+    """
 
     organisation: str
     scopes: frozenset[str]
     token_id: str
+    person: str | None = None
 
     def has_scope(self, scope: str) -> bool:
         return scope in self.scopes
@@ -100,12 +119,15 @@ def issue_token(
     ttl: timedelta = DEFAULT_TTL,
     *,
     now: datetime | None = None,
+    person: str | None = None,
 ) -> str:
-    """A signed token for ``organisation`` with ``scopes``, valid for ``ttl``.
+    """A signed token for ``person`` (``sub``; default the organisation itself) of
+    ``organisation`` with ``scopes``, valid for ``ttl``.
 
     Raises :class:`shared.organisations.UnknownOrganisationError` for an unknown
-    code, ``ValueError`` for a malformed scope or a non-positive ``ttl``, and
-    :class:`LocalIssuingDisabledError` when an external issuer is configured.
+    code, ``ValueError`` for a malformed scope or person, a non-positive ``ttl`` or one
+    longer than ``jwt_max_lifetime_minutes``, and :class:`LocalIssuingDisabledError`
+    when an external issuer is configured.
     """
     if settings.jwt_jwks_url:
         raise LocalIssuingDisabledError(
@@ -118,11 +140,18 @@ def issue_token(
             raise ValueError(f"invalid scope {scope!r}: use printable ASCII without spaces")
     if ttl <= timedelta(0):
         raise ValueError("the token lifetime must be positive")
+    if ttl > max_lifetime(settings):
+        raise ValueError(
+            f"the token lifetime may be at most {settings.jwt_max_lifetime_minutes} minutes "
+            "(TASKFORCE_JWT_MAX_LIFETIME_MINUTES)"
+        )
+    if person is not None and not _SCOPE_TOKEN.match(person):
+        raise ValueError(f"invalid person {person!r}: use printable ASCII without spaces")
     issued = now or datetime.now(UTC)
     claims: dict[str, Any] = {
         "iss": settings.jwt_issuer,
         "aud": settings.jwt_audience,
-        "sub": code,
+        "sub": person or code,
         "org": code,
         "scope": " ".join(sorted(scope_set)),
         "iat": int(issued.timestamp()),
@@ -130,6 +159,15 @@ def issue_token(
         "jti": str(uuid4()),
     }
     return jwt.encode(claims, settings.signing_key, algorithm=_local_algorithms(settings)[0])
+
+
+def max_lifetime(settings: PlatformSettings) -> timedelta:
+    return timedelta(minutes=settings.jwt_max_lifetime_minutes)
+
+
+def token_id_of(token: str) -> str:
+    """The ``jti`` of a token this process just issued (not a verification)."""
+    return str(jwt.decode(token, options={"verify_signature": False})["jti"])
 
 
 class VerifiedTokens:
@@ -188,14 +226,22 @@ class TokenVerifier:
             )
         self.jwks_client = jwks_client
         self._verified = VerifiedTokens()
+        self.revocations = RevocationList(settings.revocation_file)
 
     def recall(self, token: str) -> Caller | None:
-        """The caller of a token verified before and not expired since; None otherwise."""
-        return self._verified.get(token)
+        """The caller of a token verified before and not expired since; None otherwise.
+
+        A token revoked since it was remembered raises :class:`TokenRejectedError`: the
+        cache must not outlive a revocation.
+        """
+        known = self._verified.get(token)
+        if known is not None and self.revocations.is_revoked(known.token_id):
+            raise TokenRejectedError(REVOKED)
+        return known
 
     def verify(self, token: str) -> Caller:
         """The caller the token authenticates; :class:`TokenRejectedError` otherwise."""
-        known = self._verified.get(token)
+        known = self.recall(token)
         if known is not None:
             return known
         try:
@@ -206,7 +252,12 @@ class TokenVerifier:
             ) from exc
         except jwt.PyJWTError as exc:
             raise TokenRejectedError(_reason(exc)) from None
+        lifetime = float(claims["exp"]) - float(claims["iat"])
+        if lifetime > max_lifetime(self.settings).total_seconds():
+            raise TokenRejectedError(TOO_LONG_LIVED)
         caller = _caller_from(claims)
+        if self.revocations.is_revoked(caller.token_id):
+            raise TokenRejectedError(REVOKED)
         self._verified.put(token, caller, float(claims["exp"]))
         return caller
 
@@ -265,7 +316,12 @@ def _caller_from(claims: dict[str, Any]) -> Caller:
         scopes = frozenset(raw_scope)
     else:
         raise TokenRejectedError("The bearer token's 'scope' claim is malformed.")
-    return Caller(organisation=organisation, scopes=scopes, token_id=str(claims["jti"]))
+    return Caller(
+        organisation=organisation,
+        scopes=scopes,
+        token_id=str(claims["jti"]),
+        person=str(claims["sub"]),
+    )
 
 
 # --- FastAPI dependencies ---------------------------------------------------------
@@ -335,6 +391,7 @@ async def authenticated_caller(
             detail="The token issuer's signing keys cannot be fetched; try again later.",
             headers={"Retry-After": "30"},
         ) from None
+    note_caller(request.scope, caller)
     return caller
 
 

@@ -9,6 +9,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
+import shared.audit
 import shared.inbox
 import shared.outbox  # noqa: F401
 from services.countries.storage import tables
@@ -23,7 +24,7 @@ def countries_metadata() -> sa.MetaData:
         for mapper in Base.registry.mappers
         if mapper.class_.__module__ == tables.__name__
     }
-    wanted = own | {"outbox_message", "outbox_sequence", "inbox_message"}
+    wanted = own | {"outbox_message", "outbox_sequence", "inbox_message", "audit_record"}
     metadata = sa.MetaData(naming_convention=Base.metadata.naming_convention)
     for table in Base.metadata.sorted_tables:
         if table.name in wanted:
