@@ -40,8 +40,10 @@ def default_var_dir() -> Path:
 class PlatformSettings(BaseSettings):
     """Settings shared by every service process and the ``taskforce`` command."""
 
+    # hide_input_in_errors: a refused value may be a secret (TASKFORCE_JWT_SECRET); the
+    # message names the variable and the rule, never the value.
     model_config = SettingsConfigDict(
-        env_prefix="TASKFORCE_", extra="ignore", populate_by_name=True
+        env_prefix="TASKFORCE_", extra="ignore", populate_by_name=True, hide_input_in_errors=True
     )
 
     var_dir: Path = Field(default_factory=default_var_dir)
