@@ -9,6 +9,10 @@ monitoring has them. Then:
 - the anti-trafficking programme (``victims-identified``): a verified incident
   of critical severity, so the negative-side-effects rule flags it.
 
+Each is reported by the programme's owning ministry (bz for COMPASS, jenv for
+the anti-trafficking programme): only a programme's owner, its participating
+organisations and the taskforce secretariat may report evidence on it.
+
 ALL VALUES ARE ILLUSTRATIVE. Every step checks first, so a second run adds nothing.
 """
 
@@ -36,13 +40,13 @@ async def load(
     """Add the missing demo evidence; returns how many things were created."""
     api = DemoApi(client, base_url, token_for, WRITE)
 
-    async def call(method: str, path: str, **kwargs: Any) -> Any:
-        return await api.request(method, path, "bz", **kwargs)
+    async def call(method: str, path: str, organisation: str = "bz", **kwargs: Any) -> Any:
+        return await api.request(method, path, organisation, **kwargs)
 
     plans = await _wait_for_plans(call)
     created = 0
     year = date.today().year
-    compass = plans[COUNTERPRODUCTIVE_INDICATOR]
+    compass, compass_owner = plans[COUNTERPRODUCTIVE_INDICATOR]
     found = await call(
         "GET",
         "/indicator-results",
@@ -52,6 +56,7 @@ async def load(
         await call(
             "POST",
             "/indicator-results",
+            compass_owner,
             json={
                 "programmeId": compass,
                 "indicatorId": COUNTERPRODUCTIVE_INDICATOR,
@@ -63,12 +68,13 @@ async def load(
             },
         )
         created += 1
-    trafficking = plans[INCIDENT_INDICATOR]
+    trafficking, trafficking_owner = plans[INCIDENT_INDICATOR]
     incidents = await call("GET", "/incidents", params={"programmeId": trafficking})
     if not incidents["items"]:
         await call(
             "POST",
             "/incidents",
+            trafficking_owner,
             json={
                 "programmeId": trafficking,
                 "category": "exploitation",
@@ -84,15 +90,17 @@ async def load(
     return created
 
 
-async def _wait_for_plans(call: Callable[..., Any]) -> dict[str, str]:
-    """Programme id per demo indicator, once monitoring holds both plans."""
+async def _wait_for_plans(call: Callable[..., Any]) -> dict[str, tuple[str, str]]:
+    """Programme id and owner per demo indicator, once monitoring holds both plans."""
     deadline = time.monotonic() + WAIT_S
     while True:
         listed = await call("GET", "/programmes", params={"pageSize": 100})
-        plans: dict[str, str] = {}
+        plans: dict[str, tuple[str, str]] = {}
         for programme in listed["items"]:
             for indicator in programme["indicatorIds"]:
-                plans.setdefault(indicator, programme["programmeId"])
+                plans.setdefault(
+                    indicator, (programme["programmeId"], programme["owningOrganisation"])
+                )
         if COUNTERPRODUCTIVE_INDICATOR in plans and INCIDENT_INDICATOR in plans:
             return plans
         if time.monotonic() > deadline:

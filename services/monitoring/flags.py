@@ -4,6 +4,10 @@ A flag's id is derived from rule, programme and evidence
 (:func:`~services.monitoring.domain.rules.flag_id`); a verdict whose flag
 already exists, open or resolved, raises nothing. Replaying every topic from
 the start therefore yields the same flags, and redelivered events none extra.
+
+A flag can put another ministry's disbursements on hold, so evidence reported
+over HTTP passes :func:`check_reporter` first (who may:
+:mod:`services.monitoring.domain.rights`).
 """
 
 from __future__ import annotations
@@ -13,6 +17,9 @@ from typing import TypeVar
 from uuid import UUID
 
 from services.monitoring.context import MonitoringContext
+from services.monitoring.domain.errors import Forbidden
+from services.monitoring.domain.rights import Evidence as ReportedEvidence
+from services.monitoring.domain.rights import refusal
 from services.monitoring.domain.rules import Evidence, Rule, Verdict, flag_id
 from services.monitoring.storage.programmes import ProgrammeView
 from services.monitoring.storage.tables import FlagRow
@@ -40,6 +47,23 @@ def evidence_url(ctx: MonitoringContext, evidence: Evidence) -> str:
     if evidence.kind is EvidenceKind.INCIDENT:
         return ctx.links.incident(evidence.resource_id)
     raise ValueError(f"no local URL for {evidence.kind}")
+
+
+def check_reporter(programme: ProgrammeView, organisation: str, what: ReportedEvidence) -> None:
+    """Refuse (403) evidence from an organisation neither owning nor taking part in ``programme``.
+
+    Called by every use case that records evidence, after the programme is
+    known: an unknown programme stays the 422 it is.
+    """
+    reason = refusal(
+        what,
+        programme_id=programme.programme_id,
+        owner=programme.owning_organisation,
+        partners=programme.partner_organisations,
+        caller=organisation,
+    )
+    if reason is not None:
+        raise Forbidden(reason)
 
 
 async def raise_flags(

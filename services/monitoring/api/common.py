@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 
 from services.monitoring.context import MonitoringContext
-from services.monitoring.domain.errors import DomainError, InvalidInput, NotFound
+from services.monitoring.domain.errors import DomainError, Forbidden, InvalidInput, NotFound
 from shared.http import Caller, InvalidParam, Problem, ProblemDetails, require_scope
 from shared.http.problems import default_problem_type
 from shared.service import ServiceRuntime, get_runtime
@@ -52,8 +52,12 @@ class Conflict(DomainError):
     title = "Conflict with the current state"
 
 
+#: Any other domain error is a conflict with the current state (409).
+_STATUS: Final[dict[type[DomainError], int]] = {InvalidInput: 422, NotFound: 404, Forbidden: 403}
+
+
 def problem_of(error: DomainError) -> Problem:
-    status = 422 if isinstance(error, InvalidInput) else 404 if isinstance(error, NotFound) else 409
+    status = next((s for kind, s in _STATUS.items() if isinstance(error, kind)), 409)
     return Problem(
         status=status,
         title=error.title,

@@ -19,8 +19,9 @@ from sqlalchemy import select
 from services.monitoring.api.common import NOT_FOUND, Context, Runtime, Writer
 from services.monitoring.domain.errors import NotFound, Violation, raise_if
 from services.monitoring.domain.plans import identifying_details
+from services.monitoring.domain.rights import Evidence as ReportedEvidence
 from services.monitoring.domain.rules import EvaluationFacts, IncidentFacts
-from services.monitoring.flags import raise_flags
+from services.monitoring.flags import check_reporter, raise_flags
 from services.monitoring.storage import programmes
 from services.monitoring.storage.tables import EvaluationRow, IncidentRow
 from shared.contracts.monitoring import CriterionRating, EvaluationRecorded, IncidentReported
@@ -119,6 +120,7 @@ async def record_evaluation(
         raise_if(violations)
         assert found is not None
         programme = found
+        check_reporter(programme, caller.organisation, ReportedEvidence.EVALUATION)
         ratings = body.ratings.by_criterion()
         row = EvaluationRow(
             evaluation_id=uuid.uuid4(),
@@ -263,6 +265,7 @@ async def report_incident(
         raise_if(violations)
         assert found is not None
         programme = found
+        check_reporter(programme, caller.organisation, ReportedEvidence.INCIDENT)
         row = IncidentRow(
             incident_id=uuid.uuid4(),
             programme_id=body.programme_id,

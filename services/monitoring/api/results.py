@@ -25,8 +25,9 @@ from services.monitoring.api.common import (
 from services.monitoring.context import MonitoringContext
 from services.monitoring.domain.errors import NotFound, Violation, raise_if
 from services.monitoring.domain.plans import Indicator, value_violations
+from services.monitoring.domain.rights import Evidence as ReportedEvidence
 from services.monitoring.domain.rules import IndicatorFacts, PeriodResult
-from services.monitoring.flags import raise_flags
+from services.monitoring.flags import check_reporter, raise_flags
 from services.monitoring.storage import programmes
 from services.monitoring.storage.programmes import ProgrammeView
 from services.monitoring.storage.tables import IndicatorResultRevisionRow, IndicatorResultRow
@@ -294,6 +295,7 @@ async def record_result(
         if programme is None or programme.plan_revision == 0:
             raise_if([Violation("programmeId", "no monitoring plan for this programme")])
         assert programme is not None
+        check_reporter(programme, caller.organisation, ReportedEvidence.INDICATOR_RESULT)
         if indicator is None:
             raise_if([Violation("indicatorId", "not an indicator of the programme's plan")])
         assert indicator is not None
@@ -348,6 +350,7 @@ async def correct_result(
         indicator = await programmes.indicator(uow.session, row.programme_id, row.indicator_id)
         if programme is None or indicator is None:
             raise Conflict("The indicator is no longer in the programme's plan.")
+        check_reporter(programme, caller.organisation, ReportedEvidence.RESULT_CORRECTION)
         period = (row.period_start, row.period_end)
         found, measured_on = _values_violations(ctx, indicator, period, body)
         raise_if(found)

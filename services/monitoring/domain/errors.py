@@ -1,8 +1,10 @@
 """Why monitoring refuses a request; the API turns these into problem documents.
 
 A value that breaks a rule is ``invalid`` (422, naming each offending field); a
-missing resource is ``not found`` (404). Raising either before the unit of work
-commits means nothing is stored and nothing is published.
+missing resource is ``not found`` (404); a caller reporting on a programme it
+neither owns nor takes part in is ``forbidden`` (403, see ``domain/rights.py``).
+Raising any of them before the unit of work commits means nothing is stored and
+nothing is published.
 """
 
 from __future__ import annotations
@@ -40,6 +42,12 @@ class InvalidInput(DomainError):
 
 class NotFound(DomainError):
     title = "Not Found"
+
+
+class Forbidden(DomainError):
+    """The caller's organisation may not make this change; the detail says who may."""
+
+    title = "Forbidden"
 
 
 def raise_if(violations: Sequence[Violation]) -> None:
