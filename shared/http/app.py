@@ -150,9 +150,7 @@ def create_api(
     app.add_middleware(ApiVersionMiddleware, version=version)
     # Outermost of all: an oversized body is refused before authentication, the audit
     # trail or parsing see it (it sets its own API-Version header).
-    app.add_middleware(
-        BodyLimitMiddleware, max_bytes=settings.http_max_body_bytes, version=version
-    )
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.http_max_body_bytes, version=version)
     # One server span per request: the internal "http receive"/"http send" spans per ASGI
     # message say nothing a reader of a trace needs and cost a span each.
     FastAPIInstrumentor.instrument_app(

@@ -17,6 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field
 T = TypeVar("T")
 
 MAX_PAGE_SIZE = 100
+#: Highest page number: far beyond any list the platform holds, yet small enough that
+#: ``(page - 1) * pageSize`` is an offset every database takes (SQLite: 64-bit).
+MAX_PAGE = 1_000_000
 
 
 class Link(BaseModel):
@@ -34,8 +37,8 @@ class PageLinks(BaseModel):
 class PageParams(BaseModel):
     """Which page of a list the caller wants."""
 
-    page: int = 1
-    page_size: int = 20
+    page: int = Field(default=1, ge=1, le=MAX_PAGE)
+    page_size: int = Field(default=20, ge=1, le=MAX_PAGE_SIZE)
 
     @property
     def offset(self) -> int:
@@ -43,7 +46,7 @@ class PageParams(BaseModel):
 
 
 async def page_params(
-    page: Annotated[int, Query(ge=1, description="Page number, from 1.")] = 1,
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")] = 1,
     page_size: Annotated[
         int,
         Query(alias="pageSize", ge=1, le=MAX_PAGE_SIZE, description="Items per page."),

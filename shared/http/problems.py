@@ -9,7 +9,15 @@ the rules (out of range, unknown code, dates in the wrong order) is a 422. Both
 list each invalid parameter (/core/error-handling/invalid-input).
 
 Details are written for the caller: they never carry exception text of unexpected
-errors, request bodies or credentials.
+errors, request bodies or credentials. They are bounded, whatever the input: at most
+:data:`MAX_INVALID_PARAMS` entries, each name, reason and detail cut to a fixed
+length, so a huge or deeply wrong body never comes back as a huge answer.
+
+A resource the service cannot render from what it stored (a response model refusing
+it: FastAPI's ``ResponseValidationError``; stored data refused on loading:
+:class:`StoredDataUnreadable`, see :func:`shared.http.models.from_storage`) is the
+service's fault: a logged 500, never a 422 that blames the caller. The log has the
+failing locations and messages; the answer has neither.
 """
 
 from __future__ import annotations
@@ -20,7 +28,7 @@ from http import HTTPStatus
 from typing import Any, Final
 
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi.exceptions import RequestValidationError, ResponseValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -32,6 +40,17 @@ logger = logging.getLogger(__name__)
 # Status codes defined in RFC 9110 get their section as problem type; others use
 # "about:blank", which RFC 9457 says means "nothing beyond the status code".
 _RFC9110_STATUSES: Final = frozenset([*range(400, 418), 421, 422, 426, *range(500, 506)])
+
+#: Bounds of an error document: enough to fix a request, never a copy of a huge one.
+MAX_INVALID_PARAMS: Final = 50
+MAX_NAME_CHARS: Final = 200
+MAX_REASON_CHARS: Final = 500
+MAX_DETAIL_CHARS: Final = 2000
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters, marked with an ellipsis when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def default_problem_type(status: int) -> str:
@@ -76,6 +95,15 @@ class ProblemDetails(BaseModel):
     )
 
 
+class StoredDataUnreadable(Exception):
+    """Stored data that its model refuses: the service's fault, answered with a logged 500."""
+
+    def __init__(self, model: str, errors: Sequence[Mapping[str, Any]]) -> None:
+        self.model = model
+        self.errors = list(errors)
+        super().__init__(f"stored {model} is unreadable ({len(self.errors)} errors)")
+
+
 class Problem(Exception):
     """Raise to answer with a problem-details response.
 
@@ -98,11 +126,14 @@ class Problem(Exception):
         if not 400 <= status <= 599:
             raise ValueError(f"a problem has a 4xx or 5xx status, not {status}")
         self.status = status
-        self.title = title or status_phrase(status)
-        self.detail = detail
+        self.title = clip(title or status_phrase(status), MAX_NAME_CHARS)
+        self.detail = clip(detail, MAX_DETAIL_CHARS)
         self.type = type or default_problem_type(status)
         self.headers = dict(headers or {})
-        self.invalid_params = list(invalid_params)
+        self.invalid_params = [_bounded(p) for p in invalid_params[:MAX_INVALID_PARAMS]]
+        if len(invalid_params) > MAX_INVALID_PARAMS:
+            omitted = len(invalid_params) - MAX_INVALID_PARAMS
+            self.detail = clip(f"{self.detail} ({omitted} more not listed.)", MAX_DETAIL_CHARS)
         self.extensions = dict(extensions or {})
         super().__init__(f"{status} {self.title}: {detail}")
 
@@ -113,7 +144,7 @@ class Problem(Exception):
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
-            "instance": instance,
+            "instance": clip(instance, MAX_DETAIL_CHARS),
         }
         if self.invalid_params:
             document["invalidParams"] = [
@@ -128,6 +159,17 @@ class Problem(Exception):
             headers=self.headers,
             media_type=PROBLEM_MEDIA_TYPE,
         )
+
+
+def _bounded(param: InvalidParam) -> InvalidParam:
+    if len(param.name) <= MAX_NAME_CHARS and len(param.reason) <= MAX_REASON_CHARS:
+        return param
+    return param.model_copy(
+        update={
+            "name": clip(param.name, MAX_NAME_CHARS),
+            "reason": clip(param.reason, MAX_REASON_CHARS),
+        }
+    )
 
 
 # --- translating errors -----------------------------------------------------------
@@ -175,8 +217,10 @@ def _unreadable(errors: Sequence[Mapping[str, Any]]) -> bool:
 def _invalid_input(
     request: Request, errors: Sequence[Mapping[str, Any]], *, status: int
 ) -> JSONResponse:
-    params = invalid_params_of(errors)
-    names = ", ".join(dict.fromkeys(p.name for p in params))
+    params = invalid_params_of(errors[:MAX_INVALID_PARAMS])
+    names = ", ".join(dict.fromkeys(clip(p.name, MAX_NAME_CHARS) for p in params))
+    if len(errors) > MAX_INVALID_PARAMS:
+        names += f" and {len(errors) - MAX_INVALID_PARAMS} more"
     return Problem(
         status=status,
         title="Invalid input",
@@ -198,9 +242,48 @@ async def _on_request_validation(request: Request, exc: Exception) -> JSONRespon
 
 async def _on_validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, ValidationError)
-    # Raised by domain code on values that passed the schema: the values are the problem.
     errors = exc.errors(include_input=False, include_url=False)
+    # Raised by domain code on values that passed the schema: the values are the problem.
     return _invalid_input(request, errors, status=422)
+
+
+async def _on_response_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ResponseValidationError)
+    errors = [
+        {"loc": e.get("loc", ()), "msg": e.get("msg", ""), "type": e.get("type", "")}
+        for e in exc.errors()
+    ]
+    return _unrenderable(request, "response", errors)
+
+
+async def _on_stored_data_unreadable(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StoredDataUnreadable)
+    return _unrenderable(request, f"stored {exc.model}", exc.errors)
+
+
+def _unrenderable(
+    request: Request, model: str, errors: Sequence[Mapping[str, Any]]
+) -> JSONResponse:
+    """A logged 500 for a resource the service holds but cannot show: never the caller's fault.
+
+    The log names the model, the failing locations and the messages (no values: they
+    may be large or personal); the caller gets the same answer as for any other bug.
+    """
+    logger.error(
+        "%s %s: could not render %s (%d errors): %s",
+        request.method,
+        request.url.path,
+        model,
+        len(errors),
+        "; ".join(
+            f"{_field_name(tuple(e.get('loc', ())))}: {clip(str(e.get('msg', '')), 200)}"
+            for e in errors[:MAX_INVALID_PARAMS]
+        ),
+    )
+    return Problem(
+        status=500,
+        detail="The server could not show the resource. The error has been logged.",
+    ).to_response(request)
 
 
 async def _on_http_exception(request: Request, exc: Exception) -> JSONResponse:
@@ -239,5 +322,7 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(RequestValidationError, _on_request_validation)
     app.add_exception_handler(ValidationError, _on_validation)
+    app.add_exception_handler(ResponseValidationError, _on_response_validation)
+    app.add_exception_handler(StoredDataUnreadable, _on_stored_data_unreadable)
     app.add_exception_handler(StarletteHTTPException, _on_http_exception)
     app.add_exception_handler(Exception, _on_unhandled)
