@@ -17,12 +17,14 @@ from pydantic import AnyHttpUrl, Field
 from sqlalchemy import select
 
 from services.monitoring.api.common import NOT_FOUND, Context, Runtime, Writer
+from services.monitoring.api.readers import READERS, Viewer, audience, programmes_of
 from services.monitoring.domain.errors import NotFound, Violation, raise_if
 from services.monitoring.domain.plans import identifying_details
 from services.monitoring.domain.rights import Evidence as ReportedEvidence
 from services.monitoring.domain.rules import EvaluationFacts, IncidentFacts
 from services.monitoring.flags import check_reporter, raise_flags
 from services.monitoring.storage import programmes
+from services.monitoring.storage.programmes import ProgrammeView
 from services.monitoring.storage.tables import EvaluationRow, IncidentRow
 from shared.contracts.monitoring import CriterionRating, EvaluationRecorded, IncidentReported
 from shared.contracts.vocabulary import (
@@ -34,9 +36,10 @@ from shared.contracts.vocabulary import (
     SideEffectCategory,
 )
 from shared.db import fetch_page
-from shared.http import AuthenticatedCaller, UtcDateTime
+from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel
 from shared.http.pagination import Page, PageParams, page_params
+from shared.need_to_know import NeedToKnow, need_to_know_text, withheld_field, withhold
 
 evaluations_router = APIRouter(prefix="/evaluations", tags=["Evaluations"])
 incidents_router = APIRouter(prefix="/incidents", tags=["Incidents"])
@@ -81,13 +84,16 @@ class EvaluationOut(ApiModel):
     completed_on: date
     overall_rating: EvaluationRating
     ratings: dict[str, EvaluationRating]
-    summary: str
+    summary: str | None = need_to_know_text("The evaluation's findings in words.", READERS)
     document_url: str
     recorded_by: str
     recorded_at: UtcDateTime
+    withheld: list[str] = withheld_field("summary")
 
     @classmethod
-    def of(cls, row: EvaluationRow) -> EvaluationOut:
+    def of(cls, row: EvaluationRow, *, shown: bool) -> EvaluationOut:
+        """The evaluation; its summary only when ``shown`` (else null and named withheld)."""
+        texts, withheld = withhold(shown, summary=row.summary)
         return cls(
             evaluation_id=row.evaluation_id,
             programme_id=row.programme_id,
@@ -96,11 +102,21 @@ class EvaluationOut(ApiModel):
             completed_on=row.completed_on,
             overall_rating=EvaluationRating(row.overall_rating),
             ratings={k: EvaluationRating(v) for k, v in row.ratings.items()},
-            summary=row.summary,
+            summary=texts["summary"],
             document_url=row.document_url,
             recorded_by=row.recorded_by,
             recorded_at=row.recorded_at,
+            withheld=withheld,
         )
+
+    @classmethod
+    def seen_by(
+        cls, viewer: NeedToKnow, row: EvaluationRow, programme: ProgrammeView | None
+    ) -> EvaluationOut:
+        """The evaluation as ``viewer`` may read it; a summary handed out is noted for audit."""
+        readers = audience(programme, row.recorded_by)
+        shown = viewer.reveal(readers, f"evaluation/{row.evaluation_id}", row.summary)
+        return cls.of(row, shown=shown)
 
 
 @evaluations_router.post(
@@ -153,13 +169,14 @@ async def record_evaluation(
         await raise_flags(
             uow, ctx, programme, rule, rule(EvaluationFacts(str(row.evaluation_id), ratings))
         )
-        return EvaluationOut.of(row)
+        # The recording organisation's own text, just written: shown, and no read to note.
+        return EvaluationOut.of(row, shown=True)
 
 
 @evaluations_router.get("", operation_id="listEvaluations", summary="Evaluations, newest first")
 async def list_evaluations(
     request: Request,
-    caller: AuthenticatedCaller,
+    viewer: Viewer,
     runtime: Runtime,
     paging: Annotated[PageParams, Depends(page_params)],
     programme_id: ProgrammeFilter = None,
@@ -176,7 +193,8 @@ async def list_evaluations(
             offset=paging.offset,
             limit=paging.page_size,
         )
-    items = [EvaluationOut.of(r) for r in rows]
+        known = await programmes_of(uow.session, (r.programme_id for r in rows))
+    items = [EvaluationOut.seen_by(viewer, r, known.get(r.programme_id)) for r in rows]
     return Page[EvaluationOut].of(items, total=total, params=paging, request=request)
 
 
@@ -185,14 +203,15 @@ async def list_evaluations(
 )
 async def get_evaluation(
     evaluation_id: Annotated[UUID, Path(alias="evaluationId", description="The evaluation.")],
-    caller: AuthenticatedCaller,
+    viewer: Viewer,
     runtime: Runtime,
 ) -> EvaluationOut:
     async with runtime.unit_of_work() as uow:
         row = await uow.session.get(EvaluationRow, evaluation_id)
+        programme = None if row is None else await programmes.get(uow.session, row.programme_id)
     if row is None:
         raise NotFound(f"No evaluation {evaluation_id}.")
-    return EvaluationOut.of(row)
+    return EvaluationOut.seen_by(viewer, row, programme)
 
 
 # -- incidents ---------------------------------------------------------------------------------
@@ -224,11 +243,14 @@ class IncidentOut(ApiModel):
     occurred_on: date
     verified: bool
     reported_by: str = Field(description="The reporting organisation.")
-    summary: str
+    summary: str | None = need_to_know_text("What happened, in general terms.", READERS)
     recorded_at: UtcDateTime
+    withheld: list[str] = withheld_field("summary")
 
     @classmethod
-    def of(cls, row: IncidentRow) -> IncidentOut:
+    def of(cls, row: IncidentRow, *, shown: bool) -> IncidentOut:
+        """The report; its summary only when ``shown`` (else null and named withheld)."""
+        texts, withheld = withhold(shown, summary=row.summary)
         return cls(
             incident_id=row.incident_id,
             programme_id=row.programme_id,
@@ -238,9 +260,19 @@ class IncidentOut(ApiModel):
             occurred_on=row.occurred_on,
             verified=row.verified,
             reported_by=row.reported_by,
-            summary=row.summary,
+            summary=texts["summary"],
             recorded_at=row.recorded_at,
+            withheld=withheld,
         )
+
+    @classmethod
+    def seen_by(
+        cls, viewer: NeedToKnow, row: IncidentRow, programme: ProgrammeView | None
+    ) -> IncidentOut:
+        """The report as ``viewer`` may read it; a summary handed out is noted for audit."""
+        readers = audience(programme, row.reported_by)
+        shown = viewer.reveal(readers, f"incident/{row.incident_id}", row.summary)
+        return cls.of(row, shown=shown)
 
 
 @incidents_router.post(
@@ -296,13 +328,14 @@ async def report_incident(
         rule = ctx.rules.negative_side_effects
         facts = IncidentFacts(str(row.incident_id), body.severity, body.verified)
         await raise_flags(uow, ctx, programme, rule, rule(facts))
-        return IncidentOut.of(row)
+        # The reporting organisation's own text, just written: shown, and no read to note.
+        return IncidentOut.of(row, shown=True)
 
 
 @incidents_router.get("", operation_id="listIncidents", summary="Incident reports, newest first")
 async def list_incidents(
     request: Request,
-    caller: AuthenticatedCaller,
+    viewer: Viewer,
     runtime: Runtime,
     paging: Annotated[PageParams, Depends(page_params)],
     programme_id: ProgrammeFilter = None,
@@ -319,7 +352,8 @@ async def list_incidents(
             offset=paging.offset,
             limit=paging.page_size,
         )
-    items = [IncidentOut.of(r) for r in rows]
+        known = await programmes_of(uow.session, (r.programme_id for r in rows))
+    items = [IncidentOut.seen_by(viewer, r, known.get(r.programme_id)) for r in rows]
     return Page[IncidentOut].of(items, total=total, params=paging, request=request)
 
 
@@ -328,11 +362,12 @@ async def list_incidents(
 )
 async def get_incident(
     incident_id: Annotated[UUID, Path(alias="incidentId", description="The incident report.")],
-    caller: AuthenticatedCaller,
+    viewer: Viewer,
     runtime: Runtime,
 ) -> IncidentOut:
     async with runtime.unit_of_work() as uow:
         row = await uow.session.get(IncidentRow, incident_id)
+        programme = None if row is None else await programmes.get(uow.session, row.programme_id)
     if row is None:
         raise NotFound(f"No incident report {incident_id}.")
-    return IncidentOut.of(row)
+    return IncidentOut.seen_by(viewer, row, programme)

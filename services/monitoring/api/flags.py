@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from services.monitoring.api.common import NOT_FOUND, Context, ProgrammeIdPath, Runtime
 from services.monitoring.api.evidence import EvaluationOut
+from services.monitoring.api.readers import Viewer
 from services.monitoring.domain.errors import NotFound
 from services.monitoring.flags import OPEN
 from services.monitoring.storage import programmes
@@ -183,7 +184,7 @@ class ProgrammeOverview(ApiModel):
     responses=NOT_FOUND,
 )
 async def programme_overview(
-    programme_id: ProgrammeIdPath, caller: AuthenticatedCaller, runtime: Runtime
+    programme_id: ProgrammeIdPath, viewer: Viewer, runtime: Runtime
 ) -> ProgrammeOverview:
     async with runtime.unit_of_work() as uow:
         programme = await programmes.get(uow.session, programme_id)
@@ -245,7 +246,9 @@ async def programme_overview(
         plan_revision=programme.plan_revision,
         indicators=indicators,
         open_flags=open_flags,
-        last_evaluation=None if evaluation is None else EvaluationOut.of(evaluation),
+        last_evaluation=(
+            None if evaluation is None else EvaluationOut.seen_by(viewer, evaluation, programme)
+        ),
     )
 
 

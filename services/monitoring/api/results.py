@@ -22,6 +22,14 @@ from services.monitoring.api.common import (
     Runtime,
     Writer,
 )
+from services.monitoring.api.readers import Viewer, programmes_of
+from services.monitoring.api.result_views import (
+    ResultOut,
+    own_texts,
+    result_seen_by,
+    result_view,
+)
+from services.monitoring.api.result_views import decimal_of as _decimal
 from services.monitoring.context import MonitoringContext
 from services.monitoring.domain.errors import NotFound, Violation, raise_if
 from services.monitoring.domain.plans import Indicator, value_violations
@@ -33,8 +41,7 @@ from services.monitoring.storage.programmes import ProgrammeView
 from services.monitoring.storage.tables import IndicatorResultRevisionRow, IndicatorResultRow
 from shared.contracts.monitoring import IndicatorResultRecorded
 from shared.db import fetch_page
-from shared.http import AuthenticatedCaller, UtcDateTime
-from shared.http.models import ApiModel, InputModel
+from shared.http.models import InputModel
 from shared.http.pagination import Page, PageParams, page_params
 from shared.unit_of_work import UnitOfWork
 
@@ -73,83 +80,6 @@ class NewResult(ResultValues):
 
 class Correction(ResultValues):
     reason: str = Field(min_length=1, max_length=500, description="Why the value was corrected.")
-
-
-class ResultVersion(ApiModel):
-    revision: int
-    value: Decimal | None
-    qualitative_value: str | None
-    measured_on: date
-    comment: str | None
-    source: str
-    reported_by: str
-    recorded_at: UtcDateTime
-    reason: str | None = Field(default=None, description="For a correction: why.")
-
-
-class ResultOut(ApiModel):
-    result_id: UUID
-    programme_id: str
-    indicator_id: str
-    period_start: date
-    period_end: date
-    revision: int
-    value: Decimal | None
-    qualitative_value: str | None
-    measured_on: date
-    comment: str | None
-    source: str
-    reported_by: str
-    recorded_at: UtcDateTime
-    history: list[ResultVersion] = Field(description="Every version, oldest first.")
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
-
-
-async def result_out(uow: UnitOfWork, row: IndicatorResultRow) -> ResultOut:
-    versions = await uow.session.scalars(
-        select(IndicatorResultRevisionRow)
-        .where(IndicatorResultRevisionRow.result_id == row.result_id)
-        .order_by(IndicatorResultRevisionRow.revision)
-    )
-    return _result_out(row, versions)
-
-
-def _result_out(
-    row: IndicatorResultRow, versions: Iterable[IndicatorResultRevisionRow]
-) -> ResultOut:
-    """The result with ``versions`` as its history, oldest first."""
-    return ResultOut(
-        result_id=row.result_id,
-        programme_id=row.programme_id,
-        indicator_id=row.indicator_id,
-        period_start=row.period_start,
-        period_end=row.period_end,
-        revision=row.revision,
-        value=_decimal(row.value),
-        qualitative_value=row.qualitative_value,
-        measured_on=row.measured_on,
-        comment=row.comment,
-        source=row.source,
-        reported_by=row.reported_by,
-        recorded_at=row.recorded_at,
-        history=[
-            ResultVersion(
-                revision=v.revision,
-                value=_decimal(v.value),
-                qualitative_value=v.qualitative_value,
-                measured_on=v.measured_on,
-                comment=v.comment,
-                source=v.source,
-                reported_by=v.reported_by,
-                recorded_at=v.recorded_at,
-                reason=v.reason,
-            )
-            for v in versions
-        ],
-    )
 
 
 def _values_violations(
@@ -328,8 +258,8 @@ async def record_result(
         version = await _write_version(uow, ctx, row, body, measured_on, caller.organisation, None)
         previous = _previous_value(indicator, period, rows)
         await _assess(uow, ctx, programme, indicator, row, previous, [*rows, row])
-        # A new result has exactly the one version just written.
-        return _result_out(row, [version])
+        # A new result has exactly the one version just written, the caller's own.
+        return result_view(row, [version], own_texts)
 
 
 @router.post(
@@ -340,7 +270,12 @@ async def record_result(
     responses=NOT_FOUND,
 )
 async def correct_result(
-    result_id: ResultIdPath, body: Correction, caller: Writer, runtime: Runtime, ctx: Context
+    result_id: ResultIdPath,
+    body: Correction,
+    caller: Writer,
+    viewer: Viewer,
+    runtime: Runtime,
+    ctx: Context,
 ) -> ResultOut:
     async with runtime.unit_of_work() as uow:
         row = await uow.session.get(IndicatorResultRow, result_id)
@@ -359,13 +294,14 @@ async def correct_result(
         await _write_version(uow, ctx, row, body, measured_on, caller.organisation, body.reason)
         rows = await _indicator_results(uow, row.programme_id, row.indicator_id)
         await _assess(uow, ctx, programme, indicator, row, previous, rows)
-        return await result_out(uow, row)
+        # The history holds earlier reporters' texts: shown only as the caller may read them.
+        return await result_seen_by(uow, viewer, row, programme)
 
 
 @router.get("", operation_id="listIndicatorResults", summary="Indicator results, newest first")
 async def list_results(
     request: Request,
-    caller: AuthenticatedCaller,
+    viewer: Viewer,
     runtime: Runtime,
     paging: Annotated[PageParams, Depends(page_params)],
     programme_id: Annotated[
@@ -389,7 +325,8 @@ async def list_results(
             offset=paging.offset,
             limit=paging.page_size,
         )
-        items = [await result_out(uow, r) for r in rows]
+        known = await programmes_of(uow.session, (r.programme_id for r in rows))
+        items = [await result_seen_by(uow, viewer, r, known.get(r.programme_id)) for r in rows]
     return Page[ResultOut].of(items, total=total, params=paging, request=request)
 
 
@@ -399,11 +336,10 @@ async def list_results(
     summary="One result with its history",
     responses=NOT_FOUND,
 )
-async def get_result(
-    result_id: ResultIdPath, caller: AuthenticatedCaller, runtime: Runtime
-) -> ResultOut:
+async def get_result(result_id: ResultIdPath, viewer: Viewer, runtime: Runtime) -> ResultOut:
     async with runtime.unit_of_work() as uow:
         row = await uow.session.get(IndicatorResultRow, result_id)
         if row is None:
             raise NotFound(f"No indicator result {result_id}.")
-        return await result_out(uow, row)
+        programme = await programmes.get(uow.session, row.programme_id)
+        return await result_seen_by(uow, viewer, row, programme)
