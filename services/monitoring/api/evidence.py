@@ -1,8 +1,10 @@
 """``/evaluations`` (OECD DAC criteria, four-point scale) and ``/incidents`` (side effects).
 
 Incident reports hold no names or identifying details of individuals: a closed
-category, a severity, a country, a date and a bounded summary that is refused
-when it carries contact details or identifying numbers.
+category, a severity, a country, a date and a bounded summary. Incident and
+evaluation summaries are about no one in person: ``shared.personal_data``
+refuses one that carries a date of birth, an address, a phone or identifying
+number or an e-mail address.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from sqlalchemy import select
 from services.monitoring.api.common import NOT_FOUND, Context, Runtime, Writer
 from services.monitoring.api.readers import READERS, Viewer, audience, programmes_of
 from services.monitoring.domain.errors import NotFound, Violation, raise_if
-from services.monitoring.domain.plans import identifying_details
 from services.monitoring.domain.rights import Evidence as ReportedEvidence
 from services.monitoring.domain.rules import EvaluationFacts, IncidentFacts
 from services.monitoring.flags import check_reporter, raise_flags
@@ -40,11 +41,17 @@ from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel
 from shared.http.pagination import Page, PageParams, page_params
 from shared.need_to_know import NeedToKnow, need_to_know_text, withheld_field, withhold
+from shared.personal_data import refusals
 
 evaluations_router = APIRouter(prefix="/evaluations", tags=["Evaluations"])
 incidents_router = APIRouter(prefix="/incidents", tags=["Incidents"])
 
 PROGRAMME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+#: How a summary's description states the "about no one in person" refusal.
+NO_ONE = (
+    "Refused (422) when it carries a date of birth, an address, a phone, V-, BSN, document or "
+    "other identifying number, or an e-mail address."
+)
 ProgrammeFilter = Annotated[str | None, Query(alias="programmeId", pattern=PROGRAMME_PATTERN)]
 
 
@@ -72,7 +79,12 @@ class NewEvaluation(InputModel):
     completed_on: date = Field(description="When the report was completed; not in the future.")
     overall_rating: EvaluationRating
     ratings: Ratings
-    summary: str = Field(min_length=1, max_length=4000)
+    summary: str = Field(
+        min_length=1,
+        max_length=4000,
+        description="The evaluation's findings in general terms, about no one in person: no "
+        "names or details that could identify a person. " + NO_ONE,
+    )
     document_url: AnyHttpUrl = Field(description="The evaluation report.")
 
 
@@ -133,6 +145,7 @@ async def record_evaluation(
         violations = [] if found else [Violation("programmeId", "not a programme monitoring knows")]
         if body.completed_on > ctx.today():
             violations.append(Violation("completedOn", "is in the future"))
+        violations += refusals({"summary": body.summary}, Violation)
         raise_if(violations)
         assert found is not None
         programme = found
@@ -229,8 +242,8 @@ class NewIncident(InputModel):
     summary: str = Field(
         min_length=1,
         max_length=500,
-        description="What happened, in general terms: no names, contact details or numbers "
-        "that could identify a person.",
+        description="What happened, in general terms, about no one in person: no names, "
+        "contact details or numbers that could identify a person. " + NO_ONE,
     )
 
 
@@ -287,9 +300,7 @@ async def report_incident(
     violations = []
     if body.occurred_on > ctx.today():
         violations.append(Violation("occurredOn", "is in the future"))
-    identifying = identifying_details(body.summary)
-    if identifying:
-        violations.append(Violation("summary", identifying))
+    violations += refusals({"summary": body.summary}, Violation)
     async with runtime.unit_of_work() as uow:
         found = await programmes.get(uow.session, body.programme_id)
         if found is None:

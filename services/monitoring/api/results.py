@@ -43,6 +43,7 @@ from shared.contracts.monitoring import IndicatorResultRecorded
 from shared.db import fetch_page
 from shared.http.models import InputModel
 from shared.http.pagination import Page, PageParams, page_params
+from shared.personal_data import refusals
 from shared.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/indicator-results", tags=["Indicator results"])
@@ -58,17 +59,29 @@ class ResultValues(InputModel):
         default=None,
         min_length=1,
         max_length=500,
-        description="For a qualitative indicator: the result in words, about no one in person.",
+        description="For a qualitative indicator: the result in words, about no one in person "
+        "(refused when it carries a date of birth, an address, a phone or identifying number "
+        "or an e-mail address).",
     )
     measured_on: date | None = Field(
         default=None,
         description="When the value was measured, within the period; defaults to the period's "
         "end or today, whichever is earlier. Targets are pro-rated to it.",
     )
-    comment: str | None = Field(default=None, min_length=1, max_length=1000)
+    comment: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="A remark on the value, about no one in person (refused like "
+        "`qualitativeValue`).",
+    )
     source: str = Field(
         min_length=1, max_length=200, description="Where the value comes from, e.g. a report."
     )
+
+    def free_texts(self) -> dict[str, str | None]:
+        """The texts that must be about no one in person, by field."""
+        return {"qualitativeValue": self.qualitative_value, "comment": self.comment}
 
 
 class NewResult(ResultValues):
@@ -79,7 +92,15 @@ class NewResult(ResultValues):
 
 
 class Correction(ResultValues):
-    reason: str = Field(min_length=1, max_length=500, description="Why the value was corrected.")
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="Why the value was corrected, about no one in person (refused like "
+        "`qualitativeValue`).",
+    )
+
+    def free_texts(self) -> dict[str, str | None]:
+        return {**super().free_texts(), "reason": self.reason}
 
 
 def _values_violations(
@@ -89,6 +110,7 @@ def _values_violations(
     body: ResultValues,
 ) -> tuple[list[Violation], date]:
     found = value_violations(indicator.measure, body.value, body.qualitative_value)
+    found += refusals(body.free_texts(), Violation)
     measured_on = body.measured_on or min(period[1], ctx.today())
     if measured_on > ctx.today():
         found.append(Violation("measuredOn", "is in the future"))

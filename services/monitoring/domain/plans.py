@@ -8,7 +8,6 @@ events carry them as JSON numbers.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -90,21 +89,3 @@ def value_violations(
     if measure is IndicatorMeasure.ORDINAL and (value < 0 or value != value.to_integral_value()):
         found.append(Violation("value", "an ordinal value is a whole number from 0"))
     return found
-
-
-_EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[a-z]{2,}", re.IGNORECASE)
-_LONG_NUMBER = re.compile(r"\d[\d\s.-]{7,}\d")
-
-
-def identifying_details(text: str) -> str | None:
-    """A reason when free text looks like it identifies someone (an e-mail, a long number).
-
-    Summaries must never name or identify people; this catches the obvious
-    slips (contact details, document or phone numbers). Names cannot be
-    recognised reliably, so the field's description asks for none.
-    """
-    if _EMAIL.search(text):
-        return "must not contain e-mail addresses"
-    if _LONG_NUMBER.search(text):
-        return "must not contain phone, document or other identifying numbers"
-    return None
