@@ -11,11 +11,13 @@ record.
 from __future__ import annotations
 
 import ipaddress
+import weakref
 from collections.abc import Iterable, MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+import fastapi.routing
 from opentelemetry import trace
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -78,6 +80,37 @@ def client_origin(scope: MutableMapping[str, Any], trusted: tuple[Network, ...])
     return hops[0] if hops else peer
 
 
+#: Per app: each route's full path template (included routers keep their own, unprefixed).
+_TEMPLATES: weakref.WeakKeyDictionary[Any, dict[int, str]] = weakref.WeakKeyDictionary()
+
+
+def _templates(app: Any) -> dict[int, str]:
+    known = _TEMPLATES.get(app)
+    if known is None:
+        flatten = getattr(fastapi.routing, "iter_route_contexts", None)
+        known = {}
+        if flatten is not None:
+            for context in flatten(app.routes):
+                if isinstance(context.path_format, str):
+                    known.setdefault(id(context.original_route), context.path_format)
+        _TEMPLATES[app] = known
+    return known
+
+
+def route_template(scope: MutableMapping[str, Any]) -> str | None:
+    """The matched route's path template, e.g. ``/v1/programmes/{programmeId}``; None if none.
+
+    The template, not the path: it names the operation without the caller's values.
+    """
+    route = scope.get("route")
+    if route is None:
+        return None
+    app = scope.get("app")
+    template = _templates(app).get(id(route)) if app is not None else None
+    fallback = getattr(route, "path", None)
+    return template or (fallback if isinstance(fallback, str) else None)
+
+
 def current_trace_id() -> str | None:
     context = trace.get_current_span().get_span_context()
     return format(context.trace_id, "032x") if context.is_valid else None
@@ -105,9 +138,8 @@ class AuditContext:
 
     @property
     def action(self) -> str:
-        route = self.scope.get("route")
-        template = getattr(route, "path", None)
-        return f"{self.method} {template if isinstance(template, str) else '(no route)'}"
+        template = route_template(self.scope)
+        return f"{self.method} {template or '(no route)'}"
 
     def declared_status(self) -> int:
         status = getattr(self.scope.get("route"), "status_code", None)
