@@ -57,7 +57,8 @@ async def test_writes_need_the_write_scope_and_change_nothing_without_it(
 
 
 async def test_the_calling_organisation_is_recorded(countries: Countries) -> None:
-    response = await countries.patch("/countries/SOM", {"notes": "x"}, organisation="kmar")
-    assert response.json()["updatedBy"] == "kmar"
-    track = await countries.post("/countries/SOM/partnerships", partnership(), organisation="ind")
+    response = await countries.patch("/countries/SOM", {"notes": "x"}, organisation="bz")
+    assert response.json()["updatedBy"] == "bz"
+    led_by_ind = partnership(leadOrganisation="ind", participatingOrganisations=["coa"])
+    track = await countries.post("/countries/SOM/partnerships", led_by_ind, organisation="ind")
     assert track.json()["createdBy"] == "ind"

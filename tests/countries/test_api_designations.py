@@ -38,9 +38,11 @@ async def test_designating_revising_and_withdrawing_emit_one_event_each(
         await countries.post(
             "/countries/TUN/designations",
             decision("focus", decidedOn="2026-06-01", decidedBy="bz", scores=scores(5, 4, 4, 4)),
+            organisation="tf-secretariaat",
         )
     ).json()
     assert (focus["previousDesignation"], focus["decidedBy"]) == ("watch", "bz")
+    assert focus["recordedBy"] == "tf-secretariaat"
     reviewed = (
         await countries.post(
             "/countries/TUN/designations",

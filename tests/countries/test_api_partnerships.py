@@ -37,10 +37,10 @@ async def test_a_track_is_opened_edited_and_moved_with_one_event_per_change(
             "negativeMeasuresConsidered": ["visa-measures"],
             "description": "Internal notes on the track.",
         },
-        organisation="bz",
+        organisation="tf-secretariaat",
     )
     assert edited.status_code == 200, edited.text
-    assert (edited.json()["revision"], edited.json()["updatedBy"]) == (2, "bz")
+    assert (edited.json()["revision"], edited.json()["updatedBy"]) == (2, "tf-secretariaat")
 
     active = await countries.post(
         f"{path}/status-changes",
@@ -127,7 +127,7 @@ async def test_lists_filter_by_status_kind_theme_and_organisation(countries: Cou
         participatingOrganisations=["am", "kmar"],
         status="active",
     )
-    made = (await countries.post("/countries/JOR/partnerships", eu)).json()
+    made = (await countries.post("/countries/JOR/partnerships", eu, organisation="bz")).json()
     await countries.post("/countries/JOR/partnerships", partnership())
 
     mine = (await countries.get("/countries/JOR/partnerships")).json()

@@ -85,11 +85,11 @@ async def test_a_new_assessment_supersedes_the_one_of_its_scope(countries: Count
         outcome="withhold",
         assessedBy="bz",
     )
-    second = await countries.post("/countries/EGY/risk-assessments", worse)
+    second = await countries.post("/countries/EGY/risk-assessments", worse, "tf-secretariaat")
     assert second.status_code == 201, second.text
     assert second.json()["previousResidualRating"] == "medium"
     assert second.json()["residualRating"] == "very-high"
-    assert (second.json()["assessedBy"], second.json()["recordedBy"]) == ("bz", "am")
+    assert (second.json()["assessedBy"], second.json()["recordedBy"]) == ("bz", "tf-secretariaat")
     event = (await countries.emitted())[-1]
     assert event.data["previousResidualRating"] == "medium"
     assert event.data["outcome"] == "withhold"

@@ -24,6 +24,7 @@ from services.countries.api.common import (
     reject,
     today,
 )
+from services.countries.authority import deciding_organisation
 from services.countries.domain.base import Violation
 from services.countries.domain.designations import (
     CriterionScore,
@@ -62,15 +63,18 @@ DecisionId = Annotated[UUID, Path(alias="decisionId", description="The decision'
 class NewDecision(InputModel):
     """A designation decision: the scores, the outcome, its date and its review date.
 
-    `decidedBy` defaults to the calling organisation; it may name another
-    organisation of the registry (e.g. the secretariat recording a decision
-    the ministries took). The caller is always recorded as `recordedBy`.
+    Designations are decided by `am` or `bz`. `decidedBy` defaults to the
+    calling organisation; only the taskforce secretariat (`tf-secretariaat`)
+    may name another, recording a decision that ministry took. The caller is
+    always recorded as `recordedBy`.
     """
 
     designation: Designation = Field(description="focus, watch, or none (withdraws).")
     decided_on: date = Field(description="Date of the decision; not in the future.")
     decided_by: KnownOrganisation | None = Field(
-        default=None, description="Deciding organisation; the caller's when left out."
+        default=None,
+        description="Deciding organisation (`am` or `bz`); the caller's when left out. "
+        "Only `tf-secretariaat` may name another organisation than itself, and must.",
     )
     scores: list[CriterionScore] = Field(
         min_length=1, max_length=8, description="Each of the four criteria scored once."
@@ -98,7 +102,10 @@ class DecisionView(ApiModel):
     review_date: OptionalDate = Field(description="When the designation is due for review.")
     summary: str | None = Field(description="The decision's reasoning.")
     recorded_at: UtcDateTime = Field(description="When the decision was recorded.")
-    recorded_by: str = Field(description="Organisation that recorded it.")
+    recorded_by: str = Field(
+        description="Organisation that recorded it: the deciding one, or `tf-secretariaat` "
+        "recording on its behalf."
+    )
     current: bool = Field(description="True for the country's latest decision.")
     review_overdue: bool = Field(description="Current and past its review date.")
 
@@ -186,6 +193,7 @@ async def decide_designation(
     """
     weights = config.weights()
     async with runtime.unit_of_work() as uow:
+        decided_by = deciding_organisation(caller, body.decided_by)
         current = await current_decision(uow.session, reference.code)
         reject(
             check_scores(body.scores)
@@ -203,7 +211,7 @@ async def decide_designation(
             designation=body.designation,
             previous_designation=current.designation if current else Designation.NONE,
             decided_on=body.decided_on,
-            decided_by=body.decided_by or caller.organisation,
+            decided_by=decided_by,
             scores=tuple(body.scores),
             weights=weights,
             weighted_score=weighted_score(body.scores, weights),

@@ -28,6 +28,7 @@ from services.countries.api.partnership_views import (
     PartnershipView,
     StatusChangeView,
 )
+from services.countries.authority import authorise_opening, track_to_change
 from services.countries.domain.partnerships import (
     PARTNERSHIP_FIELDS,
     Partnership,
@@ -187,6 +188,7 @@ async def open_partnership(
 ) -> PartnershipView:
     """Opens a track and emits `partnership-status-changed` (without a previous status)."""
     content = PartnershipContent.model_validate(body.model_dump(include=set(PARTNERSHIP_FIELDS)))
+    authorise_opening(caller, content.lead_organisation)
     reject([*check_content(content), *check_opening(body.status)])
     at = now()
     partnership = Partnership(
@@ -251,7 +253,7 @@ async def update_partnership(
     updates = {name: getattr(patch, name) for name in patch.model_fields_set}
     reject(check_patch(updates))
     async with runtime.unit_of_work() as uow:
-        partnership = await _existing(uow.session, reference, partnership_id)
+        partnership = await track_to_change(uow.session, reference.code, partnership_id, caller)
         content = merge(partnership.content, updates)
         reject(check_content(content))
         changed = changed_fields(partnership.content, content)
@@ -308,7 +310,7 @@ async def change_status(
 ) -> PartnershipView:
     """Follows the transition table; emits `partnership-status-changed`."""
     async with runtime.unit_of_work() as uow:
-        partnership = await _existing(uow.session, reference, partnership_id)
+        partnership = await track_to_change(uow.session, reference.code, partnership_id, caller)
         reject(
             check_transition(
                 partnership.status, partnership.status_since, body.status, body.effective_from

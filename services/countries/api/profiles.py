@@ -21,6 +21,7 @@ from services.countries.api.common import (
     reject,
     today,
 )
+from services.countries.authority import authorise_profile_change
 from services.countries.domain.designations import Decision, review_overdue
 from services.countries.domain.m49 import Region
 from services.countries.domain.profiles import (
@@ -269,6 +270,7 @@ async def update_country(
     """
     updates = {name: getattr(patch, name) for name in patch.model_fields_set}
     async with runtime.unit_of_work() as uow:
+        authorise_profile_change(caller)
         profile = await load_profile(uow.session, reference.code)
         content = merge(profile.content, updates)
         reject(check_content(content))

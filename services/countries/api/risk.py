@@ -22,6 +22,7 @@ from services.countries.api.common import (
     reject,
     today,
 )
+from services.countries.authority import assessing_organisation
 from services.countries.domain.base import Violation
 from services.countries.domain.partnerships import KnownOrganisation
 from services.countries.domain.risk import (
@@ -53,6 +54,7 @@ from shared.contracts.vocabulary import (
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel
 from shared.http.pagination import Page, PageParams
+from shared.personal_data import refusals
 
 router = APIRouter(tags=["Risk assessments"])
 
@@ -63,7 +65,10 @@ class NewAssessment(InputModel):
     """A do-no-harm assessment: risk items, outcome, who assessed, when, and the next review.
 
     The overall ratings are derived from the items (see the API description),
-    never given. `assessedBy` defaults to the calling organisation.
+    never given. Assessments are made by `am` or `bz`, or by the lead
+    organisation of the track assessed. `assessedBy` defaults to the calling
+    organisation; only the taskforce secretariat (`tf-secretariaat`) may name
+    another, recording an assessment that organisation made.
     """
 
     phase: AssessmentPhase = Field(description="Before a partnership, periodic, or ad hoc.")
@@ -78,10 +83,18 @@ class NewAssessment(InputModel):
         description="When the assessment was concluded (RFC 3339 with offset); not in the future."
     )
     assessed_by: KnownOrganisation | None = Field(
-        default=None, description="Assessing organisation; the caller's when left out."
+        default=None,
+        description="Assessing organisation (`am`, `bz`, or the assessed track's lead); the "
+        "caller's when left out. Only `tf-secretariaat` may name another organisation than "
+        "itself, and must.",
     )
     next_review_date: date = Field(description="When to assess again; after `assessedAt`.")
-    summary: str | None = Field(default=None, max_length=4000, description="Summary in words.")
+    summary: str | None = Field(
+        default=None,
+        max_length=4000,
+        description="Summary in words, about no one in person (refused like an item's "
+        "`description`).",
+    )
 
 
 class RiskItemView(ApiModel):
@@ -179,14 +192,15 @@ async def assess_risk(
     `human-rights-risk-assessed` carries the country, the ratings, the outcome, the categories of
     concern and the dates; never the texts.
     """
-    violations = check_items(body.items)
+    violations = check_items(body.items) + refusals({"summary": body.summary}, Violation)
     async with runtime.unit_of_work() as uow:
-        if body.partnership_id is not None and not await find_partnership(
-            uow.session, reference.code, body.partnership_id
-        ):
-            violations.append(
-                Violation("partnershipId", f"{reference.code} has no such partnership track.")
-            )
+        track = None
+        if body.partnership_id is not None:
+            track = await find_partnership(uow.session, reference.code, body.partnership_id)
+            if track is None:
+                violations.append(
+                    Violation("partnershipId", f"{reference.code} has no such partnership track.")
+                )
         latest = await current_assessment(uow.session, reference.code, body.partnership_id)
         violations += check_dates(
             assessed_at=body.assessed_at,
@@ -195,6 +209,7 @@ async def assess_risk(
             latest_in_scope=latest.assessed_at if latest else None,
         )
         reject(violations)
+        assessed_by = assessing_organisation(caller, body.assessed_by, track)
         assessment = Assessment(
             id=uuid4(),
             country_code=reference.code,
@@ -206,7 +221,7 @@ async def assess_risk(
             previous_residual_rating=latest.residual_rating if latest else None,
             outcome=body.outcome,
             assessed_at=body.assessed_at,
-            assessed_by=body.assessed_by or caller.organisation,
+            assessed_by=assessed_by,
             next_review_date=body.next_review_date,
             summary=body.summary,
             recorded_at=now(),
