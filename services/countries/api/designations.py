@@ -52,7 +52,7 @@ from services.countries.storage.designations import (
 from shared.contracts.countries import FocusDesignationChanged, FocusDesignationReviewed
 from shared.contracts.vocabulary import Designation
 from shared.http import UtcDateTime
-from shared.http.models import ApiModel, InputModel
+from shared.http.models import ApiModel, InputModel, Text
 from shared.http.pagination import Page
 
 router = APIRouter(tags=["Focus designation"])
@@ -82,7 +82,7 @@ class NewDecision(InputModel):
     review_date: OptionalDate = Field(
         default=None, description="When to review; required for focus and watch."
     )
-    summary: str | None = Field(
+    summary: Text | None = Field(
         default=None, max_length=4000, description="The decision's reasoning in words."
     )
 

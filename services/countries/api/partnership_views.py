@@ -20,7 +20,7 @@ from services.countries.domain.partnerships import (
 )
 from shared.contracts.vocabulary import Instruments, PartnershipKind, PartnershipStatus, Themes
 from shared.http import UtcDateTime
-from shared.http.models import ApiModel, InputModel
+from shared.http.models import ApiModel, InputModel, Text
 
 
 class NewPartnership(PartnershipContent):
@@ -35,7 +35,7 @@ class NewPartnership(PartnershipContent):
 class PartnershipPatch(InputModel):
     """A partial update of a track (JSON merge patch); the status changes via `status-changes`."""
 
-    title: str | None = Field(default=None, min_length=1, max_length=200, description="Name.")
+    title: Text | None = Field(default=None, min_length=1, max_length=200, description="Name.")
     kind: PartnershipKind | None = Field(default=None, description="Bilateral or EU.")
     themes: Themes | None = Field(default=None, description="Kinds of cooperation.")
     instruments: Instruments | None = Field(default=None, description="How NL works in it.")
@@ -52,7 +52,7 @@ class PartnershipPatch(InputModel):
     negative_measures_considered: tuple[NegativeMeasure, ...] | None = Field(
         default=None, description="Negative measures through the EU being considered."
     )
-    description: str | None = Field(default=None, max_length=4000, description="In words.")
+    description: Text | None = Field(default=None, max_length=4000, description="In words.")
 
 
 class PartnershipView(PartnershipContent):
@@ -93,7 +93,7 @@ class NewStatusChange(InputModel):
 
     status: PartnershipStatus = Field(description="The new status.")
     effective_from: date = Field(description="First day of the new status.")
-    reason: str | None = Field(default=None, max_length=2000, description="Why, in words.")
+    reason: Text | None = Field(default=None, max_length=2000, description="Why, in words.")
 
 
 class StatusChangeView(ApiModel):

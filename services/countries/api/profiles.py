@@ -45,7 +45,7 @@ from services.countries.storage.profiles import (
 from shared.contracts.countries import CountryProfileUpdated
 from shared.contracts.vocabulary import CountryRole, Designation
 from shared.http import UtcDateTime
-from shared.http.models import ApiModel, InputModel
+from shared.http.models import ApiModel, InputModel, Text
 from shared.http.pagination import Page
 
 router = APIRouter(tags=["Country profiles"])
@@ -164,7 +164,7 @@ class ProfilePatch(InputModel):
     eu_partnership: EuPartnership | None = Field(
         default=None, description="Status of an EU partnership with the country."
     )
-    notes: str | None = Field(default=None, max_length=4000, description="Free-text notes.")
+    notes: Text | None = Field(default=None, max_length=4000, description="Free-text notes.")
 
 
 class FieldChangeView(ApiModel):

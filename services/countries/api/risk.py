@@ -52,7 +52,7 @@ from shared.contracts.vocabulary import (
     RiskRating,
 )
 from shared.http import UtcDateTime
-from shared.http.models import ApiModel, InputModel
+from shared.http.models import ApiModel, InputModel, Text
 from shared.http.pagination import Page, PageParams
 from shared.personal_data import refusals
 
@@ -89,7 +89,7 @@ class NewAssessment(InputModel):
         "itself, and must.",
     )
     next_review_date: date = Field(description="When to assess again; after `assessedAt`.")
-    summary: str | None = Field(
+    summary: Text | None = Field(
         default=None,
         max_length=4000,
         description="Summary in words, about no one in person (refused like an item's "

@@ -39,6 +39,7 @@ from pydantic import Field
 
 from services.countries.domain.base import ValueObject, Violation
 from shared.contracts.vocabulary import Designation, DesignationCriterion
+from shared.http.models import Text
 
 #: The criteria, in the order the letter gives them.
 CRITERIA: Final = tuple(DesignationCriterion)
@@ -53,7 +54,7 @@ class CriterionScore(ValueObject):
 
     criterion: DesignationCriterion = Field(description="The selection criterion.")
     score: int = Field(ge=0, le=MAX_SCORE, description="0 (not at all) to 5 (very much).")
-    rationale: str = Field(min_length=1, max_length=1000, description="Why this score.")
+    rationale: Text = Field(min_length=1, max_length=1000, description="Why this score.")
 
 
 class Weights(ValueObject):

@@ -37,6 +37,7 @@ from shared.contracts.vocabulary import (
     PartnershipStatus,
     Themes,
 )
+from shared.http.models import Text
 from shared.organisations import is_known_organisation
 
 S = PartnershipStatus
@@ -104,7 +105,7 @@ KnownOrganisations = Annotated[
 class PartnershipContent(ValueObject):
     """What a track covers and who takes part; everything but its status."""
 
-    title: str = Field(min_length=1, max_length=200, description="Short name of the track.")
+    title: Text = Field(min_length=1, max_length=200, description="Short name of the track.")
     kind: PartnershipKind = Field(description="Bilateral, or an EU partnership NL takes part in.")
     themes: Themes = Field(description="Kinds of cooperation the track covers, at least one.")
     instruments: Instruments = Field(default=(), description="How the Netherlands works in it.")
@@ -129,7 +130,7 @@ class PartnershipContent(ValueObject):
         json_schema_extra={"uniqueItems": True},
         description="Negative measures through the EU that are being considered.",
     )
-    description: str | None = Field(
+    description: Text | None = Field(
         default=None, max_length=4000, description="What the track is about, in words."
     )
 

@@ -17,10 +17,11 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator, Field, HttpUrl
+from pydantic import AfterValidator, Field
 
 from services.countries.domain.base import ValueObject, Violation, camel
 from shared.contracts.vocabulary import CountryRole
+from shared.http.models import Text, WebUrl
 
 #: The ``source`` of a figure that is made up for demonstration, not taken from a publication.
 ILLUSTRATIVE_SOURCE: Final = "illustrative"
@@ -85,7 +86,7 @@ class KeyFigure(ValueObject):
     """One figure with its value, unit, period and source."""
 
     kind: KeyFigureKind = Field(description="What the figure counts.")
-    label: str | None = Field(
+    label: Text | None = Field(
         default=None,
         min_length=1,
         max_length=120,
@@ -95,12 +96,12 @@ class KeyFigure(ValueObject):
     unit: FigureUnit = Field(description="Unit of the value.")
     period_start: date = Field(description="First day of the period the figure covers.")
     period_end: date = Field(description="Last day of the period the figure covers.")
-    source: str = Field(
+    source: Text = Field(
         min_length=1,
         max_length=300,
         description="Where the figure comes from; `illustrative` for a demonstration value.",
     )
-    source_url: HttpUrl | None = Field(default=None, description="Link to the source, if public.")
+    source_url: WebUrl | None = Field(default=None, description="Link to the source, if public.")
     illustrative: bool = Field(
         default=False, description="True when the figure is for illustration, not from a source."
     )
@@ -110,7 +111,7 @@ class EuPartnership(ValueObject):
     """The EU's comprehensive partnership with the country, as far as the Netherlands follows it."""
 
     status: EuPartnershipStatus = Field(description="Where the EU partnership stands.")
-    name: str | None = Field(
+    name: Text | None = Field(
         default=None, min_length=1, max_length=200, description="Name of the partnership."
     )
     since: date | None = Field(default=None, description="Date the current status was reached.")
@@ -131,7 +132,7 @@ class ProfileContent(ValueObject):
     eu_partnership: EuPartnership | None = Field(
         default=None, description="Status of an EU partnership with the country."
     )
-    notes: str | None = Field(default=None, max_length=4000, description="Free-text notes.")
+    notes: Text | None = Field(default=None, max_length=4000, description="Free-text notes.")
 
 
 #: The editable fields, in snake_case, in document order.

@@ -39,6 +39,7 @@ from pydantic import Field
 
 from services.countries.domain.base import ValueObject, Violation
 from shared.contracts.vocabulary import AssessmentOutcome, AssessmentPhase, RiskCategory, RiskRating
+from shared.http.models import Text
 
 Scale = Annotated[int, Field(ge=1, le=5)]
 """A likelihood or impact: 1 (very low) to 5 (very high)."""
@@ -64,12 +65,12 @@ class RiskItem(ValueObject):
     """
 
     category: RiskCategory = Field(description="The kind of human-rights risk.")
-    description: str | None = Field(
+    description: Text | None = Field(
         default=None, max_length=2000, description="The risk in words (no personal details)."
     )
     likelihood: Scale = Field(description="Likelihood before mitigation, 1-5.")
     impact: Scale = Field(description="Impact before mitigation, 1-5.")
-    mitigation: str | None = Field(
+    mitigation: Text | None = Field(
         default=None, max_length=2000, description="What reduces the risk."
     )
     residual_likelihood: Scale = Field(description="Likelihood after mitigation, 1-5.")

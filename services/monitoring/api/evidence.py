@@ -15,7 +15,7 @@ from typing import Annotated
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import AnyHttpUrl, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from services.monitoring.api.common import NOT_FOUND, Context, Runtime, Writer
@@ -38,7 +38,7 @@ from shared.contracts.vocabulary import (
 )
 from shared.db import fetch_page
 from shared.http import UtcDateTime
-from shared.http.models import ApiModel, InputModel
+from shared.http.models import ApiModel, InputModel, Text, WebUrl
 from shared.http.pagination import Page, PageParams, page_params
 from shared.need_to_know import NeedToKnow, need_to_know_text, withheld_field, withhold
 from shared.personal_data import refusals
@@ -79,13 +79,13 @@ class NewEvaluation(InputModel):
     completed_on: date = Field(description="When the report was completed; not in the future.")
     overall_rating: EvaluationRating
     ratings: Ratings
-    summary: str = Field(
+    summary: Text = Field(
         min_length=1,
         max_length=4000,
         description="The evaluation's findings in general terms, about no one in person: no "
         "names or details that could identify a person. " + NO_ONE,
     )
-    document_url: AnyHttpUrl = Field(description="The evaluation report.")
+    document_url: WebUrl = Field(description="The evaluation report.")
 
 
 class EvaluationOut(ApiModel):
@@ -239,7 +239,7 @@ class NewIncident(InputModel):
     country_code: CountryCode
     occurred_on: date = Field(description="Date it happened; not in the future.")
     verified: bool = Field(description="True when the report has been verified.")
-    summary: str = Field(
+    summary: Text = Field(
         min_length=1,
         max_length=500,
         description="What happened, in general terms, about no one in person: no names, "

@@ -41,7 +41,7 @@ from services.monitoring.storage.programmes import ProgrammeView
 from services.monitoring.storage.tables import IndicatorResultRevisionRow, IndicatorResultRow
 from shared.contracts.monitoring import IndicatorResultRecorded
 from shared.db import fetch_page
-from shared.http.models import InputModel
+from shared.http.models import InputModel, Text
 from shared.http.pagination import Page, PageParams, page_params
 from shared.personal_data import refusals
 from shared.unit_of_work import UnitOfWork
@@ -55,7 +55,7 @@ class ResultValues(InputModel):
     value: IndicatorValue | None = Field(
         default=None, description="The actual value; absent for a qualitative indicator."
     )
-    qualitative_value: str | None = Field(
+    qualitative_value: Text | None = Field(
         default=None,
         min_length=1,
         max_length=500,
@@ -68,14 +68,14 @@ class ResultValues(InputModel):
         description="When the value was measured, within the period; defaults to the period's "
         "end or today, whichever is earlier. Targets are pro-rated to it.",
     )
-    comment: str | None = Field(
+    comment: Text | None = Field(
         default=None,
         min_length=1,
         max_length=1000,
         description="A remark on the value, about no one in person (refused like "
         "`qualitativeValue`).",
     )
-    source: str = Field(
+    source: Text = Field(
         min_length=1, max_length=200, description="Where the value comes from, e.g. a report."
     )
 
@@ -92,7 +92,7 @@ class NewResult(ResultValues):
 
 
 class Correction(ResultValues):
-    reason: str = Field(
+    reason: Text = Field(
         min_length=1,
         max_length=500,
         description="Why the value was corrected, about no one in person (refused like "

@@ -18,7 +18,7 @@ from services.notifications.storage.tables import (
 )
 from shared.contracts.vocabulary import CountryCode, FlagCategory, Severity, Theme
 from shared.http import UtcDateTime
-from shared.http.models import ApiModel, InputModel
+from shared.http.models import ApiModel, InputModel, Text
 from shared.http.times import as_utc
 
 OwnerValue = Annotated[
@@ -109,8 +109,8 @@ _CHANNELS: list[str] = Field(
 class SubscriptionIn(InputModel):
     """A new subscription of the caller's organisation."""
 
-    url: str | None = _URL_FIELD
-    description: str = _DESCRIPTION
+    url: Text | None = _URL_FIELD
+    description: Text = _DESCRIPTION
     event_types: list[str] = _TYPES
     channels: list[str] = _CHANNELS
     filters: FiltersIn = Field(default_factory=FiltersIn)
@@ -121,7 +121,7 @@ class SubscriptionIn(InputModel):
         + " Left out: `webhook` and `inbox` with a url, `inbox` without.",
         examples=[["stream", "inbox"]],
     )
-    secret: str | None = Field(
+    secret: Text | None = Field(
         default=None,
         max_length=120,
         description="Optional signing secret (`whsec_` + base64 of 24-64 bytes); "
@@ -136,8 +136,8 @@ class SubscriptionPatch(InputModel):
     old meaning: a new one adds the webhook sink, `url: null` removes it.
     """
 
-    url: str | None = _URL_FIELD
-    description: str | None = Field(default=None, max_length=200)
+    url: Text | None = _URL_FIELD
+    description: Text | None = Field(default=None, max_length=200)
     event_types: list[str] | None = Field(default=None, max_length=50)
     channels: list[str] | None = Field(default=None, max_length=3)
     filters: FiltersIn | None = None

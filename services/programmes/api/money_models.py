@@ -13,7 +13,7 @@ from services.programmes.domain.budget import BudgetKey, Transaction, Transactio
 from services.programmes.domain.frame import BUDGET_HOLDERS, BudgetFrame, YearSummary
 from shared.contracts.vocabulary import BudgetLine
 from shared.http import UtcDateTime
-from shared.http.models import ApiModel, InputModel
+from shared.http.models import ApiModel, InputModel, Text
 
 Currency = Literal["EUR"]
 
@@ -53,7 +53,7 @@ class BudgetOut(ApiModel):
 
 
 class OverrideIn(InputModel):
-    reason: str = Field(
+    reason: Text = Field(
         min_length=1, max_length=2000, description="Why the budget may be exceeded."
     )
 
@@ -67,7 +67,7 @@ class TransactionIn(InputModel):
     oda: bool
     amount: Money
     currency: Currency = "EUR"
-    description: str | None = Field(default=None, min_length=1, max_length=500)
+    description: Text | None = Field(default=None, min_length=1, max_length=500)
     override: OverrideIn | None = Field(
         default=None, description="Book beyond the budget; who, when and why are recorded."
     )

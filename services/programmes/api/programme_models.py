@@ -21,7 +21,7 @@ from services.programmes.domain.programme import (
 from shared.contracts.programmes import IATI_IDENTIFIER_PATTERN
 from shared.contracts.vocabulary import ActivityStatus, CountryCode, Theme
 from shared.http import UtcDateTime
-from shared.http.models import ApiModel, InputModel
+from shared.http.models import ApiModel, InputModel, Text
 from shared.organisations import get_organisation, is_known_organisation
 
 
@@ -32,7 +32,7 @@ class OrganisationIn(InputModel):
         pattern=r"^(funding|accountable|extending|implementing)$",
         description="IATI OrganisationRole: funding, accountable, extending or implementing.",
     )
-    name: str | None = Field(
+    name: Text | None = Field(
         default=None,
         min_length=1,
         max_length=200,
@@ -97,8 +97,8 @@ class NewProgramme(InputModel):
         pattern=IATI_IDENTIFIER_PATTERN,
         description="IATI activity identifier; derived from the reporting organisation if absent.",
     )
-    title: str = Field(min_length=1, max_length=200)
-    description: str = Field(min_length=1, max_length=4000)
+    title: Text = Field(min_length=1, max_length=200)
+    description: Text = Field(min_length=1, max_length=4000)
     participating_organisations: list[OrganisationIn] = Field(min_length=1, max_length=30)
     planned_start: date = Field(description="Planned start (IATI activity-date type 1).")
     planned_end: date = Field(description="Planned end (IATI activity-date type 3).")
@@ -258,7 +258,7 @@ class StatusTransitionIn(InputModel):
     """A move of the lifecycle, with its reason."""
 
     status: ActivityStatus = Field(description="The IATI ActivityStatus code to move to.")
-    reason: str = Field(min_length=1, max_length=2000, description="Why; kept with the record.")
+    reason: Text = Field(min_length=1, max_length=2000, description="Why; kept with the record.")
     effective_on: date | None = Field(
         default=None, description="First day of the new status; today if absent."
     )

@@ -23,7 +23,7 @@ from services.programmes.domain.rights import ProgrammeWrite
 from services.programmes.storage import results
 from shared.contracts.vocabulary import IndicatorMeasure
 from shared.http import AuthenticatedCaller
-from shared.http.models import ApiModel, InputModel
+from shared.http.models import ApiModel, InputModel, Text
 
 router = APIRouter(prefix="/programmes/{programmeId}", tags=["Results framework"])
 
@@ -50,8 +50,8 @@ class IndicatorModel(InputModel):
     """An indicator as IATI 2.03 describes it."""
 
     indicator_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
-    title: str = Field(min_length=1, max_length=200)
-    description: str | None = Field(default=None, min_length=1, max_length=2000)
+    title: Text = Field(min_length=1, max_length=200)
+    description: Text | None = Field(default=None, min_length=1, max_length=2000)
     result_type: ResultTypeName = Field(description="The result level (IATI ResultType).")
     measure: MeasureName = Field(description="IATI IndicatorMeasure.")
     ascending: bool = Field(description="True when a higher value is better.")

@@ -18,7 +18,7 @@ from services.programmes.domain.rights import ProgrammeWrite
 from services.programmes.storage import reviews
 from shared.contracts.vocabulary import ActivityStatus, ReviewDecision
 from shared.http import AuthenticatedCaller, UtcDateTime
-from shared.http.models import ApiModel, InputModel
+from shared.http.models import ApiModel, InputModel, Text
 
 router = APIRouter(prefix="/programmes/{programmeId}/reviews", tags=["Reviews"])
 
@@ -111,7 +111,7 @@ class DecisionIn(InputModel):
     """The owner's decision; final once recorded."""
 
     decision: ReviewDecision
-    rationale: str = Field(min_length=1, max_length=4000, description="Why.")
+    rationale: Text = Field(min_length=1, max_length=4000, description="Why.")
     changes: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
         default_factory=list,
         max_length=30,
