@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.countries.domain.designations import CriterionScore, Decision, Weights
 from services.countries.storage.tables import DecisionRow, wire
 from shared.contracts.vocabulary import Designation
+from shared.http.models import from_storage
 from shared.http.times import as_utc
 
 
@@ -21,8 +22,8 @@ def _decision(row: DecisionRow) -> Decision:
         previous_designation=Designation(row.previous_designation),
         decided_on=row.decided_on,
         decided_by=row.decided_by,
-        scores=tuple(CriterionScore.model_validate(s) for s in row.scores),
-        weights=Weights.model_validate(row.weights),
+        scores=tuple(from_storage(CriterionScore, s) for s in row.scores),
+        weights=from_storage(Weights, row.weights),
         weighted_score=row.weighted_score,
         review_date=row.review_date,
         summary=row.summary,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.countries.domain.partnerships import Partnership, PartnershipContent, StatusChange
 from services.countries.storage.tables import PartnershipRow, StatusChangeRow, wire
 from shared.contracts.vocabulary import PartnershipStatus
+from shared.http.models import from_storage
 from shared.http.times import as_utc
 
 
@@ -17,7 +18,7 @@ def _partnership(row: PartnershipRow) -> Partnership:
     return Partnership(
         id=UUID(row.id),
         country_code=row.country_code,
-        content=PartnershipContent.model_validate(row.content),
+        content=from_storage(PartnershipContent, row.content),
         status=PartnershipStatus(row.status),
         status_since=row.status_since,
         revision=row.revision,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.countries.domain.profiles import CountryProfile, FieldChange, ProfileContent
 from services.countries.storage.tables import ProfileChangeRow, ProfileRow, wire
+from shared.http.models import from_storage
 from shared.http.times import as_utc
 
 
@@ -27,7 +28,7 @@ class ProfileRevision:
 def _profile(row: ProfileRow) -> CountryProfile:
     return CountryProfile(
         country_code=row.country_code,
-        content=ProfileContent.model_validate(row.content),
+        content=from_storage(ProfileContent, row.content),
         revision=row.revision,
         updated_at=as_utc(row.updated_at),
         updated_by=row.updated_by,

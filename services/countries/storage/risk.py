@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.countries.domain.risk import Assessment, RiskItem
 from services.countries.storage.tables import AssessmentRow, wire
 from shared.contracts.vocabulary import AssessmentOutcome, AssessmentPhase, RiskRating
+from shared.http.models import from_storage
 from shared.http.times import as_utc
 
 
@@ -22,7 +23,7 @@ def _assessment(row: AssessmentRow) -> Assessment:
         country_code=row.country_code,
         partnership_id=UUID(row.partnership_id) if row.partnership_id else None,
         phase=AssessmentPhase(row.phase),
-        items=tuple(RiskItem.model_validate(item) for item in row.items),
+        items=tuple(from_storage(RiskItem, item) for item in row.items),
         inherent_rating=RiskRating(row.inherent_rating),
         residual_rating=RiskRating(row.residual_rating),
         previous_residual_rating=(

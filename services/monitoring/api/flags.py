@@ -29,7 +29,7 @@ from shared.contracts.vocabulary import (
 )
 from shared.db import fetch_page
 from shared.http import AuthenticatedCaller, UtcDateTime
-from shared.http.models import ApiModel
+from shared.http.models import ApiModel, from_storage
 from shared.http.pagination import Page, PageParams, page_params
 
 flags_router = APIRouter(prefix="/flags", tags=["Flags"])
@@ -65,7 +65,7 @@ class FlagOut(ApiModel):
             severity=Severity(row.severity),
             state="open" if row.state == OPEN else "resolved",
             recommends_disbursement_hold=row.recommends_hold,
-            evidence=[EvidenceRef.model_validate(e) for e in row.evidence],
+            evidence=[from_storage(EvidenceRef, e) for e in row.evidence],
             raised_at=row.raised_at,
             resolved_at=row.resolved_at,
             review_id=row.review_id,

@@ -18,7 +18,7 @@ from services.notifications.storage.tables import (
 )
 from shared.contracts.vocabulary import CountryCode, FlagCategory, Severity, Theme
 from shared.http import UtcDateTime
-from shared.http.models import ApiModel, InputModel, Text
+from shared.http.models import ApiModel, InputModel, Text, from_storage
 from shared.http.times import as_utc
 
 OwnerValue = Annotated[
@@ -171,7 +171,7 @@ class SubscriptionOut(ApiModel):
             description=row.description,
             event_types=list(row.event_types),
             channels=list(row.channels),
-            filters=FiltersOut.model_validate(row.filters),
+            filters=from_storage(FiltersOut, row.filters),
             sinks=[Sink(s) for s in row.sinks],
             status=row.status,
             status_reason=row.status_reason,
