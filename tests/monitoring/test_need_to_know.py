@@ -10,71 +10,38 @@ named in `withheld`, and no mark.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 from typing import Any
 
-import httpx
 import pytest
-from starlette.types import Receive, Scope, Send
 
-from shared.audit_marks import sensitive_reads
 from shared.consumer import Outcome
 from shared.contracts.programmes import ProgrammeApproved
-from shared.http.auth import issue_token
 from tests.monitoring.conftest import (
     INDICATORS,
-    WRITE,
     YEAR,
     Service,
     cloud_event,
     deliver,
     result_body,
 )
+from tests.need_to_know_support import (
+    Read,
+    ScopeKeepingClient,
+    callers,
+    need_to_know_properties,
+)
 from tests.support import example
 
 READ = "monitoring:read"
 OWNER, PARTNER = "am", "kmar"
-#: (organisation, scopes, sees the text)
-READERS: list[tuple[str, tuple[str, ...], bool]] = [
-    (OWNER, (READ,), True),
-    (PARTNER, (READ,), True),
-    ("tf-secretariaat", (READ,), True),
-    (OWNER, (WRITE,), True),
-    ("szw", (READ,), False),
-    ("bz", (READ, WRITE), False),
-    (OWNER, (), False),
-    ("tf-secretariaat", (), False),
-    (OWNER, ("programmes:write",), False),
-]
+READERS = callers("monitoring", OWNER, PARTNER, unrelated="bz")
 
 
-@dataclass
-class Read:
-    status: int
-    body: Any
-    marks: list[str]
-
-
-class Reader:
-    """Reads the app as one caller and keeps the request scope, where the audit marks are."""
-
-    def __init__(self, service: Service) -> None:
-        self.service = service
-        self.scopes: list[MutableMapping[str, Any]] = []
-
-    async def _app(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            self.scopes.append(scope)
-        await self.service.app(scope, receive, send)
-
-    async def get(self, path: str, organisation: str, scopes: tuple[str, ...]) -> Read:
-        token = issue_token(self.service.settings, organisation, list(scopes))
-        transport = httpx.ASGITransport(app=self._app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            response = await client.get(f"/v1{path}", headers={"Authorization": f"Bearer {token}"})
-        return Read(response.status_code, response.json(), sensitive_reads(self.scopes[-1]))
+def reader_of(service: Service) -> ScopeKeepingClient:
+    """A client that keeps each request's scope, where the audit marks are."""
+    return ScopeKeepingClient(service.app, service.settings)
 
 
 async def _programme(service: Service) -> str:
@@ -232,7 +199,7 @@ CASES: list[Case] = [
 @pytest.mark.parametrize("case", CASES, ids=[c.__name__ for c in CASES])
 async def test_only_the_programmes_people_read_the_text(service: Service, case: Case) -> None:
     path, text, ref, pick, field = await case(service)
-    reader = Reader(service)
+    reader = reader_of(service)
     for organisation, scopes, entitled in READERS:
         read = await reader.get(path, organisation, scopes)
         who = f"{organisation} with {scopes or 'no scopes'}"
@@ -248,7 +215,7 @@ async def test_only_the_programmes_people_read_the_text(service: Service, case: 
 async def test_withheld_texts_leave_the_structured_facts(service: Service) -> None:
     programme_id = await _programme(service)
     incident_id, _ = await _incident(service, programme_id)
-    read = await Reader(service).get(f"/incidents/{incident_id}", "szw", (READ,))
+    read = await reader_of(service).get(f"/incidents/{incident_id}", "szw", (READ,))
     assert read.body["withheld"] == ["summary"]
     assert (read.body["category"], read.body["severity"], read.body["countryCode"]) == (
         "mistreatment",
@@ -262,23 +229,17 @@ async def test_an_empty_text_is_told_apart_from_a_withheld_one(service: Service)
     programme_id = await _programme(service)
     created = await _created(service, "/indicator-results", result_body(programme_id, "25"))
     path = f"/indicator-results/{created['resultId']}"
-    own = await Reader(service).get(path, OWNER, (READ,))
+    own = await reader_of(service).get(path, OWNER, (READ,))
     assert own.body["comment"] is None and own.body["withheld"] == []
     assert own.marks == [], "no text was handed out, so there is no read to note"
-    other = await Reader(service).get(path, "szw", (READ,))
+    other = await reader_of(service).get(path, "szw", (READ,))
     assert other.body["comment"] is None
     assert other.body["withheld"] == ["qualitativeValue", "comment"]
 
 
 def test_the_openapi_document_names_each_need_to_know_field(service: Service) -> None:
-    schemas = service.app.openapi()["components"]["schemas"]
-    marked = {
-        (name, prop)
-        for name, schema in schemas.items()
-        for prop, spec in schema.get("properties", {}).items()
-        if spec.get("x-need-to-know")
-    }
-    assert marked == {
+    document = service.app.openapi()
+    assert need_to_know_properties(document) == {
         ("IncidentOut", "summary"),
         ("EvaluationOut", "summary"),
         ("ResultOut", "qualitativeValue"),
@@ -287,6 +248,6 @@ def test_the_openapi_document_names_each_need_to_know_field(service: Service) ->
         ("ResultVersion", "comment"),
         ("ResultVersion", "reason"),
     }
-    incident = schemas["IncidentOut"]["properties"]
+    incident = document["components"]["schemas"]["IncidentOut"]["properties"]
     assert "secretariat" in incident["summary"]["description"]
     assert incident["withheld"]["items"]["enum"] == ["summary"]

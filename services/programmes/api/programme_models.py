@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import Field, model_validator
 
 from services.programmes.api.common import Percentage
+from services.programmes.api.readers import READERS, audience
 from services.programmes.domain.lifecycle import STATUS_NAMES, Transition
 from services.programmes.domain.programme import (
     GOVERNMENT,
@@ -22,6 +23,7 @@ from shared.contracts.programmes import IATI_IDENTIFIER_PATTERN
 from shared.contracts.vocabulary import ActivityStatus, CountryCode, Theme
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel, Text
+from shared.need_to_know import EXTENSION, NeedToKnow, withheld_field, withhold
 from shared.organisations import get_organisation, is_known_organisation
 
 
@@ -272,11 +274,21 @@ class StatusTransitionOut(ApiModel):
     effective_on: date
     changed_by: str = Field(description="The organisation that made the change.")
     recorded_at: UtcDateTime
-    reason: str
+    reason: str | None = Field(
+        default=None,
+        description="Why. For a move a review decided, the reason repeats the review's rationale "
+        f"and is need-to-know: only {READERS} and the taskforce secretariat read it, with a "
+        "token carrying a scope of this service; for everyone else it is null and named in "
+        "`withheld`. Other reasons are read by every caller.",
+        json_schema_extra={EXTENSION: True},
+    )
     review_id: UUID | None = Field(default=None, description="The review that decided it, if any.")
+    withheld: list[str] = withheld_field("reason")
 
     @classmethod
-    def of(cls, transition: Transition) -> StatusTransitionOut:
+    def of(cls, transition: Transition, *, shown: bool) -> StatusTransitionOut:
+        """The move; a review-decided reason only when ``shown`` (else null, named withheld)."""
+        texts, withheld = withhold(shown or transition.review_id is None, reason=transition.reason)
         return cls(
             transition_id=transition.transition_id,
             from_status=transition.from_status,
@@ -285,9 +297,21 @@ class StatusTransitionOut(ApiModel):
             effective_on=transition.effective_on,
             changed_by=transition.changed_by,
             recorded_at=transition.recorded_at,
-            reason=transition.reason,
+            reason=texts["reason"],
             review_id=transition.review_id,
+            withheld=withheld,
         )
+
+    @classmethod
+    def seen_by(
+        cls, viewer: NeedToKnow, programme: Programme, transition: Transition
+    ) -> StatusTransitionOut:
+        """The move as ``viewer`` may read it; a review's rationale handed out is noted."""
+        if transition.review_id is None:
+            return cls.of(transition, shown=True)
+        readers = audience(programme, transition.changed_by)
+        ref = f"status-transition/{transition.transition_id}"
+        return cls.of(transition, shown=viewer.reveal(readers, ref, transition.reason))
 
 
 class StatusTransitionList(ApiModel):

@@ -21,6 +21,7 @@ from services.programmes.api.programme_models import (
     StatusTransitionOut,
     shares_of,
 )
+from services.programmes.api.readers import Viewer
 from services.programmes.commands import programmes as commands
 from services.programmes.domain.programme import Programme, ReportingOrganisation
 from services.programmes.domain.rights import ProgrammeWrite
@@ -129,12 +130,13 @@ async def get_programme(
     summary="The programme's lifecycle so far: who moved it, when and why",
 )
 async def list_status_transitions(
-    programme_id: ProgrammeIdPath, caller: AuthenticatedCaller, runtime: Runtime
+    programme_id: ProgrammeIdPath, viewer: Viewer, runtime: Runtime
 ) -> StatusTransitionList:
     async with runtime.unit_of_work() as uow:
-        await commands.load(uow, programme_id)
+        programme = await commands.load(uow, programme_id)
         found = await store.transitions(uow.session, programme_id)
-    return StatusTransitionList(items=[StatusTransitionOut.of(t) for t in found])
+    items = [StatusTransitionOut.seen_by(viewer, programme, t) for t in found]
+    return StatusTransitionList(items=items)
 
 
 @router.post(
@@ -165,4 +167,5 @@ async def change_programme_status(
             reason=body.reason,
             effective_on=body.effective_on,
         )
-    return StatusTransitionOut.of(transition)
+    # The caller's own reason, just written.
+    return StatusTransitionOut.of(transition, shown=True)

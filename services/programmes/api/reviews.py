@@ -10,15 +10,18 @@ from fastapi import APIRouter, Path
 from pydantic import Field
 
 from services.programmes.api.common import CONFLICT, Context, Decider, ProgrammeIdPath, Runtime
+from services.programmes.api.readers import READERS, Viewer, audience
 from services.programmes.commands.programmes import load, load_owned
 from services.programmes.commands.reviews import record_decision
 from services.programmes.domain.errors import NotFound
+from services.programmes.domain.programme import Programme
 from services.programmes.domain.reviews import DecisionRequest, Review, ReviewState
 from services.programmes.domain.rights import ProgrammeWrite
 from services.programmes.storage import reviews
 from shared.contracts.vocabulary import ActivityStatus, ReviewDecision
-from shared.http import AuthenticatedCaller, UtcDateTime
+from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel, Text
+from shared.need_to_know import NeedToKnow, need_to_know_text, withheld_field, withhold
 
 router = APIRouter(prefix="/programmes/{programmeId}/reviews", tags=["Reviews"])
 
@@ -41,12 +44,15 @@ class TriggerOut(ApiModel):
 
 class DecisionOut(ApiModel):
     decision: ReviewDecision
-    rationale: str
-    changes: list[str]
+    rationale: str | None = need_to_know_text("Why the review was decided so.", READERS)
+    changes: list[str] | None = need_to_know_text(
+        "For `adapt`: the changes made to the programme.", READERS
+    )
     decided_by: str
     decided_at: UtcDateTime
     decided_on: date
     resulting_status: ActivityStatus | None = None
+    withheld: list[str] = withheld_field("rationale", "changes")
 
 
 class ReviewOut(ApiModel):
@@ -62,8 +68,14 @@ class ReviewOut(ApiModel):
     decision: DecisionOut | None = None
 
     @classmethod
-    def of(cls, review: Review) -> ReviewOut:
+    def of(cls, review: Review, *, shown: bool) -> ReviewOut:
+        """The review; its decision's texts only when ``shown`` (else null and named withheld)."""
         d = review.decision
+        texts, withheld = withhold(
+            shown,
+            rationale=None if d is None else d.rationale,
+            changes=None if d is None else list(d.changes),
+        )
         return cls(
             review_id=review.review_id,
             programme_id=review.programme_id,
@@ -92,15 +104,25 @@ class ReviewOut(ApiModel):
                 if d is None
                 else DecisionOut(
                     decision=d.decision,
-                    rationale=d.rationale,
-                    changes=list(d.changes),
+                    rationale=texts["rationale"],
+                    changes=texts["changes"],
                     decided_by=d.decided_by,
                     decided_at=d.decided_at,
                     decided_on=d.decided_on,
                     resulting_status=d.resulting_status,
+                    withheld=withheld,
                 )
             ),
         )
+
+    @classmethod
+    def seen_by(cls, viewer: NeedToKnow, programme: Programme, review: Review) -> ReviewOut:
+        """The review as ``viewer`` may read it; a rationale handed out is noted for audit."""
+        d = review.decision
+        readers = audience(programme, None if d is None else d.decided_by)
+        rationale = None if d is None else d.rationale
+        shown = viewer.reveal(readers, f"review/{review.review_id}", rationale)
+        return cls.of(review, shown=shown)
 
 
 class ReviewList(ApiModel):
@@ -124,27 +146,27 @@ class DecisionIn(InputModel):
 
 @router.get("", operation_id="listReviews", summary="The programme's reviews, open and decided")
 async def list_reviews(
-    programme_id: ProgrammeIdPath, caller: AuthenticatedCaller, runtime: Runtime
+    programme_id: ProgrammeIdPath, viewer: Viewer, runtime: Runtime
 ) -> ReviewList:
     async with runtime.unit_of_work() as uow:
-        await load(uow, programme_id)
+        programme = await load(uow, programme_id)
         found = await reviews.reviews_of(uow.session, programme_id)
-    return ReviewList(items=[ReviewOut.of(r) for r in found])
+    return ReviewList(items=[ReviewOut.seen_by(viewer, programme, r) for r in found])
 
 
 @router.get("/{reviewId}", operation_id="getReview", summary="One review")
 async def get_review(
     programme_id: ProgrammeIdPath,
     review_id: ReviewIdPath,
-    caller: AuthenticatedCaller,
+    viewer: Viewer,
     runtime: Runtime,
 ) -> ReviewOut:
     async with runtime.unit_of_work() as uow:
-        await load(uow, programme_id)
+        programme = await load(uow, programme_id)
         review = await reviews.get(uow.session, programme_id, review_id)
     if review is None:
         raise NotFound(f"Programme {programme_id} has no review {review_id}.")
-    return ReviewOut.of(review)
+    return ReviewOut.seen_by(viewer, programme, review)
 
 
 @router.post(
@@ -176,4 +198,5 @@ async def decide_review(
             uow, programme_id, caller.organisation, ProgrammeWrite.REVIEW_DECISION
         )
         decided = await record_decision(uow, ctx, programme, review_id, request)
-    return ReviewOut.of(decided)
+    # The deciding organisation's own texts, just written: shown, and no read to note.
+    return ReviewOut.of(decided, shown=True)
