@@ -132,7 +132,7 @@ class BenchStack:
             # Each service reads its own principal's password from here.
             "TASKFORCE_KAFKA_SECRETS_DIR": str(self.kafka.secrets),
             "TASKFORCE_JWT_SECRET": self.jwt_secret,
-            "TASKFORCE_NOTIFICATIONS_ALLOWED_HOSTS": '["127.0.0.1"]',
+            "TASKFORCE_NOTIFICATIONS_ALLOWED_HOSTS": f'["127.0.0.1:{self.receiver_port}"]',
         }
 
     def settings(self) -> PlatformSettings:

@@ -1,4 +1,10 @@
-"""What the service's handlers, worker and routes share: settings, links, a clock, a wake-up."""
+"""What the service's handlers, worker and routes share: settings, links, a clock, a wake-up.
+
+Also the secret box (signing secrets at rest), the resolver webhook calls use
+(swapped in tests for one that answers what a test needs) and the re-send
+limiter (in memory: a restart forgets the counts, which only ever loosens it
+for one window).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +17,9 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
+from services.notifications.domain.resends import ResendLimiter
+from services.notifications.resolver import Resolve, system_resolve
+from services.notifications.secret_box import SecretBox, box_for
 from services.notifications.settings import NotificationsSettings
 from services.notifications.storage.subscribers import SubscriberCache
 from shared.settings import PlatformSettings
@@ -26,18 +35,29 @@ def _utc_now() -> datetime:
 class NotificationsContext:
     settings: NotificationsSettings
     base_url: str
+    secrets: SecretBox
     clock: Callable[[], datetime] = field(default=_utc_now)
     #: Set when deliveries became due (after the commit that queued them).
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     #: The subscriptions events are routed to, between changes.
     subscribers: SubscriberCache = field(default_factory=SubscriberCache)
+    #: How webhook hosts are looked up (once per attempt).
+    resolve: Resolve = field(default=system_resolve)
+    resends: ResendLimiter = field(default_factory=ResendLimiter)
 
     @classmethod
     def create(
         cls, platform: PlatformSettings, settings: NotificationsSettings | None = None
     ) -> NotificationsContext:
         base = f"{platform.public_base_url.rstrip('/')}:{platform.port_for('notifications')}/v1"
-        return cls(settings=settings or NotificationsSettings(), base_url=base)
+        settings = settings or NotificationsSettings()
+        key = settings.secrets_key.get_secret_value() if settings.secrets_key else None
+        return cls(
+            settings=settings,
+            base_url=base,
+            secrets=box_for(platform.var_dir, key),
+            resends=ResendLimiter(settings.resend_limit, settings.resend_window_s),
+        )
 
     def now(self) -> datetime:
         return self.clock()

@@ -3,7 +3,9 @@
 A signed POST (Standard Webhooks headers, the subscription's secret) whose body
 is a CloudEvent of type ``nl.migratiesamenwerking.notifications.endpoint-verification``
 (not a catalogued event: it is never published). The endpoint must answer 2xx
-within the verification timeout, without redirecting.
+within the verification timeout, without redirecting. The call goes the same
+way as every delivery (``delivery_http.post``: one lookup, the checked address,
+one deadline, a capped read, generic reasons).
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import uuid
 from datetime import datetime
 
 from services.notifications.context import NotificationsContext
+from services.notifications.delivery_http import make_client, post
 from services.notifications.domain.signing import signed_headers
-from services.notifications.worker import make_client, post
 from shared import telemetry
 from shared.events.envelope import format_time
 
@@ -48,9 +50,17 @@ async def verify_endpoint(
     )
     headers = signed_headers(call_id, now, body, [secret])
     headers.update(telemetry.current_trace_headers())
-    async with make_client(ctx, ctx.settings.verification_timeout_s) as client:
+    timeout = ctx.settings.verification_timeout_s
+    async with make_client(timeout) as client:
         outcome = await post(
-            client, url, body, headers, now=now, allowed_hosts=ctx.settings.allowed_hosts
+            client,
+            url,
+            body,
+            headers,
+            now=now,
+            allowed=ctx.settings.allowed_endpoints,
+            deadline_s=timeout,
+            resolve=ctx.resolve,
         )
     if outcome.delivered:
         return None

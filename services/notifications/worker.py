@@ -1,19 +1,28 @@
 """The delivery worker: sends due deliveries as signed webhooks and records every attempt.
 
-Each round it takes the due deliveries (oldest first), attempts them
-concurrently, and then commits the round in one transaction: per attempt the
-attempt log row, the delivery's new state and the event that says so
-(``notification-delivered``, or ``delivery-failed`` after every failed
-attempt, ``final`` when no further attempt will be made); if that transaction
-fails, attempt by attempt. All state is in the database, so a restart resumes
-where the last commit left off; attempts of a round interrupted before its
-commit are simply made again (same ``webhook-id``), at most one round's worth.
+Each endpoint is attempted on its own. The dispatcher reads due deliveries
+(oldest first) and starts each as a task of its own, at most
+``PER_SUBSCRIPTION_CONCURRENCY`` at a time per subscription and
+``MAX_IN_FLIGHT`` in all; a subscription at its limit is left out of the next
+read, so one organisation's slow or hanging endpoint holds only its own few
+slots and never the deliveries of anyone else. Nothing waits for a whole
+round: an attempt is recorded as soon as it ends, by a recorder that commits
+whatever attempts have ended together in one transaction (one by one if that
+transaction fails): the attempt log row, the delivery's new state and the
+event that says so (``notification-delivered``, or ``delivery-failed`` after
+every failed attempt, ``final`` when no further attempt will be made). A
+delivery stays "in flight" until its attempt is committed, so it is never
+dispatched twice. All state is in the database: a restart resumes where the
+last commit left off, and attempts in flight then are simply made again (same
+``webhook-id``), at most ``MAX_IN_FLIGHT`` of them.
 
-An attempt: the URL's host is checked again (no private addresses unless
-allow-listed), the stored body is signed (Standard Webhooks) with the
-subscription's secret (and a rotated-out one in its grace period), and POSTed
-with a bounded timeout, redirects not followed, and ``traceparent`` from a
-client span whose parent is the trace that brought the event in.
+An attempt (``delivery_http.post``): the host is resolved once and every
+address checked (no non-public address unless the endpoint is allow-listed),
+the request goes to the checked address, the stored body is signed (Standard
+Webhooks) with the subscription's secret (and a rotated-out one in its grace
+period), opened from the secret box, and POSTed within one deadline, redirects
+not followed, and ``traceparent`` from a client span whose parent is the trace
+that brought the event in.
 
 Outcomes: 2xx delivered; 410 Gone disables the subscription and fails the
 delivery for good; anything else (other statuses, 3xx included, timeouts,
@@ -28,6 +37,7 @@ import contextlib
 import logging
 import time
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,9 +46,10 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from services.notifications.context import NotificationsContext
-from services.notifications.domain.schedule import parse_retry_after
+from services.notifications.delivery_http import Outcome, make_client, post
 from services.notifications.domain.signing import signed_headers
-from services.notifications.domain.urls import resolve_internal
+from services.notifications.domain.urls import host_of
+from services.notifications.secret_box import SecretBox
 from services.notifications.storage import store
 from services.notifications.storage.tables import AttemptRow, DeliveryRow, SubscriptionRow
 from shared import metrics, telemetry
@@ -50,12 +61,18 @@ from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
+__all__ = ["Attempted", "DeliveryWorker", "Outcome", "signing_secrets"]
+
+#: The most attempts recorded in one transaction.
+RECORD_BATCH = 100
+
 
 @dataclass(frozen=True)
 class Attempted:
-    """One attempt made this round, to be recorded."""
+    """One attempt made, to be recorded."""
 
     delivery_id: uuid.UUID
+    subscription_id: uuid.UUID
     number: int
     at: datetime
     duration_ms: int
@@ -63,82 +80,13 @@ class Attempted:
     final: bool
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What one HTTP attempt came to."""
-
-    delivered: bool
-    http_status: int | None = None
-    reason: DeliveryFailureReason | None = None
-    error: str | None = None
-    retry_after_s: float | None = None
-    gone: bool = False
-
-
-def signing_secrets(subscription: SubscriptionRow, now: datetime) -> list[str]:
-    found = [subscription.secret] if subscription.secret else []
+def signing_secrets(subscription: SubscriptionRow, now: datetime, box: SecretBox) -> list[str]:
+    """The secrets to sign with, opened; ``SecretsKeyError`` if the key does not open them."""
+    found = [box.open(subscription.secret)] if subscription.secret else []
     until = subscription.previous_secret_until
     if subscription.previous_secret and until is not None and as_utc(until) > now:
-        found.append(subscription.previous_secret)
+        found.append(box.open(subscription.previous_secret))
     return found
-
-
-def _classify(response: httpx.Response, now: datetime) -> Outcome:
-    status = response.status_code
-    if 200 <= status < 300:
-        return Outcome(True, status)
-    retry_after = parse_retry_after(response.headers.get("retry-after"), now)
-    if status == 410:
-        return Outcome(
-            False, status, DeliveryFailureReason.HTTP_CLIENT_ERROR, "410 Gone", None, True
-        )
-    reason = (
-        DeliveryFailureReason.HTTP_SERVER_ERROR
-        if status >= 500
-        else DeliveryFailureReason.HTTP_CLIENT_ERROR
-    )
-    error = f"HTTP {status}" + (" (redirect not followed)" if 300 <= status < 400 else "")
-    return Outcome(False, status, reason, error, retry_after)
-
-
-async def post(
-    client: httpx.AsyncClient,
-    url: str,
-    body: str,
-    headers: dict[str, str],
-    *,
-    now: datetime,
-    allowed_hosts: list[str],
-) -> Outcome:
-    """One signed POST; never raises for what the receiver or the network did."""
-    refused = await resolve_internal(url, allowed_hosts)
-    if refused is not None:
-        return Outcome(False, None, DeliveryFailureReason.CONNECTION_ERROR, refused)
-    try:
-        response = await client.post(url, content=body.encode(), headers=headers)
-    except httpx.TimeoutException:
-        return Outcome(False, None, DeliveryFailureReason.TIMEOUT, "timed out")
-    except httpx.ConnectError as exc:
-        tls = "SSL" in str(exc) or "certificate" in str(exc).lower()
-        reason = DeliveryFailureReason.TLS_ERROR if tls else DeliveryFailureReason.CONNECTION_ERROR
-        return Outcome(False, None, reason, _short(exc))
-    except httpx.HTTPError as exc:
-        return Outcome(False, None, DeliveryFailureReason.CONNECTION_ERROR, _short(exc))
-    return _classify(response, now)
-
-
-def _short(error: BaseException) -> str:
-    text = f"{type(error).__name__}: {error}"
-    return text if len(text) <= 300 else text[:297] + "..."
-
-
-def make_client(ctx: NotificationsContext, timeout: float | None = None) -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        follow_redirects=False,
-        timeout=timeout or ctx.settings.request_timeout_s,
-        trust_env=False,
-        headers={"user-agent": "taskforce-notifications/1", "content-type": "application/json"},
-    )
 
 
 class DeliveryWorker:
@@ -148,38 +96,137 @@ class DeliveryWorker:
         self.runtime = runtime
         self.ctx = ctx
         self.policy = ctx.settings.retry_policy()
+        #: Dispatched and not yet recorded: delivery id -> subscription id.
+        self._in_flight: dict[uuid.UUID, uuid.UUID] = {}
+        self._per_subscription: Counter[uuid.UUID] = Counter()
+        self._ended: asyncio.Queue[Attempted | uuid.UUID] = asyncio.Queue()
+        self._tasks: set[asyncio.Task[None]] = set()
+        #: One client per endpoint (scheme, host, port) while attempts to it are in flight.
+        self._clients: dict[str, tuple[httpx.AsyncClient, int]] = {}
 
     async def run(self) -> None:
-        async with make_client(self.ctx) as client:
+        await self.check_secrets_key()
+        recorder = asyncio.create_task(self._recorder(), name="notifications-recorder")
+        try:
             while True:
-                # Cleared before reading what is due: a wake-up during the round is kept.
+                # Cleared before reading what is due: a wake-up meanwhile is kept.
                 self.ctx.wake.clear()
                 try:
-                    handled = await self.run_once(client)
+                    dispatched, full = await self.dispatch_once()
                 except Exception:
-                    log.exception("delivery round failed; trying again")
-                    handled = 0
-                if handled >= self.ctx.settings.batch_size:
-                    continue  # a full round: more may be due already
+                    log.exception("reading due deliveries failed; trying again")
+                    dispatched, full = 0, False
+                if dispatched and full:
+                    continue  # a full read: more may be due already
                 await self._wait()
+        finally:
+            recorder.cancel()
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.gather(recorder, *self._tasks, return_exceptions=True)
+            for client, _ in self._clients.values():
+                await client.aclose()
+
+    async def check_secrets_key(self) -> None:
+        """Refuse to run when the secrets key does not open a stored secret (wrong key)."""
+        async with self.runtime.sessions() as session:
+            sealed = await store.some_secret(session)
+        if sealed is not None:
+            try:
+                self.ctx.secrets.open(sealed)
+            except Exception:
+                log.critical("the webhook secrets do not open with this key; no deliveries")
+                raise
 
     async def _wait(self) -> None:
-        """Until deliveries were queued (woken) or the poll interval passed, for retries."""
+        """Until deliveries were queued or attempts recorded (woken), or a poll interval passed."""
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.ctx.wake.wait(), timeout=self.ctx.settings.poll_interval_s)
 
-    async def run_once(self, client: httpx.AsyncClient) -> int:
-        """Attempt every due delivery once; returns how many were attempted."""
+    async def dispatch_once(self) -> tuple[int, bool]:
+        """Start attempts of due deliveries; how many started, and whether the read was full."""
+        settings = self.ctx.settings
+        room = settings.max_in_flight - len(self._in_flight)
+        if room <= 0:
+            return 0, False
+        limit = settings.per_subscription_concurrency
+        busy = [s for s, n in self._per_subscription.items() if n >= limit]
         async with self.runtime.sessions() as session:
-            due = await store.due(session, self.ctx.now(), self.ctx.settings.batch_size)
-        attempted = await asyncio.gather(
-            *(self.attempt(client, delivery, subscription) for delivery, subscription in due)
-        )
-        await self._record_round(attempted)
-        return len(due)
+            due = await store.due(
+                session,
+                self.ctx.now(),
+                min(settings.batch_size, room),
+                not_deliveries=list(self._in_flight),
+                not_subscriptions=busy,
+            )
+        started = 0
+        for delivery, subscription in due:
+            sid = subscription.subscription_id
+            if self._per_subscription[sid] >= limit:
+                continue  # its next ones wait for a slot of their own subscription
+            self._in_flight[delivery.delivery_id] = sid
+            self._per_subscription[sid] += 1
+            task = asyncio.create_task(self._attempt_and_hand_over(delivery, subscription))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            started += 1
+        return started, len(due) >= min(settings.batch_size, room)
 
-    async def _record_round(self, attempted: list[Attempted]) -> None:
-        """The round's attempts in one transaction; one by one if that transaction fails."""
+    async def _attempt_and_hand_over(
+        self, delivery: DeliveryRow, subscription: SubscriptionRow
+    ) -> None:
+        key = _client_key(subscription.url)
+        client = self._client(key)
+        try:
+            made = await self.attempt(client, delivery, subscription)
+        except Exception:
+            log.exception("attempt of delivery %s failed to run", delivery.delivery_id)
+            await self._ended.put(delivery.delivery_id)  # released, attempted again later
+            return
+        finally:
+            await self._release_client(key)
+        await self._ended.put(made)
+
+    def _client(self, key: str) -> httpx.AsyncClient:
+        found = self._clients.get(key)
+        client, users = found or (make_client(self.ctx.settings.request_timeout_s), 0)
+        self._clients[key] = (client, users + 1)
+        return client
+
+    async def _release_client(self, key: str) -> None:
+        client, users = self._clients[key]
+        if users > 1:
+            self._clients[key] = (client, users - 1)
+            return
+        del self._clients[key]
+        await client.aclose()
+
+    async def _recorder(self) -> None:
+        """Commit attempts as they end, together when several ended at once."""
+        while True:
+            ended = [await self._ended.get()]
+            while len(ended) < RECORD_BATCH and not self._ended.empty():
+                ended.append(self._ended.get_nowait())
+            attempted = [e for e in ended if isinstance(e, Attempted)]
+            try:
+                if attempted:
+                    await self._record_all(attempted)
+            except Exception:
+                log.exception("recording %d attempts failed; made again later", len(attempted))
+            finally:
+                for item in ended:
+                    self._release(item.delivery_id if isinstance(item, Attempted) else item)
+                self.ctx.wake.set()  # slots are free: look for what is due
+
+    def _release(self, delivery_id: uuid.UUID) -> None:
+        sid = self._in_flight.pop(delivery_id, None)
+        if sid is not None:
+            self._per_subscription[sid] -= 1
+            if self._per_subscription[sid] <= 0:
+                del self._per_subscription[sid]
+
+    async def _record_all(self, attempted: list[Attempted]) -> None:
+        """The attempts in one transaction; one by one if that transaction fails."""
         for made in attempted:
             metrics.record_delivery_attempt(
                 self.runtime.service,
@@ -195,21 +242,25 @@ class DeliveryWorker:
                 raise
             log.exception("recording %d attempts together failed; one by one", len(attempted))
             for made in attempted:
-                async with self.runtime.unit_of_work() as uow:
-                    await self._record(uow, made)
+                try:
+                    async with self.runtime.unit_of_work() as uow:
+                        await self._record(uow, made)
+                except Exception:
+                    log.exception("recording attempt of %s failed", made.delivery_id)
 
     async def attempt(
         self, client: httpx.AsyncClient, delivery: DeliveryRow, subscription: SubscriptionRow
     ) -> Attempted:
-        """One attempt of a due ``delivery``, as read with its ``subscription`` this round."""
-        delivery_id = delivery.delivery_id
+        """One attempt of a due ``delivery``, as read with its ``subscription``."""
+        delivery_id, sid = delivery.delivery_id, subscription.subscription_id
         now = self.ctx.now()
         number = delivery.attempts + 1
         if subscription.status in (store.DISABLED, store.DELETED) or subscription.url is None:
             outcome = Outcome(
                 False, None, DeliveryFailureReason.SUBSCRIPTION_INACTIVE, "subscription inactive"
             )
-            return Attempted(delivery_id, number, now, 0, outcome, final=True)
+            return Attempted(delivery_id, sid, number, now, 0, outcome, final=True)
+        secrets = signing_secrets(subscription, now, self.ctx.secrets)  # raises on a wrong key
         started = time.monotonic()
         parent = telemetry.context_from_headers(delivery.trace)
         # Looked up per delivery: a module-level proxy would stay bound to the first provider.
@@ -219,16 +270,14 @@ class DeliveryWorker:
             kind=SpanKind.CLIENT,
             attributes={
                 "http.request.method": "POST",
-                "server.address": _host(subscription.url),
+                "server.address": host_of(subscription.url),
                 "webhook.id": str(delivery_id),
                 "webhook.attempt": number,
                 "cloudevents.event_id": delivery.event_id,
                 "cloudevents.event_type": delivery.event_type,
             },
         ) as span:
-            headers = signed_headers(
-                str(delivery_id), now, delivery.body, signing_secrets(subscription, now)
-            )
+            headers = signed_headers(str(delivery_id), now, delivery.body, secrets)
             headers.update(telemetry.current_trace_headers())
             outcome = await post(
                 client,
@@ -236,7 +285,9 @@ class DeliveryWorker:
                 delivery.body,
                 headers,
                 now=now,
-                allowed_hosts=self.ctx.settings.allowed_hosts,
+                allowed=self.ctx.settings.allowed_endpoints,
+                deadline_s=self.ctx.settings.request_timeout_s,
+                resolve=self.ctx.resolve,
             )
             if outcome.http_status is not None:
                 span.set_attribute("http.response.status_code", outcome.http_status)
@@ -246,7 +297,7 @@ class DeliveryWorker:
         final = outcome.gone or (
             not outcome.delivered and self.policy.gives_up_after(number - delivery.round_start)
         )
-        return Attempted(delivery_id, number, now, duration, outcome, final=final)
+        return Attempted(delivery_id, sid, number, now, duration, outcome, final=final)
 
     async def _record(self, uow: UnitOfWork, made: Attempted) -> None:
         """The attempt, the delivery's new state and its event, in ``uow``."""
@@ -328,7 +379,7 @@ class DeliveryWorker:
         }
 
 
-def _host(url: str) -> str:
-    from services.notifications.domain.urls import host_of
-
-    return host_of(url)
+def _client_key(url: str | None) -> str:
+    """Attempts to the same scheme, host and port share a client (and its connections)."""
+    parts = httpx.URL(url or "http://invalid/")
+    return f"{parts.scheme}://{parts.host}:{parts.port}"

@@ -61,8 +61,13 @@ def up(
     )
     kafka_to_stop: LocalKafka | None = None
     receiver: ThreadingHTTPServer | None = None
-    # The local webhook receiver is on loopback: let the notifications service call it.
-    os.environ.setdefault("TASKFORCE_NOTIFICATIONS_ALLOWED_HOSTS", '["127.0.0.1"]')
+    # The local webhook receiver is on loopback: let the notifications service call it
+    # (that host:port only, not the rest of loopback).
+    from shared.cli.receiver import receiver_port
+
+    os.environ.setdefault(
+        "TASKFORCE_NOTIFICATIONS_ALLOWED_HOSTS", f'["127.0.0.1:{receiver_port()}"]'
+    )
     code = 0
     try:
         bootstrap, must_start = _settle_kafka(no_kafka)

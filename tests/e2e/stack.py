@@ -48,7 +48,9 @@ SCOPES = {
 }
 
 
-def stack_env(var: Path, bootstrap: str, prefix: str, secret: str, oin: str) -> dict[str, str]:
+def stack_env(
+    var: Path, bootstrap: str, prefix: str, secret: str, oin: str, receiver_port: int
+) -> dict[str, str]:
     return {
         "TASKFORCE_OIN": oin,
         "TASKFORCE_VAR_DIR": str(var),
@@ -60,7 +62,7 @@ def stack_env(var: Path, bootstrap: str, prefix: str, secret: str, oin: str) -> 
         "TASKFORCE_CONSUMER_MAX_ATTEMPTS": "3",
         "TASKFORCE_OUTBOX_POLL_INTERVAL_S": "0.2",
         "TASKFORCE_PROGRAMMES_BUDGET_FRAME": json.dumps(FRAME),
-        "TASKFORCE_NOTIFICATIONS_ALLOWED_HOSTS": '["127.0.0.1"]',
+        "TASKFORCE_NOTIFICATIONS_ALLOWED_HOSTS": f'["127.0.0.1:{receiver_port}"]',
         "TASKFORCE_NOTIFICATIONS_RETRY_INITIAL_S": "0.5",
         "TASKFORCE_NOTIFICATIONS_RETRY_FACTOR": "2",
         "TASKFORCE_NOTIFICATIONS_RETRY_MAX_DELAY_S": "2",
@@ -128,13 +130,14 @@ class Stack:
                 },
             )
         )
+        receiver = WebhookReceiver(oin=oin)  # its port goes on the allow-list
         supervisor = Supervisor(
             ports=ports,
             log_dir=var / "logs",
             run_dir=var / "run",
-            env=stack_env(var, bootstrap, prefix, secret, oin),
+            env=stack_env(var, bootstrap, prefix, secret, oin, receiver.port),
         )
-        receiver = WebhookReceiver(oin=oin).start()
+        receiver.start()
         stack = cls(supervisor, settings, receiver, bootstrap, prefix)
         supervisor.start_all()
         try:

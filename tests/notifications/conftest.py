@@ -22,7 +22,7 @@ from shared.events.catalogue import CATALOGUE, EventData, entry_for
 from shared.events.envelope import CloudEvent, new_event
 from shared.service import ServiceRuntime
 from shared.settings import PlatformSettings
-from tests.notifications.receiver import Receiver
+from tests.notifications.receiver import Receiver, allowed_receivers
 from tests.service_harness import ServiceUnderTest
 from tests.support import example, own_group, start_group_at_end
 
@@ -33,7 +33,7 @@ FLAGGED = "nl.migratiesamenwerking.monitoring.programme-flagged"
 def fast_settings(**changes: Any) -> NotificationsSettings:
     """Short backoff so that retries happen within a test."""
     values: dict[str, Any] = {
-        "allowed_hosts": ["127.0.0.1"],
+        "allowed_hosts": allowed_receivers(),
         "retry_initial_s": 0.3,
         "retry_factor": 2.0,
         "retry_max_delay_s": 2.0,

@@ -3,10 +3,16 @@
 It records every request (path, headers, body) and answers from a script of
 responses (status and headers), then with the default status. ``stop`` closes
 the port (the receiver is "down"); ``start`` opens the same port again.
+
+The service allow-lists exact ``host:port`` endpoints, so receivers take turns
+on a few ports chosen when the tests start (``RECEIVER_PORTS``), which
+``conftest.fast_settings`` allow-lists; a receiver whose port is taken moves on
+to the next one.
 """
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 from collections import deque
@@ -39,9 +45,23 @@ def free_port() -> int:
         return port
 
 
+#: The ports receivers take turns on (distinct, free when chosen).
+RECEIVER_PORTS: tuple[int, ...] = tuple(dict.fromkeys(free_port() for _ in range(16)))
+_turns = itertools.count()
+
+
+def next_port() -> int:
+    return RECEIVER_PORTS[next(_turns) % len(RECEIVER_PORTS)]
+
+
+def allowed_receivers() -> list[str]:
+    """The allow-list entries that let the service call every test receiver."""
+    return [f"127.0.0.1:{port}" for port in RECEIVER_PORTS]
+
+
 @dataclass
 class Receiver:
-    port: int = field(default_factory=free_port)
+    port: int = field(default_factory=next_port)
     default_status: int = 204
     script: deque[tuple[int, dict[str, str]]] = field(default_factory=deque)
     received: list[Received] = field(default_factory=list)
@@ -85,8 +105,19 @@ class Receiver:
                 pass
 
         ThreadingHTTPServer.allow_reuse_address = True
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        server: ThreadingHTTPServer | None = None
+        for _ in RECEIVER_PORTS:
+            try:
+                server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+                break
+            except OSError:
+                if self.port not in RECEIVER_PORTS:
+                    raise
+                self.port = next_port()  # someone else took it meanwhile
+        if server is None:
+            raise OSError("no receiver port is free")
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, daemon=True)
         self._thread.start()
         return self
 

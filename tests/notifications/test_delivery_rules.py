@@ -9,7 +9,8 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from services.notifications.domain.schedule import RetryPolicy, parse_retry_after
 from services.notifications.domain.signing import is_valid_secret, new_secret, signed_headers
-from services.notifications.domain.urls import check_form, resolve_internal
+from services.notifications.domain.urls import check_form, parse_allowed
+from services.notifications.resolver import RefusedAddress, target_of
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 
@@ -49,7 +50,9 @@ def test_retry_after_in_seconds_or_as_a_date() -> None:
     [
         ("https://alerts.example.org/hook", [], True),
         ("http://alerts.example.org/hook", [], False),
-        ("http://127.0.0.1:9000/hook", ["127.0.0.1"], True),
+        ("http://127.0.0.1:9000/hook", ["127.0.0.1:9000"], True),
+        ("http://127.0.0.1:9001/hook", ["127.0.0.1:9000"], False),
+        ("http://localhost:9000/hook", ["127.0.0.1:9000"], False),
         ("https://127.0.0.1/hook", [], False),
         ("https://192.168.1.10/hook", [], False),
         ("https://[fe80::1]/hook", [], False),
@@ -62,13 +65,17 @@ def test_retry_after_in_seconds_or_as_a_date() -> None:
     ],
 )
 def test_url_form(url: str, allowed: list[str], ok: bool) -> None:
-    assert (check_form(url, allowed) == []) is ok
+    assert (check_form(url, parse_allowed(allowed)) == []) is ok
 
 
 async def test_names_resolving_to_internal_addresses_are_refused() -> None:
-    assert await resolve_internal("https://localhost/hook", []) is not None
-    assert await resolve_internal("https://localhost/hook", ["localhost"]) is None
-    assert await resolve_internal("https://8.8.8.8/hook", []) is None
+    with pytest.raises(RefusedAddress):
+        await target_of("https://localhost/hook", frozenset())
+    allowed = parse_allowed(["localhost:443"])
+    assert (await target_of("https://localhost/hook", allowed)).address.is_loopback
+    with pytest.raises(RefusedAddress):
+        await target_of("https://localhost:8443/hook", allowed)
+    assert str((await target_of("https://8.8.8.8/hook", frozenset())).address) == "8.8.8.8"
 
 
 def test_signatures_verify_as_a_receiver_checks_them() -> None:

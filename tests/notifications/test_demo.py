@@ -10,7 +10,14 @@ import pytest
 from services.notifications import demo
 from shared.cli.receiver import make_server, read_secrets
 from shared.http.auth import issue_token
-from tests.notifications.conftest import cloud_event, deliver, flagged, running, settings_for
+from tests.notifications.conftest import (
+    cloud_event,
+    deliver,
+    fast_settings,
+    flagged,
+    running,
+    settings_for,
+)
 from tests.notifications.receiver import free_port
 from tests.support import eventually
 
@@ -29,7 +36,8 @@ async def test_demo_subscriptions_reach_the_receiver_verified(
     threading.Thread(target=server.serve_forever, daemon=True).start()
     settings = settings_for(tmp_path, kafka_bootstrap)
     try:
-        async with running(settings) as service:
+        allowed = fast_settings(allowed_hosts=[f"127.0.0.1:{port}"])
+        async with running(settings, allowed) as service:
 
             def token_for(organisation: str, scopes: list[str]) -> str:
                 return issue_token(settings, organisation, scopes)

@@ -1,7 +1,12 @@
-"""``/deliveries``: the delivery log of the caller's subscriptions, attempts, manual re-send."""
+"""``/deliveries``: the delivery log of the caller's subscriptions, attempts, manual re-send.
+
+Re-sends are limited per subscription (``RESEND_LIMIT`` per ``RESEND_WINDOW_S``,
+``domain/resends.py``): past that, 429 with ``Retry-After``.
+"""
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Annotated, Literal
 
@@ -19,7 +24,7 @@ from services.notifications.api.common import (
 from services.notifications.api.models import AttemptList, AttemptOut, DeliveryOut
 from services.notifications.storage import store
 from services.notifications.storage.tables import DeliveryRow
-from shared.http import AuthenticatedCaller, Caller, Problem
+from shared.http import AuthenticatedCaller, Caller, Problem, ProblemDetails
 from shared.http.pagination import Page, PageParams, page_params
 from shared.service import ServiceRuntime
 
@@ -85,7 +90,10 @@ async def list_attempts(
     operation_id="resendDelivery",
     summary="Send a delivery again now, with a fresh round of retries (same webhook-id)",
     status_code=202,
-    responses=CONFLICT,
+    responses={
+        **CONFLICT,
+        429: {"model": ProblemDetails, "description": "Too many re-sends for the subscription."},
+    },
 )
 async def resend_delivery(
     delivery_id: DeliveryIdPath, caller: Writer, runtime: Runtime, ctx: Context
@@ -98,6 +106,15 @@ async def resend_delivery(
         if subscription is None or subscription.status != store.ACTIVE:
             raise Problem(
                 status=409, detail="The subscription is not active: resume it before re-sending."
+            )
+        wait = ctx.resends.admit(row.subscription_id, time.monotonic())
+        if wait is not None:
+            settings = ctx.settings
+            raise Problem(
+                status=429,
+                detail=f"At most {settings.resend_limit} re-sends per subscription every "
+                f"{settings.resend_window_s:g} s; try again later.",
+                headers={"Retry-After": ctx.resends.retry_after_header(wait)},
             )
         now = ctx.now()
         row.status = store.PENDING

@@ -42,7 +42,8 @@ from services.notifications.domain.sinks import (
     check_sinks,
     default_sinks,
 )
-from services.notifications.domain.urls import check_form, resolve_internal
+from services.notifications.domain.urls import check_form
+from services.notifications.resolver import RefusedAddress, target_of
 from services.notifications.storage import store
 from services.notifications.storage.tables import SubscriptionRow
 from services.notifications.verification import verify_endpoint
@@ -66,10 +67,13 @@ async def _check(
     violations += check_sinks(sinks, url)
     params = [InvalidParam(name=v.field, location="body", reason=v.reason) for v in violations]
     if url is not None and Sink.WEBHOOK in sinks:
-        reasons = check_form(url, ctx.settings.allowed_hosts)
+        allowed = ctx.settings.allowed_endpoints
+        reasons = check_form(url, allowed)
         if not reasons:
-            refused = await resolve_internal(url, ctx.settings.allowed_hosts)
-            reasons = [refused] if refused else []
+            try:
+                await target_of(url, allowed, ctx.resolve)
+            except RefusedAddress as refused:
+                reasons = [refused.reason]
         params += [InvalidParam(name="url", location="body", reason=r) for r in reasons]
     if params:
         raise invalid(params, "The subscription cannot be accepted.")
@@ -146,7 +150,7 @@ async def create_subscription(
         sinks=[s.value for s in sinks],
         status=store.ACTIVE,
         status_reason=None,
-        secret=secret if body.url is not None else None,
+        secret=ctx.secrets.seal(secret) if body.url is not None else None,
         previous_secret=None,
         previous_secret_until=None,
         verified_at=now if body.url is not None else None,
@@ -157,7 +161,7 @@ async def create_subscription(
         uow.session.add(row)
     response.headers["Location"] = ctx.subscription_url(subscription_id)
     shown = SubscriptionCreated.model_validate(SubscriptionOut.of(row).model_dump())
-    return shown.model_copy(update={"secret": row.secret})
+    return shown.model_copy(update={"secret": secret if body.url is not None else None})
 
 
 @router.get("", operation_id="listSubscriptions", summary="The caller's subscriptions")
@@ -217,7 +221,8 @@ async def change_subscription(
     channels = body.channels if body.channels is not None else list(row.channels)
     filters = body.filters if body.filters is not None else FiltersIn.model_validate(row.filters)
     await _check(ctx, url, event_types, channels, filters, sinks)
-    secret = row.secret or new_secret()
+    secret = ctx.secrets.open(row.secret) if row.secret else new_secret()
+    sealed = row.secret or ctx.secrets.seal(secret)
     url_changed = url is not None and url != row.url
     if url_changed:
         assert url is not None
@@ -234,7 +239,7 @@ async def change_subscription(
         current.channels = list(dict.fromkeys(channels))
         current.filters = stored_filters(filters.domain())
         current.sinks = [s.value for s in sinks]
-        current.secret = secret if url is not None else current.secret
+        current.secret = sealed if url is not None else current.secret
         if url_changed:
             current.verified_at = now
         current.updated_at = now
@@ -300,7 +305,8 @@ async def resume_subscription(
 ) -> SubscriptionOut:
     row = await _own(runtime, caller, subscription_id)
     if row.status == store.DISABLED and row.url is not None and row.secret is not None:
-        await _verify(ctx, runtime, row.url, row.secret, subscription_id, row.organisation)
+        secret = ctx.secrets.open(row.secret)
+        await _verify(ctx, runtime, row.url, secret, subscription_id, row.organisation)
     async with runtime.unit_of_work() as uow:
         current = await store.subscription(uow.session, subscription_id, for_update=True)
         assert current is not None
@@ -332,9 +338,9 @@ async def rotate_secret(
     async with runtime.unit_of_work() as uow:
         current = await store.subscription(uow.session, subscription_id, for_update=True)
         assert current is not None
-        current.previous_secret = current.secret
+        current.previous_secret = current.secret  # sealed as it was
         current.previous_secret_until = until
-        current.secret = secret
+        current.secret = ctx.secrets.seal(secret)
         current.updated_at = now
     return SecretOut(
         subscription_id=subscription_id, secret=secret, previous_secret_valid_until=until

@@ -122,25 +122,45 @@ async def attempts_of(session: AsyncSession, delivery_id: uuid.UUID) -> list[Att
 
 
 async def due(
-    session: AsyncSession, now: datetime, limit: int
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    *,
+    not_deliveries: Sequence[uuid.UUID] = (),
+    not_subscriptions: Sequence[uuid.UUID] = (),
 ) -> list[tuple[DeliveryRow, SubscriptionRow]]:
     """Pending deliveries whose time has come, oldest first, each with its subscription.
 
     Those of paused subscriptions wait. Read together so an attempt needs no
-    query of its own before it sends.
+    query of its own before it sends. The worker leaves out deliveries it is
+    attempting already and subscriptions at their concurrency limit (both
+    bounded by its settings), so a busy endpoint's backlog never fills the read.
     """
+    where: list[Any] = [
+        DeliveryRow.status == PENDING,
+        DeliveryRow.next_attempt_at <= now,
+        SubscriptionRow.status != PAUSED,
+    ]
+    if not_deliveries:
+        where.append(DeliveryRow.delivery_id.not_in(not_deliveries))
+    if not_subscriptions:
+        where.append(DeliveryRow.subscription_id.not_in(not_subscriptions))
     rows = await session.execute(
         select(DeliveryRow, SubscriptionRow)
         .join(SubscriptionRow, SubscriptionRow.subscription_id == DeliveryRow.subscription_id)
-        .where(
-            DeliveryRow.status == PENDING,
-            DeliveryRow.next_attempt_at <= now,
-            SubscriptionRow.status != PAUSED,
-        )
+        .where(*where)
         .order_by(DeliveryRow.next_attempt_at, DeliveryRow.created_at)
         .limit(limit)
     )
     return [(delivery, subscription) for delivery, subscription in rows]
+
+
+async def some_secret(session: AsyncSession) -> str | None:
+    """One stored (sealed) secret, to check the secrets key against at start."""
+    found: str | None = await session.scalar(
+        select(SubscriptionRow.secret).where(SubscriptionRow.secret.is_not(None)).limit(1)
+    )
+    return found
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:

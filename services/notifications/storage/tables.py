@@ -2,8 +2,9 @@
 
 - ``subscription``: an organisation's subscription and its sinks (webhook,
   inbox, stream; ``domain/sinks.py``). The
-  secret is kept only because every attempt must be signed with it; it is
-  shown once (at creation or rotation) and never logged or published. A
+  secret is kept only because every attempt must be signed with it, and kept
+  sealed with the service's secrets key; it is shown once (at creation or
+  rotation) and never logged or published. A
   deleted subscription keeps its row (the delivery log refers to it) without
   its secrets.
 - ``delivery``: the persistent queue, one row per (event, subscription); its
@@ -53,8 +54,9 @@ class SubscriptionRow(Base):
     #: ``active``, ``paused``, ``disabled`` (the receiver answered 410) or ``deleted``.
     status: Mapped[str] = mapped_column(String(16), index=True)
     status_reason: Mapped[str | None] = mapped_column(String(200))
-    secret: Mapped[str | None] = mapped_column(String(120))
-    previous_secret: Mapped[str | None] = mapped_column(String(120))
+    #: Sealed (a Fernet token, ``secret_box.py``), never the ``whsec_`` text itself.
+    secret: Mapped[str | None] = mapped_column(String(400))
+    previous_secret: Mapped[str | None] = mapped_column(String(400))
     previous_secret_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,171 @@
+"""One webhook POST: to the checked address, within one deadline, reading at most 64 KiB back.
+
+- **Pinned address.** The URL's host is resolved once (``resolver.target_of``),
+  every address judged, and the request sent to the first one as an IP URL,
+  with ``Host`` the original name and, for https, TLS SNI and certificate
+  verification for that name (the ``sni_hostname`` request extension of
+  httpcore). No second lookup happens, so DNS rebinding has nothing to race.
+- **One deadline** covers lookup, connect, TLS, sending, the response headers
+  and the capped body: an endpoint that drips a byte a second is cut off at
+  the deadline, not kept alive read by read.
+- **Capped read.** The response body is never needed; at most
+  ``MAX_RESPONSE_BYTES`` are read (raw, not decompressed) and the connection
+  is closed, so a huge or endless body costs neither memory nor time.
+- **Generic reasons.** The subscriber sees ``timed out``, ``connection
+  failed``, ``TLS handshake failed``, ``address not allowed``, ``invalid HTTP
+  response`` or ``HTTP <status>``; the exception itself goes only to this
+  service's log. Error texts would otherwise let a subscriber probe what
+  answers where inside the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import ssl
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+
+import httpx
+
+from services.notifications.domain.schedule import parse_retry_after
+from services.notifications.domain.urls import Endpoint, literal_address
+from services.notifications.resolver import (
+    RefusedAddress,
+    Resolve,
+    Target,
+    system_resolve,
+    target_of,
+)
+from shared.contracts.vocabulary import DeliveryFailureReason
+
+log = logging.getLogger(__name__)
+
+#: The most of a response body ever read (and then only to end the exchange cleanly).
+MAX_RESPONSE_BYTES = 64 * 1024
+
+TIMED_OUT = "timed out"
+CONNECTION_FAILED = "connection failed"
+TLS_FAILED = "TLS handshake failed"
+NOT_ALLOWED = "address not allowed"
+BAD_RESPONSE = "invalid HTTP response"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one HTTP attempt came to; ``error`` is what the subscriber may read."""
+
+    delivered: bool
+    http_status: int | None = None
+    reason: DeliveryFailureReason | None = None
+    error: str | None = None
+    retry_after_s: float | None = None
+    gone: bool = False
+
+
+def classify(status: int, retry_after: str | None, now: datetime) -> Outcome:
+    if 200 <= status < 300:
+        return Outcome(True, status)
+    if status == 410:
+        return Outcome(
+            False, status, DeliveryFailureReason.HTTP_CLIENT_ERROR, "410 Gone", None, True
+        )
+    reason = (
+        DeliveryFailureReason.HTTP_SERVER_ERROR
+        if status >= 500
+        else DeliveryFailureReason.HTTP_CLIENT_ERROR
+    )
+    error = f"HTTP {status}" + (" (redirect not followed)" if 300 <= status < 400 else "")
+    return Outcome(False, status, reason, error, parse_retry_after(retry_after, now))
+
+
+def make_client(timeout_s: float) -> httpx.AsyncClient:
+    """A client for one endpoint's attempts (its pooled connections are to that endpoint only)."""
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        timeout=timeout_s,
+        trust_env=False,
+        limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
+        headers={"user-agent": "taskforce-notifications/1", "content-type": "application/json"},
+    )
+
+
+def _request(
+    client: httpx.AsyncClient, url: str, target: Target, body: str, headers: dict[str, str]
+) -> httpx.Request:
+    original = httpx.URL(url)
+    pinned = original.copy_with(host=str(target.address))
+    extensions: dict[str, object] = {}
+    if original.scheme == "https" and literal_address(target.endpoint.host) is None:
+        extensions["sni_hostname"] = target.endpoint.host
+    return client.build_request(
+        "POST",
+        pinned,
+        content=body.encode(),
+        headers={**headers, "host": original.netloc.decode("ascii")},
+        extensions=extensions,
+    )
+
+
+async def _read_capped(response: httpx.Response) -> None:
+    read = 0
+    async for chunk in response.aiter_raw():
+        read += len(chunk)
+        if read >= MAX_RESPONSE_BYTES:
+            return
+
+
+def _is_tls(error: BaseException) -> bool:
+    seen: BaseException | None = error
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _failed(
+    endpoint: str, reason: DeliveryFailureReason, error: str, cause: BaseException
+) -> Outcome:
+    log.warning("webhook attempt to %s failed (%s): %r", endpoint, error, cause)
+    return Outcome(False, None, reason, error)
+
+
+async def post(
+    client: httpx.AsyncClient,
+    url: str,
+    body: str,
+    headers: dict[str, str],
+    *,
+    now: datetime,
+    allowed: Collection[Endpoint],
+    deadline_s: float,
+    resolve: Resolve = system_resolve,
+) -> Outcome:
+    """One signed POST within ``deadline_s``; never raises for what the receiver or network did."""
+    where = "the endpoint"
+    try:
+        async with asyncio.timeout(deadline_s):
+            target = await target_of(url, allowed, resolve)
+            where = str(target.endpoint)
+            response = await client.send(_request(client, url, target, body, headers), stream=True)
+            try:
+                await _read_capped(response)
+            finally:
+                await response.aclose()
+    except RefusedAddress as exc:
+        return _failed(where, DeliveryFailureReason.CONNECTION_ERROR, NOT_ALLOWED, exc)
+    except (TimeoutError, httpx.TimeoutException) as exc:
+        return _failed(where, DeliveryFailureReason.TIMEOUT, TIMED_OUT, exc)
+    except httpx.ConnectError as exc:
+        if _is_tls(exc):
+            return _failed(where, DeliveryFailureReason.TLS_ERROR, TLS_FAILED, exc)
+        return _failed(where, DeliveryFailureReason.CONNECTION_ERROR, CONNECTION_FAILED, exc)
+    except httpx.RemoteProtocolError as exc:
+        return _failed(where, DeliveryFailureReason.CONNECTION_ERROR, BAD_RESPONSE, exc)
+    except (httpx.HTTPError, OSError, ssl.SSLError) as exc:
+        if _is_tls(exc):
+            return _failed(where, DeliveryFailureReason.TLS_ERROR, TLS_FAILED, exc)
+        return _failed(where, DeliveryFailureReason.CONNECTION_ERROR, CONNECTION_FAILED, exc)
+    return classify(response.status_code, response.headers.get("retry-after"), now)
