@@ -15,6 +15,7 @@ from services.notifications.api.common import (
     not_found,
 )
 from services.notifications.api.models import InboxEntryOut, InboxEntryPatch
+from services.notifications.domain.rights import manages
 from services.notifications.storage import store
 from shared.http import AuthenticatedCaller
 from shared.http.pagination import Page, PageParams, page_params
@@ -44,7 +45,7 @@ async def get_inbox_entry(
 ) -> InboxEntryOut:
     async with runtime.sessions() as session:
         row = await store.inbox_entry(session, entry_id)
-    if row is None or row.organisation != caller.organisation:
+    if row is None or not manages(caller.organisation, row.organisation):
         raise not_found("inbox entry")
     return InboxEntryOut.of(row)
 
@@ -60,7 +61,7 @@ async def mark_inbox_entry(
 ) -> InboxEntryOut:
     async with runtime.unit_of_work() as uow:
         row = await store.inbox_entry(uow.session, entry_id)
-        if row is None or row.organisation != caller.organisation:
+        if row is None or not manages(caller.organisation, row.organisation):
             raise not_found("inbox entry")
         if body.read and row.read_at is None:
             row.read_at = ctx.now()

@@ -33,6 +33,7 @@ from services.notifications.api.models import (
     stored_filters,
 )
 from services.notifications.context import NotificationsContext
+from services.notifications.domain.rights import manages
 from services.notifications.domain.routing import check_selection
 from services.notifications.domain.signing import is_valid_secret, new_secret
 from services.notifications.domain.sinks import (
@@ -108,7 +109,11 @@ async def _own(
 ) -> SubscriptionRow:
     async with runtime.sessions() as session:
         row = await store.subscription(session, subscription_id)
-    if row is None or row.organisation != caller.organisation or row.status == store.DELETED:
+    if (
+        row is None
+        or not manages(caller.organisation, row.organisation)
+        or row.status == store.DELETED
+    ):
         raise not_found("subscription")
     return row
 

@@ -1,0 +1,83 @@
+"""An organisation manages only its own subscriptions and inbox (``domain/rights.py``).
+
+Another organisation, the taskforce secretariat included, finds nothing there:
+every read and write of someone else's subscription or inbox entry is a 404
+problem, and changes nothing; the holder itself may do each of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from tests.notifications.conftest import Service, cloud_event, deliver, flagged, running
+from tests.notifications.conftest import settings_for as notification_settings
+
+pytestmark = pytest.mark.kafka
+
+OTHERS = ("bz", "tf-secretariaat", "coa")  # another ministry, the secretariat, an agency
+
+
+@pytest.fixture(scope="module")
+async def service(
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Service]:
+    var = tmp_path_factory.mktemp("notifications-rights")
+    async with running(notification_settings(var, kafka_bootstrap)) as started:
+        yield started
+
+
+async def subscription_state(service: Service, subscription_id: str) -> httpx.Response:
+    return await service.client.get(
+        f"/v1/subscriptions/{subscription_id}", headers=service.auth("szw", [])
+    )
+
+
+async def test_only_the_holder_manages_its_subscription(service: Service) -> None:
+    created = await service.subscribe("szw", channels=["monitoring"])
+    path = f"/v1/subscriptions/{created['subscriptionId']}"
+    attempts = (
+        ("GET", path, None),
+        ("PATCH", path, {"description": "taken over"}),
+        ("POST", f"{path}/pause", None),
+        ("POST", f"{path}/resume", None),
+        ("POST", f"{path}/secret-rotations", None),
+        ("DELETE", path, None),
+    )
+    before = (await subscription_state(service, created["subscriptionId"])).json()
+    for organisation in OTHERS:
+        for method, url, body in attempts:
+            response = await service.client.request(
+                method, url, json=body, headers=service.auth(organisation)
+            )
+            assert response.status_code == 404, (organisation, method, url, response.text)
+            assert response.headers["content-type"].startswith("application/problem+json")
+    after = await subscription_state(service, created["subscriptionId"])
+    assert after.status_code == 200 and after.json() == before
+
+    own = service.auth("szw")
+    changed = await service.client.patch(path, json={"description": "szw's"}, headers=own)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["description"] == "szw's"
+    assert (await service.client.post(f"{path}/pause", headers=own)).status_code == 200
+    assert (await service.client.delete(path, headers=own)).status_code == 204
+
+
+async def test_only_the_holder_reads_and_marks_its_inbox(service: Service) -> None:
+    await service.subscribe("def", channels=["monitoring"])
+    event = cloud_event(flagged(owningOrganisation="def"))
+    await deliver(service, event)
+    inbox = await service.client.get("/v1/inbox", headers=service.auth("def", []))
+    (entry,) = [e for e in inbox.json()["items"] if e["eventId"] == event.id]
+    path = f"/v1/inbox/{entry['entryId']}"
+    for organisation in OTHERS:
+        headers = service.auth(organisation)
+        assert (await service.client.get(path, headers=headers)).status_code == 404
+        marked = await service.client.patch(path, json={"read": True}, headers=headers)
+        assert marked.status_code == 404, marked.text
+    unread = await service.client.get(path, headers=service.auth("def", []))
+    assert unread.json()["readAt"] is None
+    marked = await service.client.patch(path, json={"read": True}, headers=service.auth("def"))
+    assert marked.status_code == 200 and marked.json()["readAt"] is not None
