@@ -40,6 +40,7 @@ from pydantic import Field
 from services.countries.domain.base import ValueObject, Violation
 from shared.contracts.vocabulary import AssessmentOutcome, AssessmentPhase, RiskCategory, RiskRating
 from shared.http.models import Text
+from shared.personal_data import refusals
 
 Scale = Annotated[int, Field(ge=1, le=5)]
 """A likelihood or impact: 1 (very low) to 5 (very high)."""
@@ -61,17 +62,25 @@ def rating_for(score: int) -> RiskRating:
 class RiskItem(ValueObject):
     """One risk to migrants' human rights, before and after mitigation.
 
-    The texts describe the risk and the mitigation, never individuals.
+    The texts describe the risk and the mitigation, never individuals: one
+    that carries a date of birth, an address or an identifying number is
+    refused (``shared.personal_data``).
     """
 
     category: RiskCategory = Field(description="The kind of human-rights risk.")
     description: Text | None = Field(
-        default=None, max_length=2000, description="The risk in words (no personal details)."
+        default=None,
+        max_length=2000,
+        description="The risk in words, about no one in person: no names or details that "
+        "identify someone (refused when it carries a date of birth, an address, a phone or "
+        "identifying number or an e-mail address).",
     )
     likelihood: Scale = Field(description="Likelihood before mitigation, 1-5.")
     impact: Scale = Field(description="Impact before mitigation, 1-5.")
     mitigation: Text | None = Field(
-        default=None, max_length=2000, description="What reduces the risk."
+        default=None,
+        max_length=2000,
+        description="What reduces the risk, about no one in person (refused like `description`).",
     )
     residual_likelihood: Scale = Field(description="Likelihood after mitigation, 1-5.")
     residual_impact: Scale = Field(description="Impact after mitigation, 1-5.")
@@ -110,7 +119,7 @@ def categories_of_concern(items: Iterable[RiskItem]) -> tuple[RiskCategory, ...]
 
 
 def check_items(items: Sequence[RiskItem]) -> list[Violation]:
-    """Mitigation does not raise a risk; a lowered risk names its mitigation."""
+    """Mitigation does not raise a risk; a lowered risk names its mitigation; no one in person."""
     violations: list[Violation] = []
     for index, item in enumerate(items):
         at = f"items[{index}]"
@@ -126,6 +135,8 @@ def check_items(items: Sequence[RiskItem]) -> list[Violation]:
             violations.append(
                 Violation(f"{at}.mitigation", "A lower residual risk needs the mitigation named.")
             )
+        texts = {f"{at}.description": item.description, f"{at}.mitigation": item.mitigation}
+        violations += refusals(texts, Violation)
     return violations
 
 
