@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated
 from uuid import UUID, uuid4
@@ -13,7 +14,6 @@ from services.countries.api.common import (
     CONFLICT,
     Country,
     Paging,
-    Reader,
     Runtime,
     Urls,
     Writer,
@@ -22,9 +22,10 @@ from services.countries.api.common import (
     reject,
     today,
 )
+from services.countries.api.risk_readers import READERS, Viewer, audience, tracks_of
 from services.countries.authority import assessing_organisation
 from services.countries.domain.base import Violation
-from services.countries.domain.partnerships import KnownOrganisation
+from services.countries.domain.partnerships import KnownOrganisation, Partnership
 from services.countries.domain.risk import (
     Assessment,
     RiskItem,
@@ -35,7 +36,7 @@ from services.countries.domain.risk import (
     is_overdue,
     residual_rating,
 )
-from services.countries.storage.partnerships import find_partnership
+from services.countries.storage.partnerships import find_partnership, partnerships
 from services.countries.storage.risk import (
     AssessmentFilter,
     add_assessment,
@@ -54,6 +55,7 @@ from shared.contracts.vocabulary import (
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel, Text
 from shared.http.pagination import Page, PageParams
+from shared.need_to_know import NeedToKnow, need_to_know_text, withheld_field, withhold
 from shared.personal_data import refusals
 
 router = APIRouter(tags=["Risk assessments"])
@@ -101,21 +103,24 @@ class RiskItemView(ApiModel):
     """A risk item with its scores (likelihood x impact) and their bands."""
 
     category: RiskCategory = Field(description="The kind of human-rights risk.")
-    description: str | None = Field(description="The risk in words.")
+    description: str | None = need_to_know_text("The risk in words.", READERS)
     likelihood: int = Field(description="Likelihood before mitigation, 1-5.")
     impact: int = Field(description="Impact before mitigation, 1-5.")
     inherent_score: int = Field(description="likelihood x impact, 1-25.")
     inherent_rating: RiskRating = Field(description="Band of the inherent score.")
-    mitigation: str | None = Field(description="What reduces the risk.")
+    mitigation: str | None = need_to_know_text("What reduces the risk.", READERS)
     residual_likelihood: int = Field(description="Likelihood after mitigation, 1-5.")
     residual_impact: int = Field(description="Impact after mitigation, 1-5.")
     residual_score: int = Field(description="Residual likelihood x impact, 1-25.")
     residual_rating: RiskRating = Field(description="Band of the residual score.")
+    withheld: list[str] = withheld_field("description", "mitigation")
 
     @classmethod
-    def of(cls, item: RiskItem) -> RiskItemView:
+    def of(cls, item: RiskItem, *, shown: bool) -> RiskItemView:
+        texts, withheld = withhold(shown, description=item.description, mitigation=item.mitigation)
         return cls(
-            **item.model_dump(),
+            **{**item.model_dump(), **texts},
+            withheld=withheld,
             inherent_score=item.inherent_score,
             inherent_rating=item.inherent_rating,
             residual_score=item.residual_score,
@@ -143,20 +148,23 @@ class AssessmentView(ApiModel):
     assessed_at: UtcDateTime = Field(description="When the assessment was concluded.")
     assessed_by: str = Field(description="Assessing organisation.")
     next_review_date: date = Field(description="When to assess again.")
-    summary: str | None = Field(description="Summary in words.")
+    summary: str | None = need_to_know_text("Summary in words.", READERS)
     recorded_at: UtcDateTime = Field(description="When it was recorded.")
     recorded_by: str = Field(description="Organisation that recorded it.")
     current: bool = Field(description="True for the latest assessment of its scope.")
     overdue: bool = Field(description="Current and past its next review date.")
+    withheld: list[str] = withheld_field("summary")
 
     @classmethod
-    def of(cls, assessment: Assessment) -> AssessmentView:
+    def of(cls, assessment: Assessment, *, shown: bool) -> AssessmentView:
+        """The assessment; its texts only when ``shown`` (else null and named withheld)."""
+        texts, withheld = withhold(shown, summary=assessment.summary)
         return cls(
             id=assessment.id,
             country_code=assessment.country_code,
             partnership_id=assessment.partnership_id,
             phase=assessment.phase,
-            items=[RiskItemView.of(item) for item in assessment.items],
+            items=[RiskItemView.of(item, shown=shown) for item in assessment.items],
             inherent_rating=assessment.inherent_rating,
             residual_rating=assessment.residual_rating,
             previous_residual_rating=assessment.previous_residual_rating,
@@ -165,12 +173,26 @@ class AssessmentView(ApiModel):
             assessed_at=assessment.assessed_at,
             assessed_by=assessment.assessed_by,
             next_review_date=assessment.next_review_date,
-            summary=assessment.summary,
+            summary=texts["summary"],
             recorded_at=assessment.recorded_at,
             recorded_by=assessment.recorded_by,
             current=assessment.current,
             overdue=is_overdue(assessment.next_review_date, today(), current=assessment.current),
+            withheld=withheld,
         )
+
+    @classmethod
+    def seen_by(
+        cls, viewer: NeedToKnow, assessment: Assessment, tracks: Sequence[Partnership]
+    ) -> AssessmentView:
+        """The assessment as ``viewer`` may read it; texts handed out are noted for audit."""
+        texts = [assessment.summary, *(t for i in assessment.items for t in _texts(i))]
+        ref = f"risk-assessment/{assessment.id}"
+        return cls.of(assessment, shown=viewer.reveal(audience(assessment, tracks), ref, *texts))
+
+
+def _texts(item: RiskItem) -> tuple[str | None, str | None]:
+    return item.description, item.mitigation
 
 
 @router.post(
@@ -244,7 +266,8 @@ async def assess_risk(
             )
         )
     response.headers["Location"] = urls.assessment(reference.code, assessment.id)
-    return AssessmentView.of(assessment)
+    # The assessing side's own texts, just written: shown, and no read to note.
+    return AssessmentView.of(assessment, shown=True)
 
 
 OverdueFilter = Annotated[
@@ -261,13 +284,14 @@ CurrentFilter = Annotated[
 
 
 async def _page(
-    request: Request, paging: PageParams, runtime: Runtime, where: AssessmentFilter
+    request: Request, paging: PageParams, runtime: Runtime, where: AssessmentFilter, viewer: Viewer
 ) -> Page[AssessmentView]:
     async with runtime.sessions() as session:
         found, total = await assessments(
             session, where, offset=paging.offset, limit=paging.page_size
         )
-    views = [AssessmentView.of(a) for a in found]
+        tracks = await tracks_of(session, (a.country_code for a in found))
+    views = [AssessmentView.seen_by(viewer, a, tracks[a.country_code]) for a in found]
     return Page[AssessmentView].of(views, total=total, params=paging, request=request)
 
 
@@ -293,7 +317,7 @@ def _filter(
 @router.get("/risk-assessments", summary="Risk assessments of all countries")
 async def list_all_assessments(
     request: Request,
-    caller: Reader,
+    viewer: Viewer,
     runtime: Runtime,
     paging: Paging,
     country_code: Annotated[
@@ -307,14 +331,14 @@ async def list_all_assessments(
     where = _filter(
         country_code=country_code, overdue=overdue, residual=residual_rating, current=current
     )
-    return await _page(request, paging, runtime, where)
+    return await _page(request, paging, runtime, where, viewer)
 
 
 @router.get("/countries/{countryCode}/risk-assessments", summary="A country's risk assessments")
 async def list_assessments(
     request: Request,
     reference: Country,
-    caller: Reader,
+    viewer: Viewer,
     runtime: Runtime,
     paging: Paging,
     partnership_id: Annotated[
@@ -332,15 +356,16 @@ async def list_assessments(
         residual=residual_rating,
         current=current,
     )
-    return await _page(request, paging, runtime, where)
+    return await _page(request, paging, runtime, where, viewer)
 
 
 @router.get("/countries/{countryCode}/risk-assessments/{assessmentId}", summary="A risk assessment")
 async def get_assessment(
-    reference: Country, assessment_id: AssessmentId, caller: Reader, runtime: Runtime
+    reference: Country, assessment_id: AssessmentId, viewer: Viewer, runtime: Runtime
 ) -> AssessmentView:
     async with runtime.sessions() as session:
         assessment = await find_assessment(session, reference.code, assessment_id)
+        tracks = await partnerships(session, country_code=reference.code)
     if assessment is None:
         raise not_found("risk assessment", assessment_id, reference.code)
-    return AssessmentView.of(assessment)
+    return AssessmentView.seen_by(viewer, assessment, tracks)
