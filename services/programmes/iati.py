@@ -7,10 +7,17 @@ budgets, transactions, results. Country codes become ISO alpha-2 (the IATI
 Country codelist); money is written as exact decimals with ``value-date``.
 Budgets are reported per calendar year (the sum of the programme's budget
 lines that year), since IATI budgets of one type must not overlap.
+
+One stored record never takes a whole document down: text is written with any
+character XML cannot hold replaced by U+FFFD (the API refuses such characters,
+but older records may hold them), and an activity that still cannot be written is
+left out, logged, and named in a comment where it would have been.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -26,6 +33,8 @@ from services.programmes.domain.money import CENT, CURRENCY, total
 from services.programmes.domain.programme import Programme
 from services.programmes.domain.results import Indicator
 from shared.http.times import rfc3339
+
+logger = logging.getLogger(__name__)
 
 IATI_VERSION: Final = "2.03"
 MEDIA_TYPE: Final = "application/xml"
@@ -54,13 +63,24 @@ class ActivityRecord:
     indicators: Sequence[Indicator]
 
 
+#: What XML 1.0 cannot hold (its Char production), plus the C1 controls it discourages.
+_NOT_XML: Final = re.compile("[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` with every character XML cannot hold replaced by U+FFFD."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
 def _sub(parent: etree._Element, tag: str, **attributes: str) -> etree._Element:
-    return etree.SubElement(parent, tag, {k.replace("_", "-"): v for k, v in attributes.items()})
+    return etree.SubElement(
+        parent, tag, {k.replace("_", "-"): xml_text(v) for k, v in attributes.items()}
+    )
 
 
 def _narrative(parent: etree._Element, tag: str, text: str, **attributes: str) -> etree._Element:
     element = _sub(parent, tag, **attributes)
-    etree.SubElement(element, "narrative").text = text
+    etree.SubElement(element, "narrative").text = xml_text(text)
     return element
 
 
@@ -152,7 +172,7 @@ def activity_element(record: ActivityRecord) -> etree._Element:
             "default-currency": CURRENCY,
         },
     )
-    etree.SubElement(activity, "iati-identifier").text = p.iati_identifier
+    etree.SubElement(activity, "iati-identifier").text = xml_text(p.iati_identifier)
     reporting = p.reporting_organisation
     _narrative(activity, "reporting-org", reporting.name, ref=reporting.ref, type=reporting.type)
     _narrative(activity, "title", p.title)
@@ -189,20 +209,43 @@ def activity_element(record: ActivityRecord) -> etree._Element:
     return activity
 
 
-def activities_document(records: Iterable[ActivityRecord], generated: datetime) -> bytes:
+def activities_document(
+    records: Iterable[ActivityRecord], generated: datetime, *, note: str | None = None
+) -> bytes:
     """An ``iati-activities`` document holding one activity per record.
 
     IATI requires at least one activity in a file; with no programmes the
-    document is well-formed but empty, and says so in a comment.
+    document is well-formed but empty, and says so in a comment. ``note`` (e.g.
+    which page of the registry this is) becomes a comment at the top.
     """
     root = etree.Element(
         "iati-activities",
         {"version": IATI_VERSION, "generated-datetime": rfc3339(generated)},
     )
-    count = 0
+    if note:
+        root.append(etree.Comment(f" {_comment_text(note)} "))
+    count = seen = 0
     for record in records:
-        root.append(activity_element(record))
+        seen += 1
+        try:
+            element = activity_element(record)
+        except (ValueError, TypeError) as exc:
+            # One record the writer cannot express must not take every other one down.
+            programme_id = record.programme.programme_id
+            logger.error("IATI export: programme %s left out: %s", programme_id, type(exc).__name__)
+            root.append(
+                etree.Comment(f" programme {_comment_text(programme_id)} could not be written ")
+            )
+            continue
+        root.append(element)
         count += 1
-    if count == 0:
+    if seen == 0 and note is None:
         root.append(etree.Comment(" no programmes are registered yet "))
+    elif count == 0:
+        root.append(etree.Comment(" no activities in this document "))
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+def _comment_text(text: str) -> str:
+    """Text safe inside an XML comment: XML characters only, no ``--``."""
+    return xml_text(text).replace("--", "- -")

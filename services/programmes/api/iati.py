@@ -1,10 +1,17 @@
-"""IATI 2.03 activity XML: ``/programmes/{programmeId}/iati`` and ``/iati-activities``."""
+"""IATI 2.03 activity XML: ``/programmes/{programmeId}/iati`` and ``/iati-activities``.
+
+``/iati-activities`` is paged like every list (``page``, ``pageSize``): each page is
+a complete, valid ``iati-activities`` document, and the neighbouring pages are in
+the ``Link`` header (RFC 8288: ``first``, ``prev``, ``next``, ``last``) with the
+total in ``X-Total-Count``, since an XML document has no ``_links`` envelope.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Final
+import math
+from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Depends, Request, Response
 
 from services.programmes.api.common import Context, ProgrammeIdPath, Runtime
 from services.programmes.commands.programmes import load
@@ -13,6 +20,7 @@ from services.programmes.iati import MEDIA_TYPE, ActivityRecord, activities_docu
 from services.programmes.storage import money, results
 from services.programmes.storage import programmes as store
 from shared.http import AuthenticatedCaller
+from shared.http.pagination import PageParams, page_params
 from shared.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["IATI"])
@@ -26,6 +34,25 @@ _XML: Final[dict[int | str, dict[str, Any]]] = {
     200: {
         "description": "An `iati-activities` document (IATI 2.03), valid against the XSD.",
         "content": {MEDIA_TYPE: {"schema": {"type": "string"}}},
+    }
+}
+
+
+_PAGED_XML: Final[dict[int | str, dict[str, Any]]] = {
+    200: {
+        "description": "One page of the registry as an `iati-activities` document (IATI 2.03), "
+        "valid against the XSD; oldest programme first.",
+        "content": {MEDIA_TYPE: {"schema": {"type": "string"}}},
+        "headers": {
+            "Link": {
+                "description": "RFC 8288 links to the `first`, `prev`, `next` and `last` pages.",
+                "schema": {"type": "string"},
+            },
+            "X-Total-Count": {
+                "description": "Programmes in the whole registry.",
+                "schema": {"type": "integer"},
+            },
+        },
     }
 }
 
@@ -58,13 +85,40 @@ async def get_programme_iati(
 @router.get(
     "/iati-activities",
     operation_id="listIatiActivities",
-    summary="All programmes as IATI 2.03 activities",
+    summary="The programmes as IATI 2.03 activities, a page at a time",
     response_class=XmlResponse,
-    responses=_XML,
+    responses=_PAGED_XML,
 )
 async def list_iati_activities(
-    caller: AuthenticatedCaller, runtime: Runtime, ctx: Context
+    request: Request,
+    caller: AuthenticatedCaller,
+    runtime: Runtime,
+    ctx: Context,
+    paging: Annotated[PageParams, Depends(page_params)],
 ) -> XmlResponse:
+    """Every registered programme, oldest first, `pageSize` activities per document."""
     async with runtime.unit_of_work() as uow:
-        records = [await _record(uow, p) for p in await store.all_programmes(uow.session)]
-    return XmlResponse(activities_document(records, ctx.now()))
+        programmes, total = await store.search(
+            uow.session, store.ProgrammeFilter(), offset=paging.offset, limit=paging.page_size
+        )
+        records = [await _record(uow, p) for p in programmes]
+    pages = max(1, math.ceil(total / paging.page_size))
+    note = f"page {paging.page} of {pages}, {paging.page_size} per page, {total} programmes"
+    return XmlResponse(
+        activities_document(records, ctx.now(), note=note),
+        headers={"Link": _page_links(request, paging, pages), "X-Total-Count": str(total)},
+    )
+
+
+def _page_links(request: Request, paging: PageParams, pages: int) -> str:
+    def link(number: int, rel: str) -> str:
+        url = request.url.include_query_params(page=number, pageSize=paging.page_size)
+        return f'<{url}>; rel="{rel}"'
+
+    links = [link(1, "first")]
+    if paging.page > 1:
+        links.append(link(min(paging.page - 1, pages), "prev"))
+    if paging.page < pages:
+        links.append(link(paging.page + 1, "next"))
+    links.append(link(pages, "last"))
+    return ", ".join(links)
