@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
 from lxml import etree
 from sqlalchemy import text
@@ -59,11 +60,12 @@ async def test_programme_text_with_control_characters_is_refused_naming_the_fiel
     before = await service.snapshot()
     organisations: list[dict[str, str]] = programme_body()["participatingOrganisations"]
     renamed = [{**organisations[1], "name": "IOM\x7f"}, organisations[0]]
-    for changes, name in [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"title": "COMPASS\x00"}, "title"),
         ({"description": "Support\x0bwith IOM"}, "description"),
         ({"participatingOrganisations": renamed}, "participatingOrganisations[0].name"),
-    ]:
+    ]
+    for changes, name in cases:
         response = await service.client.post(
             "/v1/programmes", json=programme_body(**changes), headers=service.auth()
         )
