@@ -1,8 +1,8 @@
 """An organisation manages only its own subscriptions and inbox (``domain/rights.py``).
 
 Another organisation, the taskforce secretariat included, finds nothing there:
-every read and write of someone else's subscription or inbox entry is a 404
-problem, and changes nothing; the holder itself may do each of them.
+every read and write of someone else's subscription, delivery or inbox entry
+is a 404 problem, and changes nothing; the holder itself may do each of them.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ import pytest
 
 from tests.notifications.conftest import Service, cloud_event, deliver, flagged, running
 from tests.notifications.conftest import settings_for as notification_settings
+from tests.notifications.receiver import Receiver
+from tests.support import eventually
 
 pytestmark = pytest.mark.kafka
 
@@ -81,3 +83,29 @@ async def test_only_the_holder_reads_and_marks_its_inbox(service: Service) -> No
     assert unread.json()["readAt"] is None
     marked = await service.client.patch(path, json={"read": True}, headers=service.auth("def"))
     assert marked.status_code == 200 and marked.json()["readAt"] is not None
+
+
+async def test_only_the_holder_reads_and_resends_its_deliveries(
+    service: Service, receiver: Receiver
+) -> None:
+    await service.subscribe(
+        "ind", url=receiver.url("/ind"), filters={"owningOrganisation": ["mine"]}
+    )
+    await deliver(
+        service, cloud_event(flagged(owningOrganisation="am", partnerOrganisations=["ind"]))
+    )
+    await eventually(lambda: receiver.deliveries("/ind"))
+    listed = await service.client.get("/v1/deliveries", headers=service.auth("ind", []))
+    (delivery,) = listed.json()["items"]
+    path = f"/v1/deliveries/{delivery['deliveryId']}"
+    for organisation in OTHERS:
+        headers = service.auth(organisation)
+        assert (await service.client.get(path, headers=headers)).status_code == 404
+        assert (await service.client.get(f"{path}/attempts", headers=headers)).status_code == 404
+        resent = await service.client.post(f"{path}/resend", headers=headers)
+        assert resent.status_code == 404, resent.text
+        assert resent.headers["content-type"].startswith("application/problem+json")
+    assert len(receiver.deliveries("/ind")) == 1
+    resent = await service.client.post(f"{path}/resend", headers=service.auth("ind"))
+    assert resent.status_code == 202, resent.text
+    await eventually(lambda: len(receiver.deliveries("/ind")) == 2)

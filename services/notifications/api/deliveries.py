@@ -22,6 +22,7 @@ from services.notifications.api.common import (
     not_found,
 )
 from services.notifications.api.models import AttemptList, AttemptOut, DeliveryOut
+from services.notifications.domain.rights import manages
 from services.notifications.storage import store
 from services.notifications.storage.tables import DeliveryRow
 from shared.http import AuthenticatedCaller, Caller, Problem, ProblemDetails
@@ -34,7 +35,7 @@ router = APIRouter(prefix="/deliveries", tags=["Deliveries"])
 async def _own(runtime: ServiceRuntime, caller: Caller, delivery_id: uuid.UUID) -> DeliveryRow:
     async with runtime.sessions() as session:
         row = await store.delivery(session, delivery_id)
-    if row is None or row.organisation != caller.organisation:
+    if row is None or not manages(caller.organisation, row.organisation):
         raise not_found("delivery")
     return row
 
