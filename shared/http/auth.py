@@ -24,9 +24,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
-import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,25 +38,23 @@ from starlette.concurrency import run_in_threadpool
 from shared.audit.context import note_caller
 from shared.http.problems import Problem
 from shared.http.revocation import RevocationList
+from shared.http.verified_tokens import LEEWAY as LEEWAY
+from shared.http.verified_tokens import VERIFIED_CACHE_SIZE as VERIFIED_CACHE_SIZE
+from shared.http.verified_tokens import VERIFIED_CACHE_TTL as VERIFIED_CACHE_TTL
+from shared.http.verified_tokens import VerifiedTokens as VerifiedTokens
 from shared.organisations import get_organisation, is_known_organisation
 from shared.settings import PlatformSettings
 
 logger = logging.getLogger(__name__)
 
+
 DEFAULT_TTL: Final = timedelta(hours=1)
-#: Clock skew tolerated between issuer and verifier.
-LEEWAY: Final = timedelta(seconds=30)
 JWKS_TIMEOUT_S: Final = 5.0
 REQUIRED_CLAIMS: Final = ("iss", "aud", "sub", "iat", "exp", "jti")
 _ASYMMETRIC_PREFIXES: Final = ("RS", "ES", "PS", "EdDSA")
 _DEFAULT_ASYMMETRIC: Final = ("RS256", "ES256")
 # RFC 6749 section 3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E )
 _SCOPE_TOKEN: Final = re.compile(r"^[\x21\x23-\x5b\x5d-\x7e]+$")
-#: Verified tokens remembered per process (a client reuses its token for every request).
-VERIFIED_CACHE_SIZE: Final = 1024
-#: How long a verified token is remembered at most; the JWKS client keeps keys as long, so
-#: a key the issuer withdraws stops counting no later than it did without this cache.
-VERIFIED_CACHE_TTL: Final = timedelta(minutes=5)
 
 
 #: Fixed wording for a revoked token, so callers and tests can rely on it.
@@ -168,43 +163,6 @@ def max_lifetime(settings: PlatformSettings) -> timedelta:
 def token_id_of(token: str) -> str:
     """The ``jti`` of a token this process just issued (not a verification)."""
     return str(jwt.decode(token, options={"verify_signature": False})["jti"])
-
-
-class VerifiedTokens:
-    """The callers of tokens verified before, each until its token expires (bounded, LRU).
-
-    Only accepted tokens are kept, keyed by the whole token, so a token differing in
-    any byte is verified afresh. Once accepted, a token stays valid until ``exp``
-    plus the leeway (``iat``/``nbf`` only get further in the past); the entry is
-    dropped then, or after :data:`VERIFIED_CACHE_TTL`, whichever comes first.
-    Verification may run in worker threads, hence the lock.
-    """
-
-    def __init__(self, size: int = VERIFIED_CACHE_SIZE) -> None:
-        self.size = size
-        self._entries: OrderedDict[str, tuple[Caller, float]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, token: str) -> Caller | None:
-        with self._lock:
-            entry = self._entries.get(token)
-            if entry is None:
-                return None
-            if time.time() >= entry[1]:
-                del self._entries[token]
-                return None
-            self._entries.move_to_end(token)
-            return entry[0]
-
-    def put(self, token: str, caller: Caller, expires: float) -> None:
-        until = min(
-            expires + LEEWAY.total_seconds(), time.time() + VERIFIED_CACHE_TTL.total_seconds()
-        )
-        with self._lock:
-            self._entries[token] = (caller, until)
-            self._entries.move_to_end(token)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
 
 
 class TokenVerifier:
