@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import socket
 import threading
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -63,6 +64,8 @@ def allowed_receivers() -> list[str]:
 class Receiver:
     port: int = field(default_factory=next_port)
     default_status: int = 204
+    #: How long each notification (not a verification call) waits before its answer.
+    delay_s: float = 0.0
     script: deque[tuple[int, dict[str, str]]] = field(default_factory=deque)
     received: list[Received] = field(default_factory=list)
     _server: ThreadingHTTPServer | None = None
@@ -91,6 +94,8 @@ class Receiver:
                 length = int(self.headers.get("content-length", "0"))
                 body = self.rfile.read(length)
                 headers = {k.lower(): v for k, v in self.headers.items()}
+                if receiver.delay_s and b"endpoint-verification" not in body:
+                    time.sleep(receiver.delay_s)
                 receiver.received.append(Received(self.path, headers, body))
                 status, extra = (
                     receiver.script.popleft() if receiver.script else (receiver.default_status, {})
