@@ -133,11 +133,18 @@ class DecisionIn(InputModel):
     """The owner's decision; final once recorded."""
 
     decision: ReviewDecision
-    rationale: Text = Field(min_length=1, max_length=4000, description="Why.")
+    rationale: Text = Field(
+        min_length=1,
+        max_length=4000,
+        description="Why, about no one in person: no names or details that identify someone "
+        "(refused when it carries a date of birth, an address, a phone or identifying number or "
+        "an e-mail address).",
+    )
     changes: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
         default_factory=list,
         max_length=30,
-        description="For `adapt`: the changes made to the programme.",
+        description="For `adapt`: the changes made to the programme, about no one in person "
+        "(refused like `rationale`).",
     )
     termination_status: ActivityStatus | None = Field(
         default=None, description="For `terminate`: 5 (cancelled) or 3 (finalisation)."

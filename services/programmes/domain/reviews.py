@@ -29,6 +29,7 @@ from shared.contracts.vocabulary import (
     RiskRating,
     Severity,
 )
+from shared.personal_data import refusals
 
 TriggerKey = tuple[str, str]
 """A finding's event by CloudEvents ``(source, id)``: unique across all producers."""
@@ -273,6 +274,10 @@ def decide(review: Review, status: ActivityStatus, request: DecisionRequest) -> 
         )
     if request.termination_status is not None and not terminate:
         violations.append(Violation("terminationStatus", "only a terminate decision sets it"))
+    # The rationale is repeated in a status change's reason and read across ministries.
+    texts = {"rationale": request.rationale}
+    texts |= {f"changes[{i}]": change for i, change in enumerate(request.changes)}
+    violations += refusals(texts, Violation)
     raise_if(violations)
     target: ActivityStatus | None = None
     if request.decision is ReviewDecision.SUSPEND and status is not lifecycle.SUSPENDED:
