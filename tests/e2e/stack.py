@@ -70,6 +70,8 @@ def stack_env(
         "TASKFORCE_NOTIFICATIONS_MAX_ATTEMPTS": "50",
         "TASKFORCE_NOTIFICATIONS_POLL_INTERVAL_S": "0.1",
         "TASKFORCE_NOTIFICATIONS_REQUEST_TIMEOUT_S": "5",
+        # Attempts in flight are what a kill -9 can repeat; test_resilience allows 20.
+        "TASKFORCE_NOTIFICATIONS_MAX_IN_FLIGHT": "20",
     }
 
 
