@@ -35,7 +35,8 @@ _ERROR_DESCRIPTIONS: Final = {
     "400": "Unreadable input (malformed JSON or parameters); `invalidParams` lists each.",
     "422": "Well-formed but invalid values; the problem lists each in `invalidParams`.",
     "401": "No valid bearer token (missing, expired, or not issued for this API).",
-    "403": "The token lacks a scope this operation needs.",
+    "403": "The token lacks a scope this operation needs, or its organisation may not make "
+    "this change (`detail` names who may).",
     "404": "The resource does not exist.",
     "500": "An unexpected error; the problem carries no internal details.",
 }
