@@ -57,9 +57,9 @@ def test_a_remembered_token_is_forgotten_when_it_expires(
     token = issue_token(settings, "bz", [], timedelta(seconds=60), now=now)
     verifier.verify(token)
     later = now.timestamp() + 60 + LEEWAY.total_seconds()
-    monkeypatch.setattr("shared.http.auth.time.time", lambda: later - 1)
+    monkeypatch.setattr("shared.http.verified_tokens.time.time", lambda: later - 1)
     assert verifier.recall(token) is not None
-    monkeypatch.setattr("shared.http.auth.time.time", lambda: later + 1)
+    monkeypatch.setattr("shared.http.verified_tokens.time.time", lambda: later + 1)
     assert verifier.recall(token) is None
 
 
@@ -68,12 +68,12 @@ def test_a_long_lived_token_is_checked_again_after_the_cache_ttl(
 ) -> None:
     cache = VerifiedTokens()
     start = 1_000_000.0
-    monkeypatch.setattr("shared.http.auth.time.time", lambda: start)
+    monkeypatch.setattr("shared.http.verified_tokens.time.time", lambda: start)
     cache.put("t", Caller("bz", frozenset(), "j"), expires=start + 86_400)
     ttl = VERIFIED_CACHE_TTL.total_seconds()
-    monkeypatch.setattr("shared.http.auth.time.time", lambda: start + ttl - 1)
+    monkeypatch.setattr("shared.http.verified_tokens.time.time", lambda: start + ttl - 1)
     assert cache.get("t") is not None
-    monkeypatch.setattr("shared.http.auth.time.time", lambda: start + ttl + 1)
+    monkeypatch.setattr("shared.http.verified_tokens.time.time", lambda: start + ttl + 1)
     assert cache.get("t") is None
 
 
