@@ -65,6 +65,8 @@ __all__ = ["Attempted", "DeliveryWorker", "Outcome", "signing_secrets"]
 
 #: The most attempts recorded in one transaction.
 RECORD_BATCH = 100
+#: How long a delivery whose attempt could not even run (a bug, a wrong key) waits.
+STUCK_PAUSE_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -181,7 +183,9 @@ class DeliveryWorker:
             made = await self.attempt(client, delivery, subscription)
         except Exception:
             log.exception("attempt of delivery %s failed to run", delivery.delivery_id)
-            await self._ended.put(delivery.delivery_id)  # released, attempted again later
+            # Its slot stays taken for a while: trying again at once would only spin.
+            await asyncio.sleep(STUCK_PAUSE_S)
+            await self._ended.put(delivery.delivery_id)
             return
         finally:
             await self._release_client(key)
