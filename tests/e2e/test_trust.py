@@ -15,8 +15,10 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import sqlite3
 import subprocess
 import sys
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -30,7 +32,13 @@ from aiokafka.structs import ConsumerRecord
 from prometheus_client.parser import text_string_to_metric_families
 
 from shared.contracts.monitoring import ProgrammeFlagged
-from shared.events.catalogue import dead_letter_topic_of, entry_for, stream_topic_of, topic_of
+from shared.events.catalogue import (
+    SERVICES,
+    dead_letter_topic_of,
+    entry_for,
+    stream_topic_of,
+    topic_of,
+)
 from shared.events.envelope import KafkaRecord, new_event
 from shared.kafka.principals import ADMIN, organisation_principal, stack_principals
 from shared.kafka.security import password_file
@@ -162,6 +170,91 @@ def dead_lettered(text: str, service: str, reason: str) -> float:
         if line.startswith(prefix):
             return float(line[len(prefix) :])
     return 0.0
+
+
+def database_rows(stack: Stack) -> dict[str, dict[str, int]]:
+    """Rows per table in every service's database, read-only, as an outsider would count."""
+    counts: dict[str, dict[str, int]] = {}
+    for service in SERVICES:
+        path = stack.settings.var_dir / "db" / f"{service}.db"
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+            counts[service] = {
+                t: db.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables
+            }
+    return counts
+
+
+def settled_rows(stack: Stack) -> dict[str, dict[str, int]]:
+    """The row counts once nothing has moved for two seconds (relays and workers at rest)."""
+    previous = database_rows(stack)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        time.sleep(2)
+        current = database_rows(stack)
+        if current == previous:
+            return current
+        previous = current
+    raise AssertionError("the stack's databases did not settle")
+
+
+def test_refusals_at_the_door_leave_nothing_but_their_audit_records(stack: Stack) -> None:
+    """From outside: a huge body, an absurd page and a cross-ministry incident are refused.
+
+    Runs first in the module, on a stack doing nothing else, so that any row that
+    appears can only come from these requests.
+    """
+    pid = stack.programme(owner="am", agencies=("kmar",), country="TUN")
+    before = settled_rows(stack)
+
+    huge = httpx.post(
+        stack.url("programmes", "/programmes"),
+        content=b"{" + b" " * (16 * 1024 * 1024) + b"}",
+        headers={"Content-Type": "application/json"},
+        timeout=60,
+    )
+    assert huge.status_code == 413, huge.text
+    assert huge.headers["content-type"].startswith("application/problem+json")
+
+    absurd = httpx.get(
+        stack.url("programmes", f"/programmes?page={10**21}"),
+        headers=stack.headers("programmes", "bz"),
+        timeout=30,
+    )
+    assert 400 <= absurd.status_code < 500, absurd.text
+    assert "page" in absurd.text
+
+    foreign = httpx.post(
+        stack.url("monitoring", "/incidents"),
+        headers=stack.headers("monitoring", "bz"),
+        json={
+            "programmeId": pid,
+            "category": "exploitation",
+            "severity": "critical",
+            "countryCode": "TUN",
+            "occurredOn": f"{time.gmtime().tm_year}-01-02",
+            "verified": True,
+            "summary": "Reported by a ministry that neither owns nor takes part.",
+        },
+        timeout=30,
+    )
+    assert foreign.status_code == 403, foreign.text
+    assert foreign.headers["content-type"].startswith("application/problem+json")
+
+    after = settled_rows(stack)
+    changed = {
+        (service, table): (before[service].get(table), rows)
+        for service, tables in after.items()
+        for table, rows in tables.items()
+        if before[service].get(table) != rows
+    }
+    assert set(changed) == {("monitoring", "audit_record")}, changed
+    path = stack.settings.var_dir / "db" / "monitoring.db"
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        refused = db.execute(
+            "SELECT organisation, result, object FROM audit_record ORDER BY seq DESC LIMIT 1"
+        ).fetchone()
+    assert refused[0] == "bz" and refused[1] == 403, refused
 
 
 def test_forged_flags_are_dead_lettered_and_reach_no_review_webhook_inbox_or_stream(
