@@ -16,8 +16,8 @@ COPY shared ./shared
 COPY services ./services
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /data taskforce \
-    && mkdir -p /data \
-    && chown taskforce /data
+    && mkdir -p /data /shared \
+    && chown taskforce /data /shared
 
 # Listen on all interfaces inside the container; keep databases, secrets and
 # local telemetry on the /data volume.

@@ -231,6 +231,34 @@ def test_a_service_gets_only_its_own_password(compose: dict[str, Any], service: 
     assert password_variables(environment) == {password_variable(settings.principal_of(service))}
 
 
+def test_every_service_reads_one_revocation_list_on_a_shared_volume(
+    compose: dict[str, Any],
+) -> None:
+    """A token revoked once is refused by every service, not only by the one that wrote it."""
+    files = {environment_of(compose, s).get("TASKFORCE_JWT_REVOCATION_FILE") for s in SERVICES}
+    assert len(files) == 1 and None not in files, files
+    (path,) = files
+    assert path is not None
+    mounts = [set(services_of(compose)[s].get("volumes", [])) for s in SERVICES]
+    shared = set.intersection(*mounts)
+    targets = {mount.split(":")[1] for mount in shared}
+    assert any(path.startswith(target.rstrip("/") + "/") for target in targets), (path, shared)
+    assert all(mount.split(":")[0] in compose["volumes"] for mount in shared)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_service_keeps_its_keys_and_trail_on_its_own_volume(
+    compose: dict[str, Any], service: str
+) -> None:
+    """The var directory (sealing key, audit trail, spans) must outlive a container."""
+    dockerfile = (PROJECT_ROOT / "Dockerfile").read_text()
+    var_dir = re.search(r"TASKFORCE_VAR_DIR=(\S+)", dockerfile)
+    assert var_dir is not None
+    var = environment_of(compose, service).get("TASKFORCE_VAR_DIR", var_dir.group(1))
+    targets = {m.split(":")[1] for m in services_of(compose)[service]["volumes"]}
+    assert var in targets, (var, targets)
+
+
 def test_provision_gets_admin_and_the_passwords_it_sets(compose: dict[str, Any]) -> None:
     settings = stack_settings(compose)
     environment = environment_of(compose, "provision")
