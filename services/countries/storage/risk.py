@@ -84,7 +84,8 @@ async def add_assessment(session: AsyncSession, assessment: Assessment) -> None:
                 else None
             ),
             outcome=assessment.outcome.value,
-            assessed_at=assessment.assessed_at,
+            # SQLite keeps the wall time and drops the offset: store the instant in UTC.
+            assessed_at=as_utc(assessment.assessed_at),
             assessed_by=assessment.assessed_by,
             next_review_date=assessment.next_review_date,
             summary=assessment.summary,
