@@ -176,3 +176,15 @@ def cents(low: str, high: str) -> st.SearchStrategy[str]:
 def path_of(location: str) -> str:
     """The path of a ``Location`` (services name their resources by absolute URL)."""
     return "/v1" + location.split("/v1", 1)[1]
+
+
+def int_bounds(model: type[BaseModel], field: str) -> tuple[int, int]:
+    """The inclusive bounds ``model`` declares for the whole number ``field``."""
+    low = high = None
+    for constraint in model.model_fields[field].metadata:
+        if isinstance(constraint, annotated_types.Ge):
+            low = int(constraint.ge)  # type: ignore[call-overload]
+        elif isinstance(constraint, annotated_types.Le):
+            high = int(constraint.le)  # type: ignore[call-overload]
+    assert low is not None and high is not None, f"{model.__name__}.{field} is unbounded"
+    return low, high

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -16,6 +16,9 @@ from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel, Text
 
 Currency = Literal["EUR"]
+#: A sum of amounts (a budget's total, a cell's bookings): each part fits ``Money``, their sum
+#: need not, and a read model must show whatever the writes it sums were allowed to add up to.
+Sum = Annotated[SignedMoney, Field(description="Euros with two decimals, a sum of amounts.")]
 
 
 class YearBudgetIn(InputModel):
@@ -40,15 +43,15 @@ class YearBudgetOut(ApiModel):
     budget_line: BudgetLine
     oda: bool
     amount: Money
-    committed: Money = Field(description="Commitments booked on this year, line and ODA flag.")
-    disbursed: Money = Field(description="Disbursements booked on it.")
+    committed: Sum = Field(description="Commitments booked on this year, line and ODA flag.")
+    disbursed: Sum = Field(description="Disbursements booked on it.")
     currency: Currency = "EUR"
 
 
 class BudgetOut(ApiModel):
     programme_id: str
     currency: Currency = "EUR"
-    total: Money
+    total: Sum
     budgets: list[YearBudgetOut]
 
 
@@ -161,16 +164,16 @@ class CellSummaryOut(ApiModel):
     oda: bool
     budget_holder: str
     framed: Money
-    committed: Money
-    disbursed: Money
+    committed: Sum
+    disbursed: Sum
     headroom: SignedMoney = Field(description="Framed minus committed; negative when exceeded.")
 
 
 class YearSummaryOut(ApiModel):
     year: int
     framed: Money
-    committed: Money
-    disbursed: Money
+    committed: Sum
+    disbursed: Sum
     headroom: SignedMoney = Field(description="Framed minus committed; negative when exceeded.")
     exceeded: bool = Field(description="True when any cell's commitments exceed its frame.")
     cells: list[CellSummaryOut]

@@ -32,7 +32,8 @@ ResultTypeName = Literal["output", "outcome", "impact"]
 
 
 class BaselineModel(InputModel):
-    year: int = Field(ge=1900, le=2100)
+    # The bounds of `results-framework-changed` and `programme-approved`, which carry it.
+    year: int = Field(ge=2000, le=2100)
     value: IndicatorValue | None = Field(
         default=None, description="Absent for a qualitative indicator."
     )
