@@ -73,3 +73,16 @@ async def test_an_adapt_change_naming_someone_is_refused(service: Service) -> No
         "changes": ["Reception moves to a new partner.", "Call the focal point on 0612345678."],
     }
     _refused(await _decide(service, programme_id, body), "changes[1]", "a phone number")
+
+
+async def test_an_adapt_change_with_control_characters_is_refused(service: Service) -> None:
+    programme_id = await _open_review(service)
+    body = {
+        "decision": "adapt",
+        "rationale": "The partner is asked to change reception on arrival.",
+        "changes": ["Reception moves\x00 to a new partner.\x1b[2J"],
+    }
+    response = await _decide(service, programme_id, body)
+    assert response.status_code == 422, response.text
+    names = {p["name"] for p in response.json()["invalidParams"]}
+    assert any(name.startswith("changes") for name in names), names

@@ -140,7 +140,7 @@ class DecisionIn(InputModel):
         "(refused when it carries a date of birth, an address, a phone or identifying number or "
         "an e-mail address).",
     )
-    changes: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+    changes: list[Annotated[Text, Field(min_length=1, max_length=500)]] = Field(
         default_factory=list,
         max_length=30,
         description="For `adapt`: the changes made to the programme, about no one in person "
