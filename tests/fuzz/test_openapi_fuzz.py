@@ -47,8 +47,16 @@ EVERY_SCOPE = (
     "monitoring:write",
     "notifications:write",
 )
-#: The secretariat may write in every service, so the token reaches every use case.
-ORGANISATION = "tf-secretariaat"
+#: Who calls each service: an organisation its write rights let through, so that the
+#: generated requests reach the use cases and not only the 403. Programmes are changed
+#: by their owning ministry alone (the programmes the fuzzer registers are its own);
+#: the secretariat may write in the other three.
+CALLER = {
+    "countries": "tf-secretariaat",
+    "programmes": "am",
+    "monitoring": "tf-secretariaat",
+    "notifications": "tf-secretariaat",
+}
 
 
 @dataclass(frozen=True)
@@ -73,16 +81,20 @@ def fuzzed(
     try:
         supervisor.wait_all_ready(timeout=90)
         settings = PlatformSettings(var_dir=var)
-        token = issue_token(settings, ORGANISATION, EVERY_SCOPE, timedelta(hours=1))
-        yield _fuzz_all(supervisor, token, var)
+        tokens = {
+            service: issue_token(settings, CALLER[service], EVERY_SCOPE, timedelta(hours=1))
+            for service in SERVICES
+        }
+        yield _fuzz_all(supervisor, tokens, var)
     finally:
         supervisor.stop_all()
 
 
-def _fuzz_all(supervisor: Supervisor, token: str, var: Path) -> dict[str, FuzzRun]:
+def _fuzz_all(supervisor: Supervisor, tokens: dict[str, str], var: Path) -> dict[str, FuzzRun]:
     """Fuzz every service at once; each writes its own report and output file."""
     runs: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
     for service in SERVICES:
+        token = tokens[service]
         output = var / f"fuzz-{service}.txt"
         command = [
             str(Path(sys.executable).with_name("schemathesis")),
@@ -123,7 +135,7 @@ def _fuzz_all(supervisor: Supervisor, token: str, var: Path) -> dict[str, FuzzRu
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-        text = output.read_text(errors="replace").replace(token, "<token>")
+        text = output.read_text(errors="replace").replace(tokens[service], "<token>")
         results[service] = FuzzRun(service, process.returncode, text)
     return results
 
