@@ -51,11 +51,14 @@ up: venv
 	$(BIN)/taskforce up
 
 # pytest starts its own broker (tests/conftest.py) from the same jars; fetching them
-# first keeps the one-time download out of any test's timeout.
+# first keeps the one-time download out of any test's timeout. It runs on
+# TEST_WORKERS xdist workers, a file at a time each, every worker with a broker and
+# service ports of its own (tests/workers.py); TEST_WORKERS=0 runs it serially.
+TEST_WORKERS ?= 3
 test: venv node kafka
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services tests bench
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # Not part of `make test`: its own broker and services on spare ports under var/bench,
 # stopped again at the end (also on Ctrl-C). BENCH_ARGS passes options, e.g. --rate 50.
@@ -69,11 +72,15 @@ typecheck: venv
 	$(BIN)/mypy shared services tests bench
 
 # Only what this checkout started: services recorded in var/run, the broker of
-# `make up` (var/kafka) and the test suite's broker (var/test/kafka).
+# `make up` (var/kafka) and the test suite's brokers (var/test/kafka, one more per
+# parallel worker under var/test/gw<N>/kafka).
 down:
 	@if [ -x $(BIN)/taskforce ]; then \
 		$(BIN)/taskforce down; \
-		TASKFORCE_VAR_DIR="$(CURDIR)/var/test" $(BIN)/taskforce kafka stop; \
+		suite="$${TASKFORCE_TEST_VAR_DIR:-$(CURDIR)/var/test}"; \
+		for var in "$$suite" "$$suite"/gw*; do \
+			if [ -d "$$var/kafka" ]; then TASKFORCE_VAR_DIR="$$var" $(BIN)/taskforce kafka stop; fi; \
+		done; \
 	fi
 
 clean: down

@@ -9,10 +9,11 @@ import pytest
 
 from shared.events.catalogue import SERVICES, topic_of
 from shared.supervisor import Supervisor
+from tests.workers import service_ports
 
 pytestmark = pytest.mark.kafka
 
-TEST_PORTS = {name: 18001 + i for i, name in enumerate(SERVICES)}
+TEST_PORTS = service_ports(18001)
 
 
 @pytest.fixture(scope="module")
