@@ -26,6 +26,10 @@ import httpx
 
 from tests.e2e.stack import Stack, wait_for
 
+#: pytest's hang guard for a fault test (300 s elsewhere). On two cores the other
+#: workers' tests take their share of the CPU, and one fault test with its own waits
+#: (the stream, then up to 180 s for the counts to balance) can outlast 300 s.
+FAULT_TEST_TIMEOUT_S = 600
 PROGRAMMES = 4
 #: Incidents per crash or broker restart; each is three events (reported, flagged,
 #: delivered), so the stream is some 3,000 events. The receiver and poison tests,

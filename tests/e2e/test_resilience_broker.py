@@ -7,10 +7,17 @@ import asyncio
 import pytest
 
 from shared.kafka_local import LocalKafka
-from tests.e2e.resilience import INCIDENTS, assert_balanced, new_stream, post_incidents, run
+from tests.e2e.resilience import (
+    FAULT_TEST_TIMEOUT_S,
+    INCIDENTS,
+    assert_balanced,
+    new_stream,
+    post_incidents,
+    run,
+)
 from tests.e2e.stack import Stack
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.timeout(FAULT_TEST_TIMEOUT_S)]
 BASE_PORT = 18141
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from tests.e2e.resilience import FAULT_TEST_TIMEOUT_S
 from tests.e2e.stack import Stack, wait_for
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.timeout(FAULT_TEST_TIMEOUT_S)]
 BASE_PORT = 18131
 
 PROFILE_UPDATED = "nl.migratiesamenwerking.countries.country-profile-updated"

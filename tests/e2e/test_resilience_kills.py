@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from services.notifications.settings import NotificationsSettings
-from tests.e2e.resilience import INCIDENTS, assert_balanced, new_stream, run
+from tests.e2e.resilience import FAULT_TEST_TIMEOUT_S, INCIDENTS, assert_balanced, new_stream, run
 from tests.e2e.stack import Stack
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.timeout(FAULT_TEST_TIMEOUT_S)]
 BASE_PORT = 18111
 
 

@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaProducer
 from shared.events.catalogue import dead_letter_topic_of, topic_of
 from shared.events.envelope import new_event
 from tests.e2e.resilience import (
+    FAULT_TEST_TIMEOUT_S,
     FLAGGED,
     SHORT_STREAM,
     assert_balanced,
@@ -23,7 +24,7 @@ from tests.e2e.resilience import (
 from tests.e2e.stack import Stack, commit_groups_at_end, read_dead_letters
 from tests.support import kafka_options
 
-pytestmark = pytest.mark.kafka
+pytestmark = [pytest.mark.kafka, pytest.mark.timeout(FAULT_TEST_TIMEOUT_S)]
 BASE_PORT = 18151
 
 
