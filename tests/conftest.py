@@ -10,7 +10,7 @@ it (the controller takes the next port). Set ``TASKFORCE_TEST_KAFKA`` to
 a bootstrap address (and ``TASKFORCE_KAFKA_SECRETS_DIR`` to its passwords) to
 use some other running broker instead; that run must be serial.
 
-Run in parallel (``pytest -n 3``, as ``make test`` does), every xdist worker
+Run in parallel (``pytest -n 2``, as ``make test`` does), every xdist worker
 starts a broker of its own, on ports and under a var dir of its own
 (``tests/workers.py``); the jars they share are fetched by one worker at a time.
 """
