@@ -85,7 +85,13 @@ def kafka_bootstrap() -> Iterator[str]:
         broker.fetch()
     broker.start()
     os.environ["KAFKA_BOOTSTRAP_SERVERS"] = broker.bootstrap
-    _provision(broker.bootstrap)
+    try:
+        _provision(broker.bootstrap)
+    except BaseException:
+        # No teardown runs for a fixture that failed: a broker it started would be left.
+        if started:
+            broker.stop()
+        raise
     yield broker.bootstrap
     if started and os.environ.get("TASKFORCE_TEST_KEEP_KAFKA") != "1":
         broker.stop()
