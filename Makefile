@@ -51,15 +51,11 @@ up: venv
 	$(BIN)/taskforce up
 
 # pytest starts its own broker (tests/conftest.py) from the same jars; fetching them
-# first keeps the one-time download out of any test's timeout. It runs on
-# TEST_WORKERS xdist workers, a file at a time each, every worker with a broker and
-# service ports of its own (tests/workers.py); TEST_WORKERS=0 runs it serially. Two
-# on two cores: with three, the fault tests' stacks starve each other of CPU.
-TEST_WORKERS ?= 2
+# first keeps the one-time download out of any test's timeout.
 test: venv node kafka
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services tests bench
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest
 
 # Not part of `make test`: its own broker and services on spare ports under var/bench,
 # stopped again at the end (also on Ctrl-C). BENCH_ARGS passes options, e.g. --rate 50.
@@ -73,15 +69,11 @@ typecheck: venv
 	$(BIN)/mypy shared services tests bench
 
 # Only what this checkout started: services recorded in var/run, the broker of
-# `make up` (var/kafka) and the test suite's brokers (var/test/kafka, one more per
-# parallel worker under var/test/gw<N>/kafka).
+# `make up` (var/kafka) and the test suite's broker (var/test/kafka).
 down:
 	@if [ -x $(BIN)/taskforce ]; then \
 		$(BIN)/taskforce down; \
-		suite="$${TASKFORCE_TEST_VAR_DIR:-$(CURDIR)/var/test}"; \
-		for var in "$$suite" "$$suite"/gw*; do \
-			if [ -d "$$var/kafka" ]; then TASKFORCE_VAR_DIR="$$var" $(BIN)/taskforce kafka stop; fi; \
-		done; \
+		TASKFORCE_VAR_DIR="$(CURDIR)/var/test" $(BIN)/taskforce kafka stop; \
 	fi
 
 clean: down

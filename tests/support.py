@@ -7,8 +7,10 @@ otherwise: the test broker is secured like any other (SASL/SCRAM, ACLs).
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
@@ -20,11 +22,14 @@ from shared.events.envelope import CloudEvent
 from shared.kafka.principals import ADMIN
 from shared.kafka.producer import make_producer
 from shared.kafka.security import aiokafka_options, load_credentials
+from shared.kafka_local import PROJECT_ROOT
 from shared.settings import PlatformSettings
-from tests.workers import TEST_SECRETS as TEST_SECRETS
-from tests.workers import TEST_VAR as TEST_VAR
 
 M = TypeVar("M", bound=EventData)
+
+TEST_VAR = Path(os.environ.get("TASKFORCE_TEST_VAR_DIR", PROJECT_ROOT / "var" / "test"))
+#: The test broker's passwords (``TASKFORCE_KAFKA_SECRETS_DIR`` for an external broker).
+TEST_SECRETS = Path(os.environ.get("TASKFORCE_KAFKA_SECRETS_DIR", TEST_VAR / "secrets" / "kafka"))
 
 
 def kafka_options(bootstrap: str, principal: str = ADMIN) -> dict[str, Any]:

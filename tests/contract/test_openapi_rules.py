@@ -134,9 +134,6 @@ def test_openapi_passes_the_nl_ruleset(service: str, spectral: Path, tmp_path: P
     assert result.returncode == 0, f"spectral found problems:\n{result.stdout}\n{result.stderr}"
 
 
-# The app reads its service's Kafka password when it is made: provisioned by the session's
-# broker, which a parallel worker may not have started yet when this file comes first.
-@pytest.mark.usefixtures("kafka_bootstrap")
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_running_service_document_passes_the_nl_ruleset(
     service: str, spectral: Path, tmp_path: Path

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from shared.events.catalogue import SERVICES
 from tests.e2e.stack import Stack
-from tests.workers import service_ports
 
 
 @pytest.fixture(scope="module")
@@ -15,7 +15,7 @@ def stack(
     request: pytest.FixtureRequest, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Stack]:
     base = getattr(request.module, "BASE_PORT", 18101)
-    ports = service_ports(base)
+    ports = {name: base + i for i, name in enumerate(SERVICES)}
     running = Stack.start(tmp_path_factory.mktemp("e2e"), kafka_bootstrap, ports)
     try:
         yield running

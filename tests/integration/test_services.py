@@ -9,11 +9,10 @@ import pytest
 
 from shared.events.catalogue import SERVICES, topic_of
 from shared.supervisor import Supervisor
-from tests.workers import service_ports
 
 pytestmark = pytest.mark.kafka
 
-TEST_PORTS = service_ports(18001)
+TEST_PORTS = {name: 18001 + i for i, name in enumerate(SERVICES)}
 
 
 @pytest.fixture(scope="module")

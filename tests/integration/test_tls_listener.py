@@ -9,6 +9,7 @@ the suite's, provisions it the way ``make up`` does and stops it again.
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
 import uuid
 from collections.abc import Iterator
@@ -25,7 +26,6 @@ from shared.kafka_local import LocalKafka
 from shared.settings import PlatformSettings
 from tests.conftest import suite_broker
 from tests.support import TEST_VAR
-from tests.workers import kafka_port
 
 pytestmark = pytest.mark.kafka
 
@@ -36,7 +36,7 @@ MONITORING = "taskforce.monitoring"
 @pytest.fixture(scope="module")
 def tls_settings(kafka_bootstrap: str) -> Iterator[PlatformSettings]:
     """A SASL_SSL broker, provisioned; ``kafka_bootstrap`` only orders it after the jars."""
-    port = kafka_port(300)
+    port = int(os.environ.get("TASKFORCE_TEST_KAFKA_PORT", "19092")) + 300
     home = TEST_VAR / "kafka-tls"
     secrets = home / "secrets"
     broker = LocalKafka(
