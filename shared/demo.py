@@ -1,4 +1,4 @@
-"""What every service's demo loader shares: its error, and a client of the service's API.
+"""What every service's demo loader shares: its data file, its error, a client of its API.
 
 Demo data goes in through the public HTTP API, as an organisation would put it
 in, with a token per organisation (``token_for``, which ``taskforce demo load``
@@ -8,12 +8,28 @@ service's problem document, so ``make up`` can say which loader failed and why.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from importlib import resources
 from typing import Any
 
 import httpx
 
 TokenFor = Callable[[str, list[str]], str]
+
+
+def demo_data(service: str) -> Any:
+    """The demo data of ``service``: ``services/<service>/demo.json``, as JSON values.
+
+    The data is data, kept out of the loaders' code, so that it can be read and
+    changed without reading Python; each loader turns it into API requests.
+    A file that is missing or not JSON is an error naming it (the package is broken).
+    """
+    source = resources.files(f"services.{service}").joinpath("demo.json")
+    try:
+        return json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise DemoLoadError(f"demo data of {service} unreadable ({source}): {exc}") from exc
 
 
 class DemoLoadError(RuntimeError):

@@ -31,7 +31,6 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    event,
     func,
     select,
     update,
@@ -39,7 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from shared import metrics, telemetry
 from shared.db import Base, write_gate
@@ -80,7 +79,6 @@ class OutboxSequence(Base):
     last: Mapped[int] = mapped_column(Integer)
 
 
-_WAKE_FLAG = "outbox.pending"
 #: Namespace of the ids of forwarded rows (see ``Outbox.forward``); never change it.
 FORWARDED = uuid.UUID("5b0f6c5e-3d0e-4c1a-9d43-6f1f6a0c2e71")
 #: Topics only their owning service writes, with events it built itself.
@@ -100,7 +98,7 @@ def forwarding_id(event: CloudEvent, copy: str) -> str:
 
 
 class Outbox:
-    """Adds events to the current transaction; wakes the relay once it commits."""
+    """Adds events to the current transaction; the unit of work wakes the relay on commit."""
 
     def __init__(self, service: str, source: str) -> None:
         self.service = service
@@ -140,7 +138,6 @@ class Outbox:
                 created_at=event.time,
             )
         )
-        session.sync_session.info[_WAKE_FLAG] = self.wake
         return event
 
     def forward(
@@ -200,20 +197,7 @@ class Outbox:
                 created_at=datetime.now(UTC),
             )
         )
-        session.sync_session.info[_WAKE_FLAG] = self.wake
         return row_id
-
-
-@event.listens_for(Session, "after_commit")
-def _wake_relay(session: Session) -> None:
-    wake = session.info.pop(_WAKE_FLAG, None)
-    if wake is not None:
-        wake.set()
-
-
-@event.listens_for(Session, "after_rollback")
-def _forget_wake(session: Session) -> None:
-    session.info.pop(_WAKE_FLAG, None)
 
 
 async def _next_sequence(session: AsyncSession, aggregate: str) -> int:

@@ -158,12 +158,9 @@ def _forward_to_streams(uow: UnitOfWork, event: CloudEvent, matched: list[Subscr
     streams = [subscriber for subscriber in matched if subscriber.gets_stream]
     if not streams:
         return
-    if uow.outbox is None:
-        raise RuntimeError("routing to streams needs the service's outbox")
     for subscriber in streams:
         subscription_id = str(subscriber.route.subscription_id)
-        uow.outbox.forward(
-            uow.session,
+        uow.forward(
             event,
             stream_topic_of(subscriber.organisation),
             copy=subscription_id,

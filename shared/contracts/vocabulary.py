@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from enum import IntEnum, StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Final, TypeVar
 from uuid import UUID
 
 import pycountry
@@ -67,9 +67,10 @@ OrganisationCodes = Annotated[
     Field(json_schema_extra={"uniqueItems": True}),
 ]
 
-ProgrammeId = Annotated[
-    str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$", examples=["prg-2025-0007"])
-]
+PROGRAMME_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+"""What a programme id looks like, wherever one is read: events, bodies, paths, queries."""
+
+ProgrammeId = Annotated[str, Field(pattern=PROGRAMME_ID_PATTERN, examples=["prg-2025-0007"])]
 """Opaque, URL-safe programme id assigned by the programmes service; the Kafka key."""
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]

@@ -27,6 +27,7 @@ from starlette.types import Lifespan
 
 from shared.audit.middleware import AuditMiddleware
 from shared.http import openapi
+from shared.http.errors import install_domain_errors
 from shared.http.middleware import (
     ApiVersionMiddleware,
     BodyLimitMiddleware,
@@ -125,6 +126,7 @@ def create_api(
     app.state.api_version = version
 
     install_problem_handlers(app)
+    install_domain_errors(app)
     app.include_router(probe_router(readiness, include_in_schema=False))
     app.include_router(probe_router(readiness, include_in_schema=True), prefix=base_path)
     for router in routers:

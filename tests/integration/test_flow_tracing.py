@@ -20,7 +20,7 @@ from shared.kafka.security import credentials_for
 from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import PlatformSettings
-from shared.unit_of_work import UnitOfWork
+from shared.unit_of_work import UnitOfWork, unit_of_work
 from tests.support import eventually, own_group, producer_as, start_group_at_end, status_change
 
 pytestmark = pytest.mark.kafka
@@ -70,8 +70,8 @@ async def test_request_outbox_kafka_and_consumer_share_one_trace(
         tracer = trace.get_tracer("test")
         with tracer.start_as_current_span("POST /v1/programmes/{id}/status") as request_span:
             trace_id = format(request_span.get_span_context().trace_id, "032x")
-            async with make_session_factory(writer)() as session, session.begin():
-                event = await outbox.add(session, status_change(f"trace-{unique}"))
+            async with unit_of_work(make_session_factory(writer), outbox) as uow:
+                event = await uow.emit(status_change(f"trace-{unique}"))
         await eventually(lambda: event.id in handled)
         assert consumer.counts[Outcome.HANDLED] == 1
     finally:

@@ -1,4 +1,4 @@
-"""The outbox commits with the state change, and a commit wakes the relay at once."""
+"""The outbox commits with the state change, and a unit of work's commit wakes the relay."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from shared.events.catalogue import entry_for
 from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxMessage, OutboxRelay
 from shared.settings import PlatformSettings
+from shared.unit_of_work import unit_of_work
 from tests.support import eventually, header, producer_as, read_topic, status_change
 
 pytestmark = pytest.mark.kafka
@@ -39,17 +40,17 @@ async def test_rolled_back_change_leaves_no_event_and_commit_wakes_the_relay(
         await asyncio.sleep(0.5)  # the relay's first pass found nothing and sleeps
 
         with pytest.raises(RuntimeError):
-            async with sessions() as session, session.begin():
-                await session.execute(text("INSERT INTO programme VALUES ('rolled-back')"))
-                await outbox.add(session, status_change(f"rb-{unique}"))
+            async with unit_of_work(sessions, outbox) as uow:
+                await uow.session.execute(text("INSERT INTO programme VALUES ('rolled-back')"))
+                await uow.emit(status_change(f"rb-{unique}"))
                 raise RuntimeError("validation failed after the event was added")
         async with sessions() as session:
             assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
 
         started = time.monotonic()
-        async with sessions() as session, session.begin():
-            await session.execute(text("INSERT INTO programme VALUES ('kept')"))
-            event = await outbox.add(session, status_change(f"ok-{unique}"))
+        async with unit_of_work(sessions, outbox) as uow:
+            await uow.session.execute(text("INSERT INTO programme VALUES ('kept')"))
+            event = await uow.emit(status_change(f"ok-{unique}"))
         await eventually(lambda: _sent(sessions), timeout=20)
         assert time.monotonic() - started < 20
 
