@@ -14,7 +14,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import uvicorn
 from aiokafka import AIOKafkaProducer
@@ -42,7 +42,11 @@ from shared.private import keep_private
 from shared.settings import PlatformSettings
 from shared.unit_of_work import UnitOfWork, unit_of_work
 
+if TYPE_CHECKING:
+    from shared.handlers import On
+
 log = logging.getLogger(__name__)
+C = TypeVar("C")
 
 #: A long-running task of a service besides the consumer and relay (e.g. a delivery worker):
 #: started after the broker, cancelled first on stop.
@@ -228,21 +232,31 @@ def service_app(
     version: str = "1.0.0",
     routers: Sequence[APIRouter] = (),
     register_handlers: Callable[[EventConsumer], None] | None = None,
+    handlers: Sequence[On[Any, C]] = (),
+    context: C | None = None,
     settings: PlatformSettings | None = None,
     background: Sequence[BackgroundTask] = (),
 ) -> FastAPI:
     """The FastAPI app of one service; its runtime is ``app.state.runtime``.
 
-    ``background`` tasks run from the end of ``start`` until ``stop`` cancels them.
+    ``context`` is the service's context (settings, clock, links), built once by
+    its ``app.py``: routes read it as ``app.state.context`` and every entry of
+    the ``handlers`` table receives it. ``background`` tasks run from the end of
+    ``start`` until ``stop`` cancels them.
     """
     from shared.asyncapi import asyncapi_document
     from shared.audit.api import router as audit_router
+    from shared.handlers import subscribe_handlers
     from shared.http.app import create_api
 
     runtime = ServiceRuntime.create(service, settings)
     runtime.background.extend(background)
     if register_handlers is not None:
         register_handlers(runtime.consumer)
+    if handlers:
+        if context is None:
+            raise ValueError(f"{service}: event handlers need the service's context")
+        subscribe_handlers(runtime.consumer, handlers, context)
     app = create_api(
         service=service,
         title=title,
@@ -257,6 +271,7 @@ def service_app(
         lifespan=runtime.lifespan,
     )
     app.state.runtime = runtime
+    app.state.context = context
 
     async def prometheus_metrics() -> Response:
         body = await metrics.exposition([runtime.refresh_metrics])
