@@ -12,9 +12,9 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.monitoring.api import evidence, flags, results
-from services.monitoring.api.common import install_domain_errors
-from services.monitoring.context import MonitoringContext, MonitoringSettings
+from services.monitoring.context import MonitoringContext
 from services.monitoring.handlers import register_handlers
+from services.monitoring.settings import MonitoringSettings
 from shared.consumer import EventConsumer
 from shared.service import service_app
 from shared.settings import PlatformSettings
@@ -30,7 +30,7 @@ def create_app(
     def handlers(consumer: EventConsumer) -> None:
         register_handlers(consumer, context)
 
-    app = service_app(
+    return service_app(
         "monitoring",
         title="Taskforce migratiesamenwerking: monitoring",
         description=DESCRIPTION,
@@ -44,10 +44,8 @@ def create_app(
             flags.rules_router,
         ],
         register_handlers=handlers,
+        context=context,
     )
-    app.state.monitoring = context
-    install_domain_errors(app)
-    return app
 
 
 DESCRIPTION = __doc__ or ""

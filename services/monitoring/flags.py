@@ -17,7 +17,6 @@ from typing import TypeVar
 from uuid import UUID
 
 from services.monitoring.context import MonitoringContext
-from services.monitoring.domain.errors import Forbidden
 from services.monitoring.domain.rights import Evidence as ReportedEvidence
 from services.monitoring.domain.rights import refusal
 from services.monitoring.domain.rules import Evidence, Rule, Verdict, flag_id
@@ -31,6 +30,7 @@ from shared.contracts.vocabulary import (
     FlagResolution,
     ReviewDecision,
 )
+from shared.errors import Forbidden
 from shared.unit_of_work import UnitOfWork
 
 F = TypeVar("F")

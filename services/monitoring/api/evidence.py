@@ -14,13 +14,12 @@ from datetime import date
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import Field
 from sqlalchemy import select
 
-from services.monitoring.api.common import NOT_FOUND, Context, Runtime, Writer
+from services.monitoring.api.common import NOT_FOUND, Context, ProgrammeFilter, Runtime, Writer
 from services.monitoring.api.readers import READERS, Viewer, audience, programmes_of
-from services.monitoring.domain.errors import NotFound, Violation, raise_if
 from services.monitoring.domain.rights import Evidence as ReportedEvidence
 from services.monitoring.domain.rules import EvaluationFacts, IncidentFacts
 from services.monitoring.flags import check_reporter, raise_flags
@@ -29,6 +28,7 @@ from services.monitoring.storage.programmes import ProgrammeView
 from services.monitoring.storage.tables import EvaluationRow, IncidentRow
 from shared.contracts.monitoring import CriterionRating, EvaluationRecorded, IncidentReported
 from shared.contracts.vocabulary import (
+    PROGRAMME_ID_PATTERN,
     CountryCode,
     DacCriterion,
     EvaluationKind,
@@ -37,6 +37,7 @@ from shared.contracts.vocabulary import (
     SideEffectCategory,
 )
 from shared.db import fetch_page
+from shared.errors import NotFound, Violation, raise_if
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel, Text, WebUrl
 from shared.http.pagination import Page, PageParams, page_params
@@ -46,13 +47,11 @@ from shared.personal_data import refusals
 evaluations_router = APIRouter(prefix="/evaluations", tags=["Evaluations"])
 incidents_router = APIRouter(prefix="/incidents", tags=["Incidents"])
 
-PROGRAMME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 #: How a summary's description states the "about no one in person" refusal.
 NO_ONE = (
     "Refused (422) when it carries a date of birth, an address, a phone, V-, BSN, document or "
     "other identifying number, or an e-mail address."
 )
-ProgrammeFilter = Annotated[str | None, Query(alias="programmeId", pattern=PROGRAMME_PATTERN)]
 
 
 # -- evaluations -----------------------------------------------------------------------------
@@ -73,7 +72,7 @@ class Ratings(InputModel):
 
 
 class NewEvaluation(InputModel):
-    programme_id: str = Field(pattern=PROGRAMME_PATTERN)
+    programme_id: str = Field(pattern=PROGRAMME_ID_PATTERN)
     kind: EvaluationKind
     independent: bool = Field(description="True for an independent evaluation, false internal.")
     completed_on: date = Field(description="When the report was completed; not in the future.")
@@ -233,7 +232,7 @@ async def get_evaluation(
 class NewIncident(InputModel):
     """A negative side effect on migrants or others. Never name or identify anyone."""
 
-    programme_id: str = Field(pattern=PROGRAMME_PATTERN)
+    programme_id: str = Field(pattern=PROGRAMME_ID_PATTERN)
     category: SideEffectCategory
     severity: Severity
     country_code: CountryCode

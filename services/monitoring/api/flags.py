@@ -11,10 +11,15 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import Field
 from sqlalchemy import select
 
-from services.monitoring.api.common import NOT_FOUND, Context, ProgrammeIdPath, Runtime
+from services.monitoring.api.common import (
+    NOT_FOUND,
+    Context,
+    ProgrammeFilter,
+    ProgrammeIdPath,
+    Runtime,
+)
 from services.monitoring.api.evidence import EvaluationOut
 from services.monitoring.api.readers import Viewer
-from services.monitoring.domain.errors import NotFound
 from services.monitoring.flags import OPEN
 from services.monitoring.storage import programmes
 from services.monitoring.storage.tables import EvaluationRow, FlagRow, IndicatorResultRow
@@ -28,6 +33,7 @@ from shared.contracts.vocabulary import (
     Severity,
 )
 from shared.db import fetch_page
+from shared.errors import NotFound
 from shared.http import AuthenticatedCaller, UtcDateTime
 from shared.http.models import ApiModel, from_storage
 from shared.http.pagination import Page, PageParams, page_params
@@ -79,9 +85,7 @@ async def list_flags(
     caller: AuthenticatedCaller,
     runtime: Runtime,
     paging: Annotated[PageParams, Depends(page_params)],
-    programme_id: Annotated[
-        str | None, Query(alias="programmeId", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-    ] = None,
+    programme_id: ProgrammeFilter = None,
     state: Annotated[FlagState | None, Query(description="Open or resolved.")] = None,
     category: Annotated[FlagCategory | None, Query()] = None,
 ) -> Page[FlagOut]:

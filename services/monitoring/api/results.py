@@ -15,10 +15,11 @@ from sqlalchemy import bindparam, select
 
 from services.monitoring.api.common import (
     CONFLICT,
+    INDICATOR_ID_PATTERN,
     NOT_FOUND,
-    Conflict,
     Context,
     IndicatorValue,
+    ProgrammeFilter,
     Runtime,
     Writer,
 )
@@ -31,7 +32,6 @@ from services.monitoring.api.result_views import (
 )
 from services.monitoring.api.result_views import decimal_of as _decimal
 from services.monitoring.context import MonitoringContext
-from services.monitoring.domain.errors import NotFound, Violation, raise_if
 from services.monitoring.domain.plans import Indicator, value_violations
 from services.monitoring.domain.rights import Evidence as ReportedEvidence
 from services.monitoring.domain.rules import IndicatorFacts, PeriodResult
@@ -40,7 +40,9 @@ from services.monitoring.storage import programmes
 from services.monitoring.storage.programmes import ProgrammeView
 from services.monitoring.storage.tables import IndicatorResultRevisionRow, IndicatorResultRow
 from shared.contracts.monitoring import IndicatorResultRecorded
+from shared.contracts.vocabulary import PROGRAMME_ID_PATTERN
 from shared.db import fetch_page
+from shared.errors import Conflict, NotFound, Violation, raise_if
 from shared.http.models import InputModel, Text
 from shared.http.pagination import Page, PageParams, page_params
 from shared.personal_data import refusals
@@ -85,8 +87,8 @@ class ResultValues(InputModel):
 
 
 class NewResult(ResultValues):
-    programme_id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-    indicator_id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    programme_id: str = Field(pattern=PROGRAMME_ID_PATTERN)
+    indicator_id: str = Field(pattern=INDICATOR_ID_PATTERN)
     period_start: date
     period_end: date
 
@@ -326,11 +328,9 @@ async def list_results(
     viewer: Viewer,
     runtime: Runtime,
     paging: Annotated[PageParams, Depends(page_params)],
-    programme_id: Annotated[
-        str | None, Query(alias="programmeId", pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-    ] = None,
+    programme_id: ProgrammeFilter = None,
     indicator_id: Annotated[
-        str | None, Query(alias="indicatorId", pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+        str | None, Query(alias="indicatorId", pattern=INDICATOR_ID_PATTERN)
     ] = None,
 ) -> Page[ResultOut]:
     query = select(IndicatorResultRow)

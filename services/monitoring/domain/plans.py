@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from services.monitoring.domain.errors import Violation
 from shared.contracts.vocabulary import IndicatorMeasure, IntendedDirection
+from shared.errors import Violation
 
 
 @dataclass(frozen=True)
