@@ -12,7 +12,6 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.programmes.api import countries, iati, money, programmes, results, reviews
-from services.programmes.api.common import install_domain_errors
 from services.programmes.context import ProgrammesContext
 from services.programmes.handlers import register_handlers
 from services.programmes.settings import ProgrammesSettings
@@ -48,7 +47,6 @@ def create_app(
         register_handlers=handlers,
     )
     app.state.programmes = context
-    install_domain_errors(app)
     return app
 
 

@@ -7,8 +7,8 @@ import itertools
 import pytest
 
 from services.programmes.domain import lifecycle
-from services.programmes.domain.errors import Conflict
 from shared.contracts.vocabulary import ActivityStatus as S
+from shared.errors import Conflict
 
 LEGAL = {
     (S.PIPELINE, S.IMPLEMENTATION),

@@ -14,7 +14,6 @@ from services.programmes.domain.budget import (
     check_budgets,
     check_transaction,
 )
-from services.programmes.domain.errors import Conflict, InvalidInput
 from services.programmes.domain.frame import (
     BudgetFrame,
     FrameCell,
@@ -32,6 +31,7 @@ from services.programmes.domain.money import (
 )
 from services.programmes.settings import ProgrammesSettings
 from shared.contracts.vocabulary import ActivityStatus, BudgetLine
+from shared.errors import Conflict, InvalidInput
 from tests.programmes.factories import budget, key, programme, transaction
 
 COMMIT = TransactionType.COMMITMENT

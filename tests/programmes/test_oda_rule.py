@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from services.programmes.domain.budget import TransactionType, check_budgets, check_transaction
-from services.programmes.domain.errors import InvalidInput
 from services.programmes.domain.oda import check_oda, may_count_as_oda
 from services.programmes.domain.programme import ReturnAssistance
 from shared.contracts.vocabulary import BudgetLine
+from shared.errors import InvalidInput
 from tests.programmes.factories import budget, programme, transaction
 
 

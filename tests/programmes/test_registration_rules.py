@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 
-from services.programmes.domain.errors import Forbidden, Violation
 from services.programmes.domain.programme import (
     OrganisationRole,
     ParticipatingOrganisation,
@@ -27,6 +26,7 @@ from services.programmes.domain.results import (
     check_framework,
 )
 from shared.contracts.vocabulary import IndicatorMeasure, IntendedDirection, Theme
+from shared.errors import Forbidden, Violation
 from tests.programmes.factories import IOM, programme
 
 

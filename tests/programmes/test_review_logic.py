@@ -7,7 +7,6 @@ from uuid import uuid4
 
 import pytest
 
-from services.programmes.domain.errors import Conflict, InvalidInput
 from services.programmes.domain.reviews import (
     Arrival,
     DecisionRequest,
@@ -31,6 +30,7 @@ from shared.contracts.vocabulary import (
     RiskRating,
     Severity,
 )
+from shared.errors import Conflict, InvalidInput
 from tests.programmes.factories import NOW
 
 MONITORING = "urn:nld:oin:00000000000000000000:systeem:monitoring"

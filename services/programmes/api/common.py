@@ -1,8 +1,7 @@
-"""What every router of the service shares: base models, value types, dependencies, errors.
+"""What every router of the service shares: value types and dependencies.
 
-Domain errors are turned into problem documents here, once: invalid values are
-422 with ``invalidParams``, state conflicts 409, acting on another
-organisation's programme 403, a missing programme or review 404.
+Refusals are :mod:`shared.errors`, raised by the domain and the use cases;
+``shared.http.errors`` turns them into problem documents for every service.
 """
 
 from __future__ import annotations
@@ -10,21 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Final
 
-from fastapi import Depends, FastAPI, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi import Depends, Path, Request
 from pydantic import Field, PlainSerializer
 
 from services.programmes.context import ProgrammesContext
-from services.programmes.domain.errors import (
-    Conflict,
-    DomainError,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-)
 from services.programmes.domain.money import CENT
-from shared.http import Caller, InvalidParam, Problem, ProblemDetails, require_scope
-from shared.http.problems import default_problem_type
+from shared.http import Caller, ProblemDetails, require_scope
 from shared.service import ServiceRuntime, get_runtime
 
 WRITE_SCOPE: Final = "programmes:write"
@@ -93,35 +83,3 @@ ProgrammeIdPath = Annotated[
 CONFLICT: Final[dict[int | str, dict[str, Any]]] = {
     409: {"model": ProblemDetails, "description": "The programme's current state forbids it."}
 }
-
-
-# -- errors -------------------------------------------------------------------------
-
-_STATUS: Final[dict[type[DomainError], int]] = {
-    InvalidInput: 422,
-    Conflict: 409,
-    Forbidden: 403,
-    NotFound: 404,
-}
-
-
-def problem_of(error: DomainError) -> Problem:
-    status = next((s for kind, s in _STATUS.items() if isinstance(error, kind)), 422)
-    return Problem(
-        status=status,
-        title=error.title,
-        type=default_problem_type(status),
-        detail=error.detail,
-        invalid_params=[
-            InvalidParam(name=v.field, location="body", reason=v.reason) for v in error.violations
-        ],
-    )
-
-
-async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, DomainError)
-    return problem_of(exc).to_response(request)
-
-
-def install_domain_errors(app: FastAPI) -> None:
-    app.add_exception_handler(DomainError, _on_domain_error)

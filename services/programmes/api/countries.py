@@ -10,9 +10,9 @@ from fastapi import APIRouter, Path
 from pydantic import Field
 
 from services.programmes.api.common import Runtime
-from services.programmes.domain.errors import NotFound
 from services.programmes.storage import countries
 from shared.contracts.vocabulary import Designation, RiskRating
+from shared.errors import NotFound
 from shared.http import AuthenticatedCaller, UtcDateTime
 from shared.http.models import ApiModel
 

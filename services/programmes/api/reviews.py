@@ -13,12 +13,12 @@ from services.programmes.api.common import CONFLICT, Context, Decider, Programme
 from services.programmes.api.readers import READERS, Viewer, audience
 from services.programmes.commands.programmes import load, load_owned
 from services.programmes.commands.reviews import record_decision
-from services.programmes.domain.errors import NotFound
 from services.programmes.domain.programme import Programme
 from services.programmes.domain.reviews import DecisionRequest, Review, ReviewState
 from services.programmes.domain.rights import ProgrammeWrite
 from services.programmes.storage import reviews
 from shared.contracts.vocabulary import ActivityStatus, ReviewDecision
+from shared.errors import NotFound
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel, Text
 from shared.need_to_know import NeedToKnow, need_to_know_text, withheld_field, withhold

@@ -16,7 +16,6 @@ from services.programmes.domain.budget import (
     check_budgets,
     check_transaction,
 )
-from services.programmes.domain.errors import Conflict, raise_if
 from services.programmes.domain.frame import (
     FrameExcess,
     YearSummary,
@@ -28,6 +27,7 @@ from services.programmes.domain.money import ZERO
 from services.programmes.domain.programme import Programme
 from services.programmes.storage import money, reviews
 from services.programmes.storage import programmes as store
+from shared.errors import Conflict, raise_if
 from shared.unit_of_work import UnitOfWork
 
 

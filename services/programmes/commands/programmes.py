@@ -9,13 +9,6 @@ from uuid import UUID, uuid4
 from services.programmes import events
 from services.programmes.context import ProgrammesContext
 from services.programmes.domain import lifecycle
-from services.programmes.domain.errors import (
-    Conflict,
-    Forbidden,
-    NotFound,
-    Violation,
-    raise_if,
-)
 from services.programmes.domain.lifecycle import Transition
 from services.programmes.domain.programme import (
     Programme,
@@ -28,6 +21,13 @@ from services.programmes.domain.rights import ProgrammeWrite, refusal
 from services.programmes.storage import money, results
 from services.programmes.storage import programmes as store
 from shared.contracts.vocabulary import ActivityStatus
+from shared.errors import (
+    Conflict,
+    Forbidden,
+    NotFound,
+    Violation,
+    raise_if,
+)
 from shared.unit_of_work import UnitOfWork
 
 

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from services.programmes import events
 from services.programmes.context import ProgrammesContext
 from services.programmes.domain import lifecycle
-from services.programmes.domain.errors import Conflict, raise_if
 from services.programmes.domain.programme import Programme
 from services.programmes.domain.results import Indicator, check_framework
 from services.programmes.storage import programmes as store
 from services.programmes.storage import results
+from shared.errors import Conflict, raise_if
 from shared.unit_of_work import UnitOfWork
 
 

@@ -8,7 +8,6 @@ from uuid import UUID
 from services.programmes import events
 from services.programmes.commands.programmes import change_status, load
 from services.programmes.context import ProgrammesContext
-from services.programmes.domain.errors import NotFound
 from services.programmes.domain.programme import Programme
 from services.programmes.domain.reviews import (
     Arrival,
@@ -22,6 +21,7 @@ from services.programmes.domain.reviews import (
 )
 from services.programmes.storage import reviews
 from shared.contracts.vocabulary import ActivityStatus
+from shared.errors import NotFound
 from shared.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)

@@ -17,11 +17,11 @@ from enum import IntEnum
 from uuid import UUID
 
 from services.programmes.domain import lifecycle
-from services.programmes.domain.errors import Conflict, Violation, raise_if
 from services.programmes.domain.money import ZERO, euros, is_cents, total
 from services.programmes.domain.oda import check_oda
 from services.programmes.domain.programme import Programme
 from shared.contracts.vocabulary import ActivityStatus, BudgetLine
+from shared.errors import Conflict, Violation, raise_if
 
 
 class TransactionType(IntEnum):

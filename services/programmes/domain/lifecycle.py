@@ -14,8 +14,8 @@ from datetime import date, datetime
 from typing import Final
 from uuid import UUID
 
-from services.programmes.domain.errors import Conflict
 from shared.contracts.vocabulary import ActivityStatus
+from shared.errors import Conflict
 
 PIPELINE = ActivityStatus.PIPELINE
 IMPLEMENTATION = ActivityStatus.IMPLEMENTATION

@@ -10,8 +10,8 @@ transactions. A programme that does so is financed from non-ODA means only.
 
 from __future__ import annotations
 
-from services.programmes.domain.errors import Violation
 from services.programmes.domain.programme import ReturnAssistance
+from shared.errors import Violation
 
 FORCED_RETURN_REASON = (
     "assistance to forced returns is excluded from ODA (OECD DAC, purpose code 15190); "

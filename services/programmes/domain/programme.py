@@ -20,8 +20,8 @@ from typing import Final
 from uuid import UUID
 
 from services.programmes.domain.codelists import CRS_CHANNEL_CODES, DAC_SECTOR_CODES
-from services.programmes.domain.errors import Forbidden, Violation
 from shared.contracts.vocabulary import ActivityStatus, Theme
+from shared.errors import Forbidden, Violation
 from shared.organisations import OrganisationKind, get_organisation, is_known_organisation
 
 HUNDRED: Final = Decimal(100)

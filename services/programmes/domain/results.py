@@ -16,8 +16,8 @@ from datetime import date
 from decimal import Decimal
 from enum import IntEnum
 
-from services.programmes.domain.errors import Violation
 from shared.contracts.vocabulary import IndicatorMeasure, IntendedDirection
+from shared.errors import Violation
 
 
 class ResultType(IntEnum):

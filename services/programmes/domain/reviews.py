@@ -21,7 +21,6 @@ from enum import StrEnum
 from uuid import UUID, uuid4
 
 from services.programmes.domain import lifecycle
-from services.programmes.domain.errors import Conflict, Violation, raise_if
 from shared.contracts.vocabulary import (
     ActivityStatus,
     AssessmentOutcome,
@@ -29,6 +28,7 @@ from shared.contracts.vocabulary import (
     RiskRating,
     Severity,
 )
+from shared.errors import Conflict, Violation, raise_if
 from shared.personal_data import refusals
 
 TriggerKey = tuple[str, str]
