@@ -45,8 +45,8 @@ def create_app(
             countries.router,
         ],
         register_handlers=handlers,
+        context=context,
     )
-    app.state.programmes = context
     return app
 
 

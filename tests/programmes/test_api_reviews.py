@@ -169,7 +169,7 @@ def finding(severity: Severity) -> Trigger:
 async def test_findings_in_one_transaction_see_the_ones_before_them(service: Service) -> None:
     """A consumer may handle a batch in one transaction: the findings still meet once each."""
     programme_id = await service.approved()
-    ctx: ProgrammesContext = service.app.state.programmes
+    ctx: ProgrammesContext = service.app.state.context
     minor, critical = finding(Severity.LOW), finding(Severity.CRITICAL)
     async with service.runtime.unit_of_work() as uow:
         programme = await load(uow, programme_id, for_update=True)

@@ -7,19 +7,19 @@ Refusals are :mod:`shared.errors`, raised by the domain and the use cases;
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends
 from pydantic import Field, PlainSerializer
 
 from services.programmes.context import ProgrammesContext
 from services.programmes.domain.money import CENT
-from shared.http import Caller, ProblemDetails, require_scope
-from shared.service import ServiceRuntime, get_runtime
+from shared.http import Caller, require_scope
+from shared.http.dependencies import context_of
+from shared.http.errors import documented
 
 WRITE_SCOPE: Final = "programmes:write"
 DECIDE_SCOPE: Final = "programmes:decide"
-PROGRAMME_ID_PATTERN: Final = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 
 
 def _two_decimals(value: Decimal) -> str:
@@ -65,21 +65,8 @@ IndicatorValue = Annotated[
 
 # -- dependencies -----------------------------------------------------------------
 
-Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
-
-
-async def get_context(request: Request) -> ProgrammesContext:
-    context: ProgrammesContext = request.app.state.programmes
-    return context
-
-
-Context = Annotated[ProgrammesContext, Depends(get_context)]
+Context = Annotated[ProgrammesContext, Depends(context_of(ProgrammesContext))]
 Writer = Annotated[Caller, Depends(require_scope(WRITE_SCOPE))]
 Decider = Annotated[Caller, Depends(require_scope(DECIDE_SCOPE))]
-ProgrammeIdPath = Annotated[
-    str, Path(alias="programmeId", pattern=PROGRAMME_ID_PATTERN, description="The programme.")
-]
 
-CONFLICT: Final[dict[int | str, dict[str, Any]]] = {
-    409: {"model": ProblemDetails, "description": "The programme's current state forbids it."}
-}
+CONFLICT: Final = documented(409, "The programme's current state forbids it.")

@@ -9,11 +9,11 @@ from uuid import UUID
 from fastapi import APIRouter, Path
 from pydantic import Field
 
-from services.programmes.api.common import Runtime
 from services.programmes.storage import countries
 from shared.contracts.vocabulary import Designation, RiskRating
 from shared.errors import NotFound
 from shared.http import AuthenticatedCaller, UtcDateTime
+from shared.http.dependencies import Runtime
 from shared.http.models import ApiModel
 
 router = APIRouter(prefix="/countries", tags=["Countries (read model)"])

@@ -9,18 +9,19 @@ total in ``X-Total-Count``, since an XML document has no ``_links`` envelope.
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Final
+from typing import Any, Final
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
-from services.programmes.api.common import Context, ProgrammeIdPath, Runtime
+from services.programmes.api.common import Context
 from services.programmes.commands.programmes import load
 from services.programmes.domain.programme import Programme
 from services.programmes.iati import MEDIA_TYPE, ActivityRecord, activities_document
 from services.programmes.storage import money, results
 from services.programmes.storage import programmes as store
 from shared.http import AuthenticatedCaller
-from shared.http.pagination import PageParams, page_params
+from shared.http.dependencies import Paging, ProgrammeIdPath, Runtime
+from shared.http.pagination import PageParams
 from shared.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["IATI"])
@@ -94,7 +95,7 @@ async def list_iati_activities(
     caller: AuthenticatedCaller,
     runtime: Runtime,
     ctx: Context,
-    paging: Annotated[PageParams, Depends(page_params)],
+    paging: Paging,
 ) -> XmlResponse:
     """Every registered programme, oldest first, `pageSize` activities per document."""
     async with runtime.unit_of_work() as uow:

@@ -7,13 +7,7 @@ from uuid import uuid4
 
 from fastapi import APIRouter, Query
 
-from services.programmes.api.common import (
-    CONFLICT,
-    Context,
-    ProgrammeIdPath,
-    Runtime,
-    Writer,
-)
+from services.programmes.api.common import CONFLICT, Context, Writer
 from services.programmes.api.money_models import (
     BudgetFrameOut,
     BudgetIn,
@@ -39,6 +33,7 @@ from services.programmes.domain.rights import ProgrammeWrite
 from services.programmes.settings import DEFAULT_FRAME
 from services.programmes.storage import money
 from shared.http import AuthenticatedCaller
+from shared.http.dependencies import ProgrammeIdPath, Runtime
 from shared.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/programmes/{programmeId}", tags=["Money"])

@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from services.programmes.api.common import (
-    CONFLICT,
-    Context,
-    ProgrammeIdPath,
-    Runtime,
-    Writer,
-)
+from services.programmes.api.common import CONFLICT, Context, Writer
 from services.programmes.api.programme_models import (
     NewProgramme,
     ProgrammeOut,
@@ -29,7 +23,8 @@ from services.programmes.storage import programmes as store
 from services.programmes.storage import reviews
 from shared.contracts.vocabulary import ActivityStatus, Theme
 from shared.http import AuthenticatedCaller
-from shared.http.pagination import Page, PageParams, page_params
+from shared.http.dependencies import Paging, ProgrammeIdPath, Runtime
+from shared.http.pagination import Page
 from shared.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/programmes", tags=["Programmes"])
@@ -51,7 +46,7 @@ async def list_programmes(
     runtime: Runtime,
     ctx: Context,
     request: Request,
-    paging: Annotated[PageParams, Depends(page_params)],
+    paging: Paging,
     status: Annotated[ActivityStatus | None, Query(description="IATI status code.")] = None,
     country_code: Annotated[
         str | None, Query(alias="countryCode", pattern=r"^[A-Z]{3}$", description="ISO alpha-3.")

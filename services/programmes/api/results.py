@@ -8,14 +8,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import Field
 
-from services.programmes.api.common import (
-    CONFLICT,
-    Context,
-    IndicatorValue,
-    ProgrammeIdPath,
-    Runtime,
-    Writer,
-)
+from services.programmes.api.common import CONFLICT, Context, IndicatorValue, Writer
 from services.programmes.commands import results as commands
 from services.programmes.commands.programmes import load, load_owned
 from services.programmes.domain.results import Baseline, Indicator, ResultType, Target
@@ -23,6 +16,7 @@ from services.programmes.domain.rights import ProgrammeWrite
 from services.programmes.storage import results
 from shared.contracts.vocabulary import IndicatorMeasure
 from shared.http import AuthenticatedCaller
+from shared.http.dependencies import ProgrammeIdPath, Runtime
 from shared.http.models import ApiModel, InputModel, Text
 
 router = APIRouter(prefix="/programmes/{programmeId}", tags=["Results framework"])

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, Path
 from pydantic import Field
 
-from services.programmes.api.common import CONFLICT, Context, Decider, ProgrammeIdPath, Runtime
+from services.programmes.api.common import CONFLICT, Context, Decider
 from services.programmes.api.readers import READERS, Viewer, audience
 from services.programmes.commands.programmes import load, load_owned
 from services.programmes.commands.reviews import record_decision
@@ -20,6 +20,7 @@ from services.programmes.storage import reviews
 from shared.contracts.vocabulary import ActivityStatus, ReviewDecision
 from shared.errors import NotFound
 from shared.http import UtcDateTime
+from shared.http.dependencies import ProgrammeIdPath, Runtime
 from shared.http.models import ApiModel, InputModel, Text
 from shared.need_to_know import NeedToKnow, need_to_know_text, withheld_field, withhold
 
