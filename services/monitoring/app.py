@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.monitoring.api import evidence, flags, results
+from services.monitoring.api import evaluations, flags, incidents, overview, results
 from services.monitoring.context import MonitoringContext
-from services.monitoring.handlers import register_handlers
+from services.monitoring.handlers import HANDLERS
 from services.monitoring.settings import MonitoringSettings
-from shared.consumer import EventConsumer
 from shared.service import service_app
 from shared.settings import PlatformSettings
 
@@ -26,10 +25,6 @@ def create_app(
 ) -> FastAPI:
     platform = settings or PlatformSettings()
     context = MonitoringContext.create(platform, monitoring_settings)
-
-    def handlers(consumer: EventConsumer) -> None:
-        register_handlers(consumer, context)
-
     return service_app(
         "monitoring",
         title="Taskforce migratiesamenwerking: monitoring",
@@ -37,13 +32,13 @@ def create_app(
         settings=platform,
         routers=[
             results.router,
-            evidence.evaluations_router,
-            evidence.incidents_router,
+            evaluations.router,
+            incidents.router,
             flags.flags_router,
-            flags.overview_router,
+            overview.router,
             flags.rules_router,
         ],
-        register_handlers=handlers,
+        handlers=HANDLERS,
         context=context,
     )
 

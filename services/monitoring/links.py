@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from uuid import UUID
 
+from shared.contracts.vocabulary import EvidenceKind
 from shared.http.app import server_url
 from shared.settings import PlatformSettings
 
@@ -33,3 +34,13 @@ class Links:
 
     def flag(self, flag_id: UUID | str) -> str:
         return f"{self.base}/flags/{flag_id}"
+
+    def evidence(self, kind: EvidenceKind, resource_id: str) -> str:
+        """Where monitoring's own evidence lives; risk assessments live at countries."""
+        if kind is EvidenceKind.INDICATOR_RESULT:
+            return self.result(resource_id)
+        if kind is EvidenceKind.EVALUATION:
+            return self.evaluation(resource_id)
+        if kind is EvidenceKind.INCIDENT:
+            return self.incident(resource_id)
+        raise ValueError(f"no local URL for {kind}")

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from services.monitoring.api.results import Correction, ResultValues
+from services.monitoring.api.result_models import Correction, ResultValues
 from tests.contract.round_trip_support import (
     FEW,
     about_no_one,

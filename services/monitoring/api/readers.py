@@ -9,14 +9,11 @@ taskforce secretariat read them (see :mod:`shared.need_to_know`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Annotated, Final
 
 from fastapi import Depends
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.monitoring.storage import programmes
-from services.monitoring.storage.programmes import ProgrammeView
+from services.monitoring.domain.programmes import Programme
 from shared.need_to_know import Audience, NeedToKnow, need_to_know_reader
 
 READERS: Final = (
@@ -26,21 +23,9 @@ READERS: Final = (
 Viewer = Annotated[NeedToKnow, Depends(need_to_know_reader("monitoring"))]
 """The authenticated caller, judged for need-to-know texts."""
 
-Programmes = dict[str, ProgrammeView]
 
-
-def audience(programme: ProgrammeView | None, author: str) -> Audience:
+def audience(programme: Programme | None, author: str) -> Audience:
     """The readers of a text ``author`` wrote about ``programme`` (unknown: author only)."""
     if programme is None:
         return Audience.of(author)
     return Audience.of(programme.owning_organisation, programme.partner_organisations, author)
-
-
-async def programmes_of(session: AsyncSession, programme_ids: Iterable[str]) -> Programmes:
-    """The programmes behind a page of objects, each looked up once."""
-    found: Programmes = {}
-    for programme_id in dict.fromkeys(programme_ids):
-        view = await programmes.get(session, programme_id)
-        if view is not None:
-            found[programme_id] = view
-    return found

@@ -22,6 +22,9 @@ from collections.abc import Sequence
 from enum import StrEnum
 from typing import Final
 
+from services.monitoring.domain.programmes import Programme
+from shared.errors import Forbidden
+
 SECRETARIAT: Final = "tf-secretariaat"
 
 
@@ -56,3 +59,20 @@ def refusal(
         f"secretariat may {evidence.value} on programme {programme_id}: "
         f"{', '.join(allowed)}. {caller} is none of them."
     )
+
+
+def check_reporter(what: Evidence, programme: Programme, organisation: str) -> None:
+    """Refuse (403) ``what`` from an organisation neither owning nor taking part in ``programme``.
+
+    Every use case that records evidence calls it once the programme is known:
+    an unknown programme stays the 422 it is.
+    """
+    reason = refusal(
+        what,
+        programme_id=programme.programme_id,
+        owner=programme.owning_organisation,
+        partners=programme.partner_organisations,
+        caller=organisation,
+    )
+    if reason is not None:
+        raise Forbidden(reason)

@@ -1,9 +1,13 @@
 """The adaptive-management rules, in one place: each is data plus a small pure function.
 
-A rule reads one kind of evidence and answers with zero or more verdicts;
-a verdict names the evidence it rests on. A flag is keyed by rule id,
-programme and evidence ids (:func:`flag_id`), so the same evidence never flags
-twice and replaying every topic from the start yields the same flags.
+A rule reads one kind of evidence (``Rule.reads``) and answers with zero or
+more verdicts; a verdict names the evidence it rests on. The facts a rule is
+checked on say which kind of evidence they are about (``kind``), so whoever
+records evidence gathers its facts once and asks the book for every rule that
+reads them (:meth:`RuleBook.findings`): no caller lists rules by name. A flag
+is keyed by rule id, programme and evidence ids (:func:`flag_id`), so the same
+evidence never flags twice and replaying every topic from the start yields the
+same flags.
 
 The rules (``RuleBook.all`` lists them, ``GET /v1/rules`` serves them with
 their definitions): ``counterproductive-latest-period``,
@@ -19,7 +23,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from services.monitoring.domain.plans import Indicator
 from shared.contracts.vocabulary import (
@@ -50,6 +54,12 @@ class Verdict:
     recommends_hold: bool = False
 
 
+class Facts(Protocol):
+    """What a rule is checked on; ``kind`` is the evidence the facts are about."""
+
+    kind: ClassVar[EvidenceKind]
+
+
 F = TypeVar("F")
 
 
@@ -75,6 +85,17 @@ def flag_id(rule_id: str, programme_id: str, evidence: Sequence[Evidence]) -> uu
     return uuid.uuid5(FLAG_NAMESPACE, f"{rule_id}|{programme_id}|{keys}")
 
 
+@dataclass(frozen=True)
+class Finding:
+    """A rule fired on some facts: the rule and its verdict, a flag to raise."""
+
+    rule: Rule[Any]
+    verdict: Verdict
+
+    def flag_id(self, programme_id: str) -> uuid.UUID:
+        return flag_id(self.rule.rule_id, programme_id, self.verdict.evidence)
+
+
 # -- facts the rules read -------------------------------------------------------
 
 
@@ -93,6 +114,8 @@ class PeriodResult:
 class IndicatorFacts:
     """An indicator and all its current results; ``period`` is the one just reported."""
 
+    kind: ClassVar[EvidenceKind] = EvidenceKind.INDICATOR_RESULT
+
     indicator: Indicator
     results: tuple[PeriodResult, ...]
     period: tuple[date, date]
@@ -100,6 +123,8 @@ class IndicatorFacts:
 
 @dataclass(frozen=True)
 class IncidentFacts:
+    kind: ClassVar[EvidenceKind] = EvidenceKind.INCIDENT
+
     incident_id: str
     severity: Severity
     verified: bool
@@ -107,12 +132,16 @@ class IncidentFacts:
 
 @dataclass(frozen=True)
 class EvaluationFacts:
+    kind: ClassVar[EvidenceKind] = EvidenceKind.EVALUATION
+
     evaluation_id: str
     ratings: Mapping[DacCriterion, EvaluationRating]
 
 
 @dataclass(frozen=True)
 class RiskFacts:
+    kind: ClassVar[EvidenceKind] = EvidenceKind.RISK_ASSESSMENT
+
     assessment_id: str
     residual: RiskRating
     previous: RiskRating | None
@@ -246,6 +275,11 @@ class RuleBook:
             self.risk,
         )
         return rules
+
+    def findings(self, facts: Facts) -> list[Finding]:
+        """Every rule that reads the kind of evidence ``facts`` are about, checked on them."""
+        rules: tuple[Rule[Any], ...] = self.all
+        return [Finding(r, v) for r in rules if r.reads is facts.kind for v in r(facts)]
 
 
 def rule_book(share: Decimal = Decimal("0.5"), periods: int = 2) -> RuleBook:

@@ -1,68 +1,28 @@
 """The programmes read model and the monitoring plans, kept from ``taskforce.programmes.v1``.
 
-Every event carries the programme's routing fields, so each one refreshes
-them; a plan is replaced whole, and only by a revision at least as new as the
-one held, so a replay from the start rebuilds the same model.
+Functions take the session and answer domain objects: a
+:class:`~services.monitoring.domain.programmes.Programme`, a plan as its
+:class:`~services.monitoring.domain.plans.Indicator` list. Values are decimal
+text in the database, exact decimals in the domain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from uuid import UUID
 
 from sqlalchemy import and_, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.monitoring.domain.plans import Indicator, Target
-from services.monitoring.storage.tables import (
-    CountryRiskRow,
-    MonitoredProgrammeRow,
-    PlanIndicatorRow,
-)
-from shared.contracts.programmes import IndicatorDefinition, ProgrammeEvent
-from shared.contracts.vocabulary import (
-    ActivityStatus,
-    IndicatorMeasure,
-    IntendedDirection,
-    RiskRating,
-)
-from shared.http.times import as_utc
-
-#: Statuses in which a programme still acts in its countries.
-ACTIVE = frozenset(
-    {ActivityStatus.IMPLEMENTATION, ActivityStatus.FINALISATION, ActivityStatus.SUSPENDED}
-)
+from services.monitoring.domain.programmes import Programme
+from services.monitoring.storage.tables import MonitoredProgrammeRow, PlanIndicatorRow
+from shared.contracts.vocabulary import ActivityStatus, IndicatorMeasure, IntendedDirection
 
 
-@dataclass(frozen=True)
-class ProgrammeView:
-    programme_id: str
-    owning_organisation: str
-    partner_organisations: tuple[str, ...]
-    country_codes: tuple[str, ...]
-    themes: tuple[str, ...]
-    status: ActivityStatus | None
-    plan_revision: int
-
-    def routing(self) -> dict[str, object]:
-        return {
-            "programme_id": self.programme_id,
-            "owning_organisation": self.owning_organisation,
-            "partner_organisations": self.partner_organisations,
-            "country_codes": self.country_codes,
-            "themes": self.themes,
-        }
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
-
-def _view(row: MonitoredProgrammeRow) -> ProgrammeView:
-    return ProgrammeView(
+def _programme(row: MonitoredProgrammeRow) -> Programme:
+    return Programme(
         programme_id=row.programme_id,
         owning_organisation=row.owning_organisation,
         partner_organisations=tuple(row.partner_organisations),
@@ -73,69 +33,54 @@ def _view(row: MonitoredProgrammeRow) -> ProgrammeView:
     )
 
 
-async def get(session: AsyncSession, programme_id: str) -> ProgrammeView | None:
+async def get(session: AsyncSession, programme_id: str) -> Programme | None:
     row = await session.get(MonitoredProgrammeRow, programme_id)
-    return None if row is None else _view(row)
+    return None if row is None else _programme(row)
 
 
-async def all_programmes(session: AsyncSession) -> list[ProgrammeView]:
-    rows = await session.scalars(
-        select(MonitoredProgrammeRow).order_by(MonitoredProgrammeRow.programme_id)
-    )
-    return [_view(r) for r in rows]
-
-
-async def in_country(session: AsyncSession, country_code: str) -> list[ProgrammeView]:
-    """Programmes with ``country_code`` among their recipient countries, by id."""
-    rows = await session.scalars(
-        select(MonitoredProgrammeRow).order_by(MonitoredProgrammeRow.programme_id)
-    )
-    return [_view(r) for r in rows if country_code in r.country_codes]
-
-
-async def apply(
-    session: AsyncSession,
-    data: ProgrammeEvent,
-    *,
-    now: datetime,
-    status: ActivityStatus | None = None,
-) -> MonitoredProgrammeRow:
-    """Refresh the programme's routing fields (and status, when the event says it)."""
-    row = await session.get(MonitoredProgrammeRow, data.programme_id)
+async def save(session: AsyncSession, programme: Programme, *, now: datetime) -> None:
+    """Store the programme as it now is; ``now`` is when monitoring last heard of it."""
+    row = await session.get(MonitoredProgrammeRow, programme.programme_id)
     if row is None:
-        row = MonitoredProgrammeRow(programme_id=data.programme_id, plan_revision=0, status=None)
+        row = MonitoredProgrammeRow(programme_id=programme.programme_id)
         session.add(row)
-    row.owning_organisation = data.owning_organisation
-    row.partner_organisations = list(data.partner_organisations)
-    row.country_codes = list(data.country_codes)
-    row.themes = [t.value for t in data.themes]
-    if status is not None:
-        row.status = int(status)
+    row.owning_organisation = programme.owning_organisation
+    row.partner_organisations = list(programme.partner_organisations)
+    row.country_codes = list(programme.country_codes)
+    row.themes = list(programme.themes)
+    row.status = None if programme.status is None else int(programme.status)
+    row.plan_revision = programme.plan_revision
     row.updated_at = now
     await session.flush()
-    return row
 
 
-def _text(value: float | None) -> str | None:
-    return None if value is None else str(Decimal(str(value)))
+async def all_programmes(session: AsyncSession) -> list[Programme]:
+    rows = await session.scalars(
+        select(MonitoredProgrammeRow).order_by(MonitoredProgrammeRow.programme_id)
+    )
+    return [_programme(r) for r in rows]
+
+
+async def in_country(session: AsyncSession, country_code: str) -> list[Programme]:
+    """Programmes with ``country_code`` among their recipient countries, by id."""
+    return [p for p in await all_programmes(session) if country_code in p.country_codes]
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
 
 
 async def replace_plan(
-    session: AsyncSession,
-    row: MonitoredProgrammeRow,
-    revision: int,
-    indicators: Sequence[IndicatorDefinition],
-) -> bool:
-    """Take the programme's indicators as of ``revision``; an older revision changes nothing."""
-    if revision < row.plan_revision:
-        return False
+    session: AsyncSession, programme_id: str, indicators: Sequence[Indicator]
+) -> None:
+    """Make ``indicators`` the programme's plan, in their order, replacing the one held."""
     await session.execute(
-        delete(PlanIndicatorRow).where(PlanIndicatorRow.programme_id == row.programme_id)
+        delete(PlanIndicatorRow).where(PlanIndicatorRow.programme_id == programme_id)
     )
     for position, item in enumerate(indicators):
         session.add(
             PlanIndicatorRow(
-                programme_id=row.programme_id,
+                programme_id=programme_id,
                 indicator_id=item.indicator_id,
                 position=position,
                 title=item.title,
@@ -152,9 +97,7 @@ async def replace_plan(
                 ],
             )
         )
-    row.plan_revision = revision
     await session.flush()
-    return True
 
 
 def _indicator(row: PlanIndicatorRow) -> Indicator:
@@ -185,7 +128,7 @@ async def indicator(
 
 async def with_indicator(
     session: AsyncSession, programme_id: str, indicator_id: str
-) -> tuple[ProgrammeView | None, Indicator | None]:
+) -> tuple[Programme | None, Indicator | None]:
     """The programme and one indicator of its plan, in one query: recording a result needs both."""
     found = (
         await session.execute(
@@ -196,7 +139,7 @@ async def with_indicator(
     if found is None:
         return None, None
     programme, item = found
-    return _view(programme), None if item is None else _indicator(item)
+    return _programme(programme), None if item is None else _indicator(item)
 
 
 #: Built once, with parameters: built per request it would cost its construction every time.
@@ -220,44 +163,3 @@ async def plan(session: AsyncSession, programme_id: str) -> list[Indicator]:
         .order_by(PlanIndicatorRow.position)
     )
     return [_indicator(r) for r in rows]
-
-
-@dataclass(frozen=True)
-class RiskApplied:
-    newest: bool
-    previous: RiskRating | None
-
-
-async def apply_risk(
-    session: AsyncSession,
-    country_code: str,
-    *,
-    residual: RiskRating,
-    assessment_id: UUID,
-    assessed_at: datetime,
-) -> RiskApplied:
-    """Keep the newest assessment per country (by when it was concluded)."""
-    row = await session.get(CountryRiskRow, country_code)
-    if row is None:
-        session.add(
-            CountryRiskRow(
-                country_code=country_code,
-                residual_rating=residual.value,
-                assessment_id=assessment_id,
-                assessed_at=assessed_at,
-            )
-        )
-        await session.flush()
-        return RiskApplied(True, None)
-    previous = RiskRating(row.residual_rating)
-    if as_utc(assessed_at) < as_utc(row.assessed_at):
-        return RiskApplied(False, previous)
-    row.residual_rating = residual.value
-    row.assessment_id = assessment_id
-    row.assessed_at = assessed_at
-    await session.flush()
-    return RiskApplied(True, previous)
-
-
-async def country_risk(session: AsyncSession, country_code: str) -> CountryRiskRow | None:
-    return await session.get(CountryRiskRow, country_code)

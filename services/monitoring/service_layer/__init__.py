@@ -1,0 +1,1 @@
+"""One async function per use case: load through storage, ask the domain, store, emit."""

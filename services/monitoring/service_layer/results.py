@@ -1,0 +1,150 @@
+"""Indicator results: recording one per period, correcting it, reading them back.
+
+Recording or correcting a result announces it (``indicator-result-recorded``),
+then runs every rule that reads indicator results on all the indicator's
+current results; each finding not flagged before raises a flag.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from uuid import UUID
+
+from services.monitoring import events
+from services.monitoring.context import MonitoringContext
+from services.monitoring.domain.plans import Indicator
+from services.monitoring.domain.programmes import Programme
+from services.monitoring.domain.results import (
+    IndicatorResult,
+    ResultRecord,
+    ResultVersion,
+    period_violations,
+    previous_value,
+    result_for,
+    values_violations,
+)
+from services.monitoring.domain.rights import Evidence, check_reporter
+from services.monitoring.domain.rules import IndicatorFacts
+from services.monitoring.service_layer.commands import CorrectResult, RecordResult, ResultQuery
+from services.monitoring.service_layer.flags import raise_flags
+from services.monitoring.service_layer.reading import Listing, Read, read, with_programmes
+from services.monitoring.storage import programmes, results
+from shared.errors import Conflict, NotFound, Violation, invalid, raise_if
+from shared.unit_of_work import UnitOfWork
+
+
+async def record_result(
+    command: RecordResult, uow: UnitOfWork, ctx: MonitoringContext
+) -> ResultRecord:
+    """Record the indicator's value for one of its periods; a period has one result."""
+    period = (command.period_start, command.period_end)
+    programme, indicator = await programmes.with_indicator(
+        uow.session, command.programme_id, command.indicator_id
+    )
+    if programme is None or not programme.planned:
+        invalid([Violation("programmeId", "no monitoring plan for this programme")])
+    check_reporter(Evidence.INDICATOR_RESULT, programme, command.reporter)
+    if indicator is None:
+        invalid([Violation("indicatorId", "not an indicator of the programme's plan")])
+    raise_if(period_violations(indicator, period, command.values))
+    texts = command.values.free_texts()
+    found, measured_on = values_violations(indicator, period, command.values, ctx.today(), texts)
+    raise_if(found)
+    # Read once: the conflict check, the previous value and the rules all need these.
+    earlier = await results.of_indicator(uow.session, command.programme_id, command.indicator_id)
+    existing = result_for(earlier, period)
+    if existing is not None:
+        raise Conflict(
+            "The period has a result already; correct it at "
+            f"{ctx.links.corrections(existing.result_id)}."
+        )
+    version = ResultVersion.reported(
+        1, command.values, measured_on, reporter=command.reporter, at=ctx.now()
+    )
+    result = IndicatorResult.first_reported(
+        uuid.uuid4(), command.programme_id, command.indicator_id, period, version
+    )
+    await results.add(uow.session, result)
+    previous = previous_value(indicator, period, earlier)
+    await _assess(uow, ctx, programme, indicator, result, previous, [*earlier, result])
+    # A new result has exactly the one version just written, the caller's own.
+    return ResultRecord(result, (version,))
+
+
+async def correct_result(
+    command: CorrectResult, uow: UnitOfWork, ctx: MonitoringContext
+) -> Read[ResultRecord]:
+    """A new version of the result, the earlier ones kept; the rules run again."""
+    held = await results.get(uow.session, command.result_id)
+    if held is None:
+        raise NotFound(f"No indicator result {command.result_id}.")
+    programme = await programmes.get(uow.session, held.programme_id)
+    indicator = await programmes.indicator(uow.session, held.programme_id, held.indicator_id)
+    if programme is None or indicator is None:
+        raise Conflict("The indicator is no longer in the programme's plan.")
+    check_reporter(Evidence.RESULT_CORRECTION, programme, command.reporter)
+    texts = {**command.values.free_texts(), "reason": command.reason}
+    found, measured_on = values_violations(
+        indicator, held.period, command.values, ctx.today(), texts
+    )
+    raise_if(found)
+    result = held.corrected(
+        command.values,
+        measured_on,
+        reporter=command.reporter,
+        at=ctx.now(),
+        reason=command.reason,
+    )
+    await results.correct(uow.session, result)
+    current = await results.of_indicator(uow.session, result.programme_id, result.indicator_id)
+    await _assess(uow, ctx, programme, indicator, result, held.value, current)
+    # The history holds earlier reporters' texts: the caller is shown them as it may read them.
+    return Read(
+        ResultRecord(result, await results.history(uow.session, result.result_id)), programme
+    )
+
+
+async def _assess(
+    uow: UnitOfWork,
+    ctx: MonitoringContext,
+    programme: Programme,
+    indicator: Indicator,
+    result: IndicatorResult,
+    previous: Decimal | None,
+    current: Sequence[IndicatorResult],
+) -> None:
+    """Announce the result, then run the indicator rules on ``current``, all its results.
+
+    ``current`` includes ``result`` with its new values.
+    """
+    await uow.emit(
+        events.indicator_result_recorded(programme, indicator, result, previous, ctx.links)
+    )
+    facts = IndicatorFacts(indicator, tuple(r.for_rules() for r in current), result.period)
+    await raise_flags(uow, ctx, programme, ctx.rules.findings(facts))
+
+
+async def get_result(result_id: UUID, uow: UnitOfWork) -> Read[ResultRecord]:
+    """The result with its history, and its programme."""
+    result = await results.get(uow.session, result_id)
+    if result is None:
+        raise NotFound(f"No indicator result {result_id}.")
+    record = ResultRecord(result, await results.history(uow.session, result_id))
+    return await read(uow.session, record, result.programme_id)
+
+
+async def list_results(query: ResultQuery, uow: UnitOfWork) -> Listing[Read[ResultRecord]]:
+    """A page of results, latest period first, each with its history and its programme."""
+    found, total = await results.page(
+        uow.session,
+        programme_id=query.programme_id,
+        indicator_id=query.indicator_id,
+        offset=query.window.offset,
+        limit=query.window.limit,
+    )
+    records = [ResultRecord(r, await results.history(uow.session, r.result_id)) for r in found]
+    return Listing(
+        await with_programmes(uow.session, records, lambda r: r.result.programme_id), total
+    )

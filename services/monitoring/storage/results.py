@@ -1,0 +1,175 @@
+"""Indicator results in the database: the current version per result, and every version.
+
+``indicator_result`` holds each result's current values (one per indicator and
+period, a unique key); ``indicator_result_revision`` holds every version,
+the current one included. Values are decimal text, never floats.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from uuid import UUID
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.monitoring.domain.results import IndicatorResult, ResultVersion
+from services.monitoring.storage.tables import IndicatorResultRevisionRow, IndicatorResultRow
+from shared.db import fetch_page
+from shared.http.times import as_utc
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _result(row: IndicatorResultRow) -> IndicatorResult:
+    return IndicatorResult(
+        result_id=row.result_id,
+        programme_id=row.programme_id,
+        indicator_id=row.indicator_id,
+        period_start=row.period_start,
+        period_end=row.period_end,
+        current=ResultVersion(
+            revision=row.revision,
+            value=_decimal(row.value),
+            qualitative_value=row.qualitative_value,
+            measured_on=row.measured_on,
+            comment=row.comment,
+            source=row.source,
+            reported_by=row.reported_by,
+            recorded_at=as_utc(row.recorded_at),
+        ),
+    )
+
+
+def _version(row: IndicatorResultRevisionRow) -> ResultVersion:
+    return ResultVersion(
+        revision=row.revision,
+        value=_decimal(row.value),
+        qualitative_value=row.qualitative_value,
+        measured_on=row.measured_on,
+        comment=row.comment,
+        source=row.source,
+        reported_by=row.reported_by,
+        recorded_at=as_utc(row.recorded_at),
+        reason=row.reason,
+    )
+
+
+async def get(session: AsyncSession, result_id: UUID) -> IndicatorResult | None:
+    row = await session.get(IndicatorResultRow, result_id)
+    return None if row is None else _result(row)
+
+
+async def of_indicator(
+    session: AsyncSession, programme_id: str, indicator_id: str
+) -> list[IndicatorResult]:
+    """Every current result of the indicator, one per period (in no particular order)."""
+    rows = await session.scalars(
+        _RESULTS_OF_INDICATOR, {"programme_id": programme_id, "indicator_id": indicator_id}
+    )
+    return [_result(r) for r in rows]
+
+
+#: Built once: a statement built per request costs its construction and cache key each time.
+_RESULTS_OF_INDICATOR = select(IndicatorResultRow).where(
+    IndicatorResultRow.programme_id == bindparam("programme_id"),
+    IndicatorResultRow.indicator_id == bindparam("indicator_id"),
+)
+
+
+async def of_programme(session: AsyncSession, programme_id: str) -> list[IndicatorResult]:
+    """Every current result of the programme's indicators."""
+    rows = await session.scalars(
+        select(IndicatorResultRow).where(IndicatorResultRow.programme_id == programme_id)
+    )
+    return [_result(r) for r in rows]
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    programme_id: str | None,
+    indicator_id: str | None,
+    offset: int,
+    limit: int,
+) -> tuple[list[IndicatorResult], int]:
+    """One page of results, latest period first, and how many there are in all."""
+    query = select(IndicatorResultRow)
+    if programme_id is not None:
+        query = query.where(IndicatorResultRow.programme_id == programme_id)
+    if indicator_id is not None:
+        query = query.where(IndicatorResultRow.indicator_id == indicator_id)
+    rows, total = await fetch_page(
+        session,
+        query,
+        IndicatorResultRow.period_start.desc(),
+        IndicatorResultRow.indicator_id,
+        offset=offset,
+        limit=limit,
+    )
+    return [_result(r) for r in rows], total
+
+
+async def history(session: AsyncSession, result_id: UUID) -> tuple[ResultVersion, ...]:
+    """Every version of the result, oldest first."""
+    rows = await session.scalars(
+        select(IndicatorResultRevisionRow)
+        .where(IndicatorResultRevisionRow.result_id == result_id)
+        .order_by(IndicatorResultRevisionRow.revision)
+    )
+    return tuple(_version(r) for r in rows)
+
+
+async def add(session: AsyncSession, result: IndicatorResult) -> None:
+    """Store a result just reported, its first version in its history."""
+    row = IndicatorResultRow(
+        result_id=result.result_id,
+        programme_id=result.programme_id,
+        indicator_id=result.indicator_id,
+        period_start=result.period_start,
+        period_end=result.period_end,
+    )
+    session.add(row)
+    await _keep_current(session, row, result.current)
+
+
+async def correct(session: AsyncSession, result: IndicatorResult) -> None:
+    """Store a corrected result: its new current version, kept in its history beside the rest."""
+    row = await session.get(IndicatorResultRow, result.result_id)
+    if row is None:
+        raise LookupError(f"no indicator result {result.result_id} to correct")
+    await _keep_current(session, row, result.current)
+
+
+async def _keep_current(
+    session: AsyncSession, row: IndicatorResultRow, version: ResultVersion
+) -> None:
+    row.revision = version.revision
+    row.value = _text(version.value)
+    row.qualitative_value = version.qualitative_value
+    row.measured_on = version.measured_on
+    row.comment = version.comment
+    row.source = version.source
+    row.reported_by = version.reported_by
+    row.recorded_at = version.recorded_at
+    session.add(
+        IndicatorResultRevisionRow(
+            result_id=row.result_id,
+            revision=version.revision,
+            value=row.value,
+            qualitative_value=version.qualitative_value,
+            measured_on=version.measured_on,
+            comment=version.comment,
+            source=version.source,
+            reported_by=version.reported_by,
+            recorded_at=version.recorded_at,
+            reason=version.reason,
+        )
+    )
+    await session.flush()
