@@ -13,6 +13,9 @@ Each is reported by the programme's owning ministry (bz for COMPASS, jenv for
 the anti-trafficking programme): only a programme's owner, its participating
 organisations and the taskforce secretariat may report evidence on it.
 
+The values are data, in ``demo.json``: the indicator each piece of evidence is
+reported on, the result's value and the incident's details.
+
 ALL VALUES ARE ILLUSTRATIVE. Every step checks first, so a second run adds nothing.
 """
 
@@ -26,73 +29,55 @@ from typing import Any
 
 import httpx
 
-from shared.demo import DemoApi, DemoLoadError
+from shared.demo import DemoApi, DemoLoadError, TokenFor, demo_data
 
 WRITE = ["monitoring:write"]
-COUNTERPRODUCTIVE_INDICATOR = "smuggling-cases-referred"
-INCIDENT_INDICATOR = "victims-identified"
-WAIT_S = 60.0
 
 
-async def load(
-    client: httpx.AsyncClient, base_url: str, token_for: Callable[[str, list[str]], str]
-) -> int:
+async def load(client: httpx.AsyncClient, base_url: str, token_for: TokenFor) -> int:
     """Add the missing demo evidence; returns how many things were created."""
     api = DemoApi(client, base_url, token_for, WRITE)
+    data = demo_data("monitoring")
+    result, incident = data["result"], data["incident"]
 
     async def call(method: str, path: str, organisation: str = "bz", **kwargs: Any) -> Any:
         return await api.request(method, path, organisation, **kwargs)
 
-    plans = await _wait_for_plans(call)
+    wanted = (result["indicatorId"], incident["indicatorId"])
+    plans = await _wait_for_plans(call, wanted, float(data["waitForPlansSeconds"]))
     created = 0
     year = date.today().year
-    compass, compass_owner = plans[COUNTERPRODUCTIVE_INDICATOR]
+    compass, compass_owner = plans[result["indicatorId"]]
     found = await call(
         "GET",
         "/indicator-results",
-        params={"programmeId": compass, "indicatorId": COUNTERPRODUCTIVE_INDICATOR},
+        params={"programmeId": compass, "indicatorId": result["indicatorId"]},
     )
     if not found["items"]:
-        await call(
-            "POST",
-            "/indicator-results",
-            compass_owner,
-            json={
-                "programmeId": compass,
-                "indicatorId": COUNTERPRODUCTIVE_INDICATOR,
-                "periodStart": f"{year}-01-01",
-                "periodEnd": f"{year}-12-31",
-                "value": "31",
-                "comment": "Fewer referrals than before the programme (illustrative).",
-                "source": "Implementing partner's interim report (illustrative)",
-            },
-        )
+        body = {
+            "programmeId": compass,
+            "periodStart": f"{year}-01-01",
+            "periodEnd": f"{year}-12-31",
+            **result,
+        }
+        await call("POST", "/indicator-results", compass_owner, json=body)
         created += 1
-    trafficking, trafficking_owner = plans[INCIDENT_INDICATOR]
+    trafficking, trafficking_owner = plans[incident["indicatorId"]]
     incidents = await call("GET", "/incidents", params={"programmeId": trafficking})
     if not incidents["items"]:
-        await call(
-            "POST",
-            "/incidents",
-            trafficking_owner,
-            json={
-                "programmeId": trafficking,
-                "category": "exploitation",
-                "severity": "critical",
-                "countryCode": "EGY",
-                "occurredOn": (date.today() - timedelta(days=10)).isoformat(),
-                "verified": True,
-                "summary": "Referred victims were placed with an employer who exploited them "
-                "(illustrative).",
-            },
-        )
+        occurred = date.today() - timedelta(days=int(incident["occurredDaysAgo"]))
+        details = {k: v for k, v in incident.items() if k not in ("indicatorId", "occurredDaysAgo")}
+        body = {"programmeId": trafficking, "occurredOn": occurred.isoformat(), **details}
+        await call("POST", "/incidents", trafficking_owner, json=body)
         created += 1
     return created
 
 
-async def _wait_for_plans(call: Callable[..., Any]) -> dict[str, tuple[str, str]]:
-    """Programme id and owner per demo indicator, once monitoring holds both plans."""
-    deadline = time.monotonic() + WAIT_S
+async def _wait_for_plans(
+    call: Callable[..., Any], wanted: tuple[str, ...], wait_s: float
+) -> dict[str, tuple[str, str]]:
+    """Programme id and owner per demo indicator, once monitoring holds the plans ``wanted``."""
+    deadline = time.monotonic() + wait_s
     while True:
         listed = await call("GET", "/programmes", params={"pageSize": 100})
         plans: dict[str, tuple[str, str]] = {}
@@ -101,7 +86,7 @@ async def _wait_for_plans(call: Callable[..., Any]) -> dict[str, tuple[str, str]
                 plans.setdefault(
                     indicator, (programme["programmeId"], programme["owningOrganisation"])
                 )
-        if COUNTERPRODUCTIVE_INDICATOR in plans and INCIDENT_INDICATOR in plans:
+        if all(indicator in plans for indicator in wanted):
             return plans
         if time.monotonic() > deadline:
             raise DemoLoadError("the demo programmes' plans did not reach monitoring in time")
