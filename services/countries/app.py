@@ -36,7 +36,9 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 
 from services.countries.api import designations, partnerships, profiles, risk
-from services.countries.config import CountriesSettings
+from services.countries.context import CountriesContext
+from services.countries.handlers import HANDLERS
+from services.countries.settings import CountriesSettings
 from shared.http import Problem
 from shared.service import service_app
 from shared.settings import PlatformSettings
@@ -47,14 +49,16 @@ ROUTERS = (profiles.router, designations.router, partnerships.router, risk.route
 def create_app(
     settings: PlatformSettings | None = None, countries: CountriesSettings | None = None
 ) -> FastAPI:
+    platform = settings or PlatformSettings()
     app = service_app(
         "countries",
         title="Taskforce migratiesamenwerking: countries",
         description=DESCRIPTION,
         routers=ROUTERS,
-        settings=settings,
+        handlers=HANDLERS,
+        context=CountriesContext.create(platform, countries),
+        settings=platform,
     )
-    app.state.countries_settings = countries or CountriesSettings()
     app.add_exception_handler(IntegrityError, _concurrent_change)
     return app
 

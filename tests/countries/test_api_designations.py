@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
@@ -157,12 +158,15 @@ async def test_focus_countries_are_ranked_by_weighted_score(fresh_countries: Cou
 async def test_configured_weights_apply_to_ranking_and_new_decisions(
     fresh_countries: Countries,
 ) -> None:
-    from services.countries.config import CountriesSettings
+    from services.countries.settings import CountriesSettings
 
     service = fresh_countries
-    service.app.state.countries_settings = CountriesSettings(
-        weight_transit_country=3, weight_country_of_origin=1, weight_bilateral_scope=0,
-        weight_added_value_over_eu=0,
+    service.app.state.context = replace(
+        service.app.state.context,
+        settings=CountriesSettings(
+            weight_transit_country=3, weight_country_of_origin=1, weight_bilateral_scope=0,
+            weight_added_value_over_eu=0,
+        ),
     )  # fmt: skip
     made = (
         await service.post("/countries/TUR/designations", decision(scores=scores(5, 1, 0, 0)))

@@ -15,24 +15,38 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Final
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path
 from pydantic import WithJsonSchema
 
-from services.countries.config import CountriesSettings
+from services.countries.context import CountriesContext
 from services.countries.domain.base import Violation
 from services.countries.domain.reference import CountryReference, country
 from services.countries.links import Links
+from services.countries.settings import CountriesSettings
 from shared.http import AuthenticatedCaller, Caller, InvalidParam, Problem, require_scope
-from shared.http.pagination import PageParams, page_params
-from shared.service import ServiceRuntime, get_runtime
+from shared.http.dependencies import context_of
 
 WRITE_SCOPE: Final = "countries:write"
 
 Writer = Annotated[Caller, Depends(require_scope(WRITE_SCOPE))]
 """A caller allowed to change the countries service's data."""
 Reader = AuthenticatedCaller
-Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
-Paging = Annotated[PageParams, Depends(page_params)]
+Context = Annotated[CountriesContext, Depends(context_of(CountriesContext))]
+"""The service's context: settings, links and clock."""
+
+
+async def links(ctx: Context) -> Links:
+    return ctx.links
+
+
+Urls = Annotated[Links, Depends(links)]
+
+
+async def countries_settings(ctx: Context) -> CountriesSettings:
+    return ctx.settings
+
+
+Config = Annotated[CountriesSettings, Depends(countries_settings)]
 
 OptionalDate = Annotated[
     date | None, WithJsonSchema({"type": ["string", "null"], "format": "date"})
@@ -69,21 +83,6 @@ def known_country(
 
 
 Country = Annotated[CountryReference, Depends(known_country)]
-
-
-async def links(request: Request) -> Links:
-    return Links.of(request.app.state.settings)
-
-
-Urls = Annotated[Links, Depends(links)]
-
-
-async def countries_settings(request: Request) -> CountriesSettings:
-    settings: CountriesSettings = request.app.state.countries_settings
-    return settings
-
-
-Config = Annotated[CountriesSettings, Depends(countries_settings)]
 
 
 def now() -> datetime:

@@ -14,9 +14,7 @@ from services.countries.api.common import (
     Config,
     Country,
     OptionalDate,
-    Paging,
     Reader,
-    Runtime,
     Urls,
     Writer,
     not_found,
@@ -52,6 +50,7 @@ from services.countries.storage.designations import (
 from shared.contracts.countries import FocusDesignationChanged, FocusDesignationReviewed
 from shared.contracts.vocabulary import Designation
 from shared.http import UtcDateTime
+from shared.http.dependencies import Paging, Runtime
 from shared.http.models import ApiModel, InputModel, Text
 from shared.http.pagination import Page
 

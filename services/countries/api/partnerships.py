@@ -12,9 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.countries.api.common import (
     CONFLICT,
     Country,
-    Paging,
     Reader,
-    Runtime,
     Urls,
     Writer,
     not_found,
@@ -58,6 +56,7 @@ from shared.contracts.vocabulary import (
     PartnershipStatus,
     Theme,
 )
+from shared.http.dependencies import Paging, Runtime
 from shared.http.pagination import Page, PageParams
 
 router = APIRouter(tags=["Partnerships"])

@@ -12,9 +12,7 @@ from services.countries.api.common import (
     CONFLICT,
     Country,
     OptionalDate,
-    Paging,
     Reader,
-    Runtime,
     Urls,
     Writer,
     now,
@@ -45,6 +43,7 @@ from services.countries.storage.profiles import (
 from shared.contracts.countries import CountryProfileUpdated
 from shared.contracts.vocabulary import CountryRole, Designation
 from shared.http import UtcDateTime
+from shared.http.dependencies import Paging, Runtime
 from shared.http.models import ApiModel, InputModel, Text
 from shared.http.pagination import Page
 

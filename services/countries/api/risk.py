@@ -13,8 +13,6 @@ from pydantic import AwareDatetime, Field
 from services.countries.api.common import (
     CONFLICT,
     Country,
-    Paging,
-    Runtime,
     Urls,
     Writer,
     not_found,
@@ -53,6 +51,7 @@ from shared.contracts.vocabulary import (
     RiskRating,
 )
 from shared.http import UtcDateTime
+from shared.http.dependencies import Paging, Runtime
 from shared.http.models import ApiModel, InputModel, Text
 from shared.http.pagination import Page, PageParams
 from shared.need_to_know import NeedToKnow, need_to_know_text, withheld_field, withhold

@@ -1,4 +1,4 @@
-"""Configuration of the countries service (environment variables, prefix ``TASKFORCE_COUNTRIES_``).
+"""Settings of the countries service (environment variables, prefix ``TASKFORCE_COUNTRIES_``).
 
 The designation criteria weights decide how the focus-country list is ranked
 and what weighted score a new decision records. They are policy, not code:

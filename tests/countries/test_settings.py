@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from services.countries.config import CountriesSettings
 from services.countries.domain.designations import Weights
+from services.countries.settings import CountriesSettings
 
 
 def test_weights_default_to_one_each() -> None:
