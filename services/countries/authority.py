@@ -1,8 +1,9 @@
 """The write rights of :mod:`services.countries.domain.rights`, applied to a request.
 
 The routes call these before they change anything, inside their unit of work:
-a refusal is a 403 problem that says who may, and rolls back everything, so a
-refused request changes nothing and emits nothing. Each returns what the
+a refusal is :class:`shared.errors.Forbidden` (a 403 problem) that says who
+may, and rolls back everything, so a refused request changes nothing and emits
+nothing. Each returns what the
 caller acts as (the deciding or assessing organisation, the track it may
 change), so the recorded names can only be ones the rules allow.
 """
@@ -16,12 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.countries.domain import rights
 from services.countries.domain.partnerships import Partnership
 from services.countries.storage.partnerships import find_partnership
-from shared.http import Caller, Problem
+from shared.errors import Forbidden, NotFound
+from shared.http import Caller
 
 
 def _forbid(reason: str | None) -> None:
     if reason is not None:
-        raise Problem(status=403, title="Forbidden", detail=reason)
+        raise Forbidden(reason)
 
 
 def authorise_profile_change(caller: Caller) -> None:
@@ -53,9 +55,7 @@ async def track_to_change(
     """The track, if it exists (404) and the caller may change it (403)."""
     partnership = await find_partnership(session, country_code, partnership_id)
     if partnership is None:
-        raise Problem(
-            status=404, detail=f"{country_code} has no partnership track {partnership_id}."
-        )
+        raise NotFound(f"{country_code} has no partnership track {partnership_id}.")
     _forbid(
         rights.track_change_refusal(
             caller.organisation, partnership.content.lead_organisation, partnership.content.title

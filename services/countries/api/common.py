@@ -6,12 +6,12 @@
   and one rule for all reads is easier to get right).
 - A country code in a path must be an ISO 3166-1 alpha-3 code (upper case,
   else 400); a well-formed code ISO 3166 does not know is a 404.
-- Domain rules that a body breaks are a 422 naming every invalid field.
+- Domain rules that a body breaks are a 422 naming every invalid field
+  (``shared.errors``, turned into problem documents by ``shared.http.errors``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Final
 
@@ -19,11 +19,10 @@ from fastapi import Depends, Path
 from pydantic import WithJsonSchema
 
 from services.countries.context import CountriesContext
-from services.countries.domain.base import Violation
 from services.countries.domain.reference import CountryReference, country
 from services.countries.links import Links
 from services.countries.settings import CountriesSettings
-from shared.http import AuthenticatedCaller, Caller, InvalidParam, Problem, require_scope
+from shared.http import AuthenticatedCaller, Caller, Problem, require_scope
 from shared.http.dependencies import context_of
 
 WRITE_SCOPE: Final = "countries:write"
@@ -92,26 +91,3 @@ def now() -> datetime:
 def today() -> date:
     """The service's calendar day (UTC), against which dates and overdue reviews are checked."""
     return now().date()
-
-
-def reject(violations: Sequence[Violation], *, location: str = "body") -> None:
-    """Raise a 422 problem naming each violated field; do nothing when there is none.
-
-    Raised inside a unit of work, it also rolls the transaction back: a
-    rejected request changes no state and emits no event.
-    """
-    if not violations:
-        return
-    names = ", ".join(dict.fromkeys(v.field for v in violations))
-    raise Problem(
-        status=422,
-        title="Invalid input",
-        detail=f"The request breaks the rules for: {names}.",
-        invalid_params=[
-            InvalidParam(name=v.field, location=location, reason=v.reason) for v in violations
-        ],
-    )
-
-
-def not_found(what: str, identifier: object, country_code: str) -> Problem:
-    return Problem(status=404, detail=f"{country_code} has no {what} {identifier}.")

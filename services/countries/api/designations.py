@@ -17,13 +17,10 @@ from services.countries.api.common import (
     Reader,
     Urls,
     Writer,
-    not_found,
     now,
-    reject,
     today,
 )
 from services.countries.authority import deciding_organisation
-from services.countries.domain.base import Violation
 from services.countries.domain.designations import (
     CriterionScore,
     Decision,
@@ -49,6 +46,7 @@ from services.countries.storage.designations import (
 )
 from shared.contracts.countries import FocusDesignationChanged, FocusDesignationReviewed
 from shared.contracts.vocabulary import Designation
+from shared.errors import NotFound, Violation, invalid, raise_if
 from shared.http import UtcDateTime
 from shared.http.dependencies import Paging, Runtime
 from shared.http.models import ApiModel, InputModel, Text
@@ -194,7 +192,7 @@ async def decide_designation(
     async with runtime.unit_of_work() as uow:
         decided_by = deciding_organisation(caller, body.decided_by)
         current = await current_decision(uow.session, reference.code)
-        reject(
+        raise_if(
             check_scores(body.scores)
             + check_decision(
                 designation=body.designation,
@@ -245,7 +243,7 @@ async def get_designation(
     async with runtime.sessions() as session:
         decision = await find_decision(session, reference.code, decision_id)
     if decision is None:
-        raise not_found("designation decision", decision_id, reference.code)
+        raise NotFound(f"{reference.code} has no designation decision {decision_id}.")
     return DecisionView.of(decision)
 
 
@@ -303,12 +301,11 @@ async def list_focus_countries(
         added_value_over_eu=_or(added_value_over_eu_weight, configured.added_value_over_eu),
     )
     if check_weights(weights):
-        reject(
+        invalid(
             [
-                Violation(name, "At least one criterion must have a weight above 0.")
+                Violation(name, "At least one criterion must have a weight above 0.", "query")
                 for name in _WEIGHT_PARAMETERS
-            ],
-            location="query",
+            ]
         )
     wanted = {designation} if designation else {Designation.FOCUS, Designation.WATCH}
     async with runtime.sessions() as session:

@@ -15,9 +15,7 @@ from services.countries.api.common import (
     Reader,
     Urls,
     Writer,
-    not_found,
     now,
-    reject,
 )
 from services.countries.api.partnership_views import (
     NewPartnership,
@@ -56,6 +54,7 @@ from shared.contracts.vocabulary import (
     PartnershipStatus,
     Theme,
 )
+from shared.errors import NotFound, raise_if
 from shared.http.dependencies import Paging, Runtime
 from shared.http.pagination import Page, PageParams
 
@@ -188,7 +187,7 @@ async def open_partnership(
     """Opens a track and emits `partnership-status-changed` (without a previous status)."""
     content = PartnershipContent.model_validate(body.model_dump(include=set(PARTNERSHIP_FIELDS)))
     authorise_opening(caller, content.lead_organisation)
-    reject([*check_content(content), *check_opening(body.status)])
+    raise_if([*check_content(content), *check_opening(body.status)])
     at = now()
     partnership = Partnership(
         id=uuid4(),
@@ -223,7 +222,7 @@ async def _existing(
 ) -> Partnership:
     partnership = await find_partnership(session, reference.code, partnership_id)
     if partnership is None:
-        raise not_found("partnership track", partnership_id, reference.code)
+        raise NotFound(f"{reference.code} has no partnership track {partnership_id}.")
     return partnership
 
 
@@ -250,11 +249,11 @@ async def update_partnership(
 ) -> PartnershipView:
     """Partial update of everything but the status; emits `partnership-updated` on a change."""
     updates = {name: getattr(patch, name) for name in patch.model_fields_set}
-    reject(check_patch(updates))
+    raise_if(check_patch(updates))
     async with runtime.unit_of_work() as uow:
         partnership = await track_to_change(uow.session, reference.code, partnership_id, caller)
         content = merge(partnership.content, updates)
-        reject(check_content(content))
+        raise_if(check_content(content))
         changed = changed_fields(partnership.content, content)
         if changed:
             partnership = replace(
@@ -310,7 +309,7 @@ async def change_status(
     """Follows the transition table; emits `partnership-status-changed`."""
     async with runtime.unit_of_work() as uow:
         partnership = await track_to_change(uow.session, reference.code, partnership_id, caller)
-        reject(
+        raise_if(
             check_transition(
                 partnership.status, partnership.status_since, body.status, body.effective_from
             )

@@ -16,7 +16,6 @@ from services.countries.api.common import (
     Urls,
     Writer,
     now,
-    reject,
     today,
 )
 from services.countries.authority import authorise_profile_change
@@ -42,6 +41,7 @@ from services.countries.storage.profiles import (
 )
 from shared.contracts.countries import CountryProfileUpdated
 from shared.contracts.vocabulary import CountryRole, Designation
+from shared.errors import raise_if
 from shared.http import UtcDateTime
 from shared.http.dependencies import Paging, Runtime
 from shared.http.models import ApiModel, InputModel, Text
@@ -272,7 +272,7 @@ async def update_country(
         authorise_profile_change(caller)
         profile = await load_profile(uow.session, reference.code)
         content = merge(profile.content, updates)
-        reject(check_content(content))
+        raise_if(check_content(content))
         changes = diff(profile.content, content)
         if changes:
             profile = CountryProfile(

@@ -15,14 +15,11 @@ from services.countries.api.common import (
     Country,
     Urls,
     Writer,
-    not_found,
     now,
-    reject,
     today,
 )
 from services.countries.api.risk_readers import READERS, Viewer, audience, tracks_of
 from services.countries.authority import assessing_organisation
-from services.countries.domain.base import Violation
 from services.countries.domain.partnerships import KnownOrganisation, Partnership
 from services.countries.domain.risk import (
     Assessment,
@@ -50,6 +47,7 @@ from shared.contracts.vocabulary import (
     RiskCategory,
     RiskRating,
 )
+from shared.errors import NotFound, Violation, raise_if
 from shared.http import UtcDateTime
 from shared.http.dependencies import Paging, Runtime
 from shared.http.models import ApiModel, InputModel, Text
@@ -229,7 +227,7 @@ async def assess_risk(
             now=now(),
             latest_in_scope=latest.assessed_at if latest else None,
         )
-        reject(violations)
+        raise_if(violations)
         assessed_by = assessing_organisation(caller, body.assessed_by, track)
         assessment = Assessment(
             id=uuid4(),
@@ -366,5 +364,5 @@ async def get_assessment(
         assessment = await find_assessment(session, reference.code, assessment_id)
         tracks = await partnerships(session, country_code=reference.code)
     if assessment is None:
-        raise not_found("risk assessment", assessment_id, reference.code)
+        raise NotFound(f"{reference.code} has no risk assessment {assessment_id}.")
     return AssessmentView.seen_by(viewer, assessment, tracks)

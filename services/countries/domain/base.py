@@ -1,15 +1,14 @@
-"""What every part of the domain shares: value objects and rule violations.
+"""What every part of the domain shares: value objects.
 
 Value objects are pydantic models so that the HTTP layer can take them in and
 give them out as they are (camelCase on the wire, snake_case in code). Rules
 that involve more than one field, or the current state, are not validators on
-those models: they are functions returning :class:`Violation` s, each naming the
-field it is about, so that a rejected request can list every invalid field.
+those models: they are functions returning :class:`shared.errors.Violation` s,
+each naming the field it is about, so that a rejected request can list every
+invalid field.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
@@ -27,14 +26,6 @@ class ValueObject(BaseModel):
         frozen=True,
         field_title_generator=field_title,
     )
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A rule a value breaks: ``field`` is its camelCase path (``scores[2].score``)."""
-
-    field: str
-    reason: str
 
 
 def camel(name: str) -> str:

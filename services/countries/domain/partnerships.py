@@ -29,7 +29,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, Field
 
-from services.countries.domain.base import ValueObject, Violation, camel
+from services.countries.domain.base import ValueObject, camel
 from shared.contracts.vocabulary import (
     Instruments,
     OrganisationCode,
@@ -37,6 +37,7 @@ from shared.contracts.vocabulary import (
     PartnershipStatus,
     Themes,
 )
+from shared.errors import Violation
 from shared.http.models import Text
 from shared.organisations import is_known_organisation
 

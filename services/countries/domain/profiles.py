@@ -19,8 +19,9 @@ from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, Field
 
-from services.countries.domain.base import ValueObject, Violation, camel
+from services.countries.domain.base import ValueObject, camel
 from shared.contracts.vocabulary import CountryRole
+from shared.errors import Violation
 from shared.http.models import Text, WebUrl
 
 #: The ``source`` of a figure that is made up for demonstration, not taken from a publication.

@@ -37,8 +37,9 @@ from uuid import UUID
 
 from pydantic import Field
 
-from services.countries.domain.base import ValueObject, Violation
+from services.countries.domain.base import ValueObject
 from shared.contracts.vocabulary import AssessmentOutcome, AssessmentPhase, RiskCategory, RiskRating
+from shared.errors import Violation
 from shared.http.models import Text
 from shared.personal_data import refusals
 
