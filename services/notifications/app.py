@@ -48,8 +48,8 @@ def create_app(
         routers=[subscriptions.router, deliveries.router, inbox.router],
         register_handlers=handlers,
         background=[deliver],
+        context=context,
     )
-    app.state.notifications = context
     return app
 
 

@@ -35,7 +35,7 @@ __all__ = ["offline"]  # the fixture, imported for pytest to find
 
 
 def context_of(service: Service) -> NotificationsContext:
-    ctx: NotificationsContext = service.app.state.notifications
+    ctx: NotificationsContext = service.app.state.context
     return ctx
 
 

@@ -65,7 +65,7 @@ async def test_secrets_are_not_in_the_database_file_and_still_sign(
     assert sealed.startswith("gAAAA") and previous.startswith("gAAAA")
 
     await deliver(offline, cloud_event(flagged()))
-    worker = DeliveryWorker(offline.runtime, offline.app.state.notifications)
+    worker = DeliveryWorker(offline.runtime, offline.app.state.context)
     task = asyncio.create_task(worker.run())
     try:
         await eventually(lambda: receiver.deliveries("/am"), timeout=10)
@@ -82,7 +82,7 @@ async def test_a_wrong_secrets_key_stops_the_worker_before_it_signs_anything(
 ) -> None:
     await offline.subscribe("coa", url=receiver.url("/coa"), eventTypes=[FLAGGED], channels=[])
     await deliver(offline, cloud_event(flagged()))
-    ctx: NotificationsContext = offline.app.state.notifications
+    ctx: NotificationsContext = offline.app.state.context
     ctx.secrets = SecretBox.of_key(Fernet.generate_key().decode())
     worker = DeliveryWorker(offline.runtime, ctx)
     with pytest.raises(SecretsKeyError, match="not the one it was sealed with"):

@@ -208,7 +208,7 @@ async def test_forwarding_an_event_twice_for_a_subscription_fails_the_transactio
 ) -> None:
     await offline.subscribe("ind", sinks=["stream"])
     event = published(offline.settings, flagged(owningOrganisation="ind"))
-    context = offline.app.state.notifications
+    context = offline.app.state.context
     async with offline.runtime.unit_of_work() as uow:
         await route_event(uow, context, event)
     with pytest.raises(IntegrityError):  # as if the consumer's inbox had missed it

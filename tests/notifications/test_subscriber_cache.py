@@ -79,7 +79,7 @@ async def test_a_transaction_routes_by_its_own_uncommitted_changes(service: Serv
     """Only committed changes are cached; the transaction that makes one sees it at once."""
     created = await service.subscribe("coa", filters={"programmeId": [FIRST]})
     subscription_id = uuid.UUID(created["subscriptionId"])
-    ctx: NotificationsContext = service.app.state.notifications
+    ctx: NotificationsContext = service.app.state.context
     event = flag_about(FIRST)
     with pytest.raises(RuntimeError):
         async with service.runtime.unit_of_work() as uow:

@@ -1,28 +1,24 @@
-"""What the routers share: dependencies, the ownership rule, problems."""
+"""What the routers share: their dependencies, the id path parameters and documented answers.
+
+Refusals are :mod:`shared.errors`, raised by the use cases; ``shared.http.errors``
+turns them into problem documents for every service.
+"""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path
 
 from services.notifications.context import NotificationsContext
-from shared.http import Caller, InvalidParam, Problem, ProblemDetails, require_scope
-from shared.organisations import is_known_organisation
-from shared.service import ServiceRuntime, get_runtime
+from shared.http import Caller, require_scope
+from shared.http.dependencies import Paging, Runtime, context_of
+from shared.http.errors import documented
 
 WRITE_SCOPE: Final = "notifications:write"
 
-Runtime = Annotated[ServiceRuntime, Depends(get_runtime)]
-
-
-async def get_context(request: Request) -> NotificationsContext:
-    context: NotificationsContext = request.app.state.notifications
-    return context
-
-
-Context = Annotated[NotificationsContext, Depends(get_context)]
+Context = Annotated[NotificationsContext, Depends(context_of(NotificationsContext))]
 Writer = Annotated[Caller, Depends(require_scope(WRITE_SCOPE))]
 SubscriptionIdPath = Annotated[
     uuid.UUID, Path(alias="subscriptionId", description="The subscription.")
@@ -30,33 +26,21 @@ SubscriptionIdPath = Annotated[
 DeliveryIdPath = Annotated[uuid.UUID, Path(alias="deliveryId", description="The delivery.")]
 EntryIdPath = Annotated[uuid.UUID, Path(alias="entryId", description="The inbox entry.")]
 
-NOT_FOUND: Final[dict[int | str, dict[str, Any]]] = {
-    404: {"model": ProblemDetails, "description": "Not found (or another organisation's)."}
-}
-CONFLICT: Final[dict[int | str, dict[str, Any]]] = {
-    409: {"model": ProblemDetails, "description": "The resource's state forbids it."},
-    **NOT_FOUND,
-}
+#: Another organisation's resource is answered as if it did not exist (``domain/rights.py``).
+NOT_FOUND: Final = documented(404, "Not found (or another organisation's).")
+CONFLICT: Final = {**documented(409, "The resource's state forbids it."), **NOT_FOUND}
+TOO_MANY_RESENDS: Final = documented(429, "Too many re-sends for the subscription.")
 
-
-def registered(caller: Caller) -> str:
-    """The caller's organisation, which must be in the registry to hold subscriptions."""
-    if not is_known_organisation(caller.organisation):
-        raise Problem(
-            status=403,
-            detail=f"Organisation {caller.organisation!r} is not in the taskforce registry.",
-        )
-    return caller.organisation
-
-
-def not_found(what: str) -> Problem:
-    return Problem(status=404, detail=f"No {what} of your organisation has that id.")
-
-
-def invalid(params: list[InvalidParam], detail: str = "The request has invalid values.") -> Problem:
-    return Problem(
-        status=422,
-        title="Invalid input",
-        detail=detail + " See invalidParams: " + "; ".join(f"{p.name}: {p.reason}" for p in params),
-        invalid_params=params,
-    )
+__all__ = [
+    "CONFLICT",
+    "NOT_FOUND",
+    "TOO_MANY_RESENDS",
+    "WRITE_SCOPE",
+    "Context",
+    "DeliveryIdPath",
+    "EntryIdPath",
+    "Paging",
+    "Runtime",
+    "SubscriptionIdPath",
+    "Writer",
+]

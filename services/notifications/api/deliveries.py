@@ -10,23 +10,25 @@ import time
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from services.notifications.api.common import (
     CONFLICT,
     NOT_FOUND,
+    TOO_MANY_RESENDS,
     Context,
     DeliveryIdPath,
+    Paging,
     Runtime,
     Writer,
-    not_found,
 )
 from services.notifications.api.models import AttemptList, AttemptOut, DeliveryOut
 from services.notifications.domain.rights import manages
 from services.notifications.storage import store
 from services.notifications.storage.tables import DeliveryRow
-from shared.http import AuthenticatedCaller, Caller, Problem, ProblemDetails
-from shared.http.pagination import Page, PageParams, page_params
+from shared.errors import Conflict, NotFound
+from shared.http import AuthenticatedCaller, Caller, Problem
+from shared.http.pagination import Page
 from shared.service import ServiceRuntime
 
 router = APIRouter(prefix="/deliveries", tags=["Deliveries"])
@@ -36,7 +38,7 @@ async def _own(runtime: ServiceRuntime, caller: Caller, delivery_id: uuid.UUID) 
     async with runtime.sessions() as session:
         row = await store.delivery(session, delivery_id)
     if row is None or not manages(caller.organisation, row.organisation):
-        raise not_found("delivery")
+        raise NotFound("No delivery of your organisation has that id.")
     return row
 
 
@@ -45,7 +47,7 @@ async def list_deliveries(
     caller: AuthenticatedCaller,
     runtime: Runtime,
     request: Request,
-    paging: Annotated[PageParams, Depends(page_params)],
+    paging: Paging,
     subscription_id: Annotated[uuid.UUID | None, Query(alias="subscriptionId")] = None,
     status: Annotated[Literal["pending", "delivered", "failed"] | None, Query()] = None,
 ) -> Page[DeliveryOut]:
@@ -91,10 +93,7 @@ async def list_attempts(
     operation_id="resendDelivery",
     summary="Send a delivery again now, with a fresh round of retries (same webhook-id)",
     status_code=202,
-    responses={
-        **CONFLICT,
-        429: {"model": ProblemDetails, "description": "Too many re-sends for the subscription."},
-    },
+    responses={**CONFLICT, **TOO_MANY_RESENDS},
 )
 async def resend_delivery(
     delivery_id: DeliveryIdPath, caller: Writer, runtime: Runtime, ctx: Context
@@ -105,9 +104,7 @@ async def resend_delivery(
         assert row is not None
         subscription = await store.subscription(uow.session, row.subscription_id)
         if subscription is None or subscription.status != store.ACTIVE:
-            raise Problem(
-                status=409, detail="The subscription is not active: resume it before re-sending."
-            )
+            raise Conflict("The subscription is not active: resume it before re-sending.")
         wait = ctx.resends.admit(row.subscription_id, time.monotonic())
         if wait is not None:
             settings = ctx.settings

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 
 from services.notifications.api.common import (
     NOT_FOUND,
     Context,
     EntryIdPath,
+    Paging,
     Runtime,
     Writer,
-    not_found,
 )
 from services.notifications.api.models import InboxEntryOut, InboxEntryPatch
 from services.notifications.domain.rights import manages
 from services.notifications.storage import store
+from shared.errors import NotFound
 from shared.http import AuthenticatedCaller
-from shared.http.pagination import Page, PageParams, page_params
+from shared.http.pagination import Page
 
 router = APIRouter(prefix="/inbox", tags=["Inbox"])
 
@@ -28,7 +29,7 @@ async def list_inbox(
     caller: AuthenticatedCaller,
     runtime: Runtime,
     request: Request,
-    paging: Annotated[PageParams, Depends(page_params)],
+    paging: Paging,
     read: Annotated[bool | None, Query(description="Only read (true) or unread (false).")] = None,
 ) -> Page[InboxEntryOut]:
     async with runtime.sessions() as session:
@@ -46,7 +47,7 @@ async def get_inbox_entry(
     async with runtime.sessions() as session:
         row = await store.inbox_entry(session, entry_id)
     if row is None or not manages(caller.organisation, row.organisation):
-        raise not_found("inbox entry")
+        raise NotFound("No inbox entry of your organisation has that id.")
     return InboxEntryOut.of(row)
 
 
@@ -62,7 +63,7 @@ async def mark_inbox_entry(
     async with runtime.unit_of_work() as uow:
         row = await store.inbox_entry(uow.session, entry_id)
         if row is None or not manages(caller.organisation, row.organisation):
-            raise not_found("inbox entry")
+            raise NotFound("No inbox entry of your organisation has that id.")
         if body.read and row.read_at is None:
             row.read_at = ctx.now()
         elif not body.read:

@@ -16,7 +16,13 @@ from services.notifications.storage.tables import (
     InboxEntryRow,
     SubscriptionRow,
 )
-from shared.contracts.vocabulary import CountryCode, FlagCategory, Severity, Theme
+from shared.contracts.vocabulary import (
+    PROGRAMME_ID_PATTERN,
+    CountryCode,
+    FlagCategory,
+    Severity,
+    Theme,
+)
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel, Text, from_storage
 from shared.http.times import as_utc
@@ -29,7 +35,7 @@ OwnerValue = Annotated[
         examples=[MINE],
     ),
 ]
-ProgrammeIdValue = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")]
+ProgrammeIdValue = Annotated[str, Field(pattern=PROGRAMME_ID_PATTERN)]
 
 
 class FiltersIn(InputModel):

@@ -8,20 +8,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 
 from services.notifications.api.common import (
     CONFLICT,
     NOT_FOUND,
     Context,
+    Paging,
     Runtime,
     SubscriptionIdPath,
     Writer,
-    invalid,
-    not_found,
-    registered,
 )
 from services.notifications.api.models import (
     FiltersIn,
@@ -48,8 +45,10 @@ from services.notifications.resolver import RefusedAddress, target_of
 from services.notifications.storage import store
 from services.notifications.storage.tables import SubscriptionRow
 from services.notifications.verification import verify_endpoint
-from shared.http import AuthenticatedCaller, Caller, InvalidParam, Problem
-from shared.http.pagination import Page, PageParams, page_params
+from shared.errors import Conflict, Forbidden, NotFound, Violation, invalid
+from shared.http import AuthenticatedCaller, Caller
+from shared.http.pagination import Page
+from shared.organisations import is_known_organisation
 from shared.service import ServiceRuntime
 
 router = APIRouter(prefix="/subscriptions", tags=["Subscriptions"])
@@ -66,7 +65,6 @@ async def _check(
     """Every reason the subscription is refused, in one 422."""
     violations = check_selection(event_types, channels, filters.domain())
     violations += check_sinks(sinks, url)
-    params = [InvalidParam(name=v.field, location="body", reason=v.reason) for v in violations]
     if url is not None and Sink.WEBHOOK in sinks:
         allowed = ctx.settings.allowed_endpoints
         reasons = check_form(url, allowed)
@@ -75,9 +73,9 @@ async def _check(
                 await target_of(url, allowed, ctx.resolve)
             except RefusedAddress as refused:
                 reasons = [refused.reason]
-        params += [InvalidParam(name="url", location="body", reason=r) for r in reasons]
-    if params:
-        raise invalid(params, "The subscription cannot be accepted.")
+        violations += [Violation("url", reason) for reason in reasons]
+    if violations:
+        invalid(violations)
 
 
 async def _verify(
@@ -98,10 +96,7 @@ async def _verify(
         now=ctx.now(),
     )
     if failure is not None:
-        raise invalid(
-            [InvalidParam(name="url", location="body", reason=failure)],
-            "The webhook endpoint could not be verified.",
-        )
+        invalid([Violation("url", failure)])
 
 
 async def _own(
@@ -114,7 +109,7 @@ async def _own(
         or not manages(caller.organisation, row.organisation)
         or row.status == store.DELETED
     ):
-        raise not_found("subscription")
+        raise NotFound("No subscription of your organisation has that id.")
     return row
 
 
@@ -128,17 +123,13 @@ async def create_subscription(
     body: SubscriptionIn, caller: Writer, runtime: Runtime, ctx: Context, response: Response
 ) -> SubscriptionCreated:
     """The answer carries the signing secret: it is not shown again."""
-    organisation = registered(caller)
+    if not is_known_organisation(caller.organisation):
+        raise Forbidden(f"Organisation {caller.organisation!r} is not in the taskforce registry.")
+    organisation = caller.organisation
     sinks = canonical(body.sinks) if body.sinks is not None else default_sinks(body.url)
     await _check(ctx, body.url, body.event_types, body.channels, body.filters, sinks)
     if body.secret is not None and not is_valid_secret(body.secret):
-        raise invalid(
-            [
-                InvalidParam(
-                    name="secret", location="body", reason="not whsec_ + base64 of 24-64 bytes"
-                )
-            ]
-        )
+        invalid([Violation("secret", "not whsec_ + base64 of 24-64 bytes")])
     secret = body.secret or new_secret()
     subscription_id = uuid.uuid4()
     now = ctx.now()
@@ -174,7 +165,7 @@ async def list_subscriptions(
     caller: AuthenticatedCaller,
     runtime: Runtime,
     request: Request,
-    paging: Annotated[PageParams, Depends(page_params)],
+    paging: Paging,
 ) -> Page[SubscriptionOut]:
     async with runtime.sessions() as session:
         rows, total = await store.subscriptions_of(
@@ -288,7 +279,7 @@ async def pause_subscription(
 ) -> SubscriptionOut:
     row = await _own(runtime, caller, subscription_id)
     if row.status == store.DISABLED:
-        raise Problem(status=409, detail="The subscription is disabled; resume it instead.")
+        raise Conflict("The subscription is disabled; resume it instead.")
     async with runtime.unit_of_work() as uow:
         current = await store.subscription(uow.session, subscription_id, for_update=True)
         assert current is not None
@@ -336,7 +327,7 @@ async def rotate_secret(
     """The answer carries the new secret: it is not shown again."""
     row = await _own(runtime, caller, subscription_id)
     if row.url is None:
-        raise Problem(status=409, detail="An inbox-only subscription has no signing secret.")
+        raise Conflict("An inbox-only subscription has no signing secret.")
     now = ctx.now()
     until = now + timedelta(seconds=ctx.settings.secret_grace_s)
     secret = new_secret()

@@ -35,6 +35,7 @@ from typing import Any, Final
 from uuid import UUID
 
 from shared.contracts.vocabulary import Severity
+from shared.errors import Violation
 from shared.events.catalogue import CATALOGUE, EventType
 from shared.organisations import (
     OrganisationKind,
@@ -140,14 +141,6 @@ class Route:
         if entry is None:
             return False
         return event_type in self.event_types or entry.service in self.channels
-
-
-@dataclass(frozen=True)
-class Violation:
-    """One reason a selection is refused, with the field it is about."""
-
-    field: str
-    reason: str
 
 
 def involvement_of(organisation: str) -> frozenset[str]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
 
-from services.notifications.domain.routing import Violation
+from shared.errors import Violation
 
 
 class Sink(StrEnum):
