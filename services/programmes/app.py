@@ -13,9 +13,8 @@ from fastapi import FastAPI
 
 from services.programmes.api import countries, iati, money, programmes, results, reviews
 from services.programmes.context import ProgrammesContext
-from services.programmes.handlers import register_handlers
+from services.programmes.handlers import HANDLERS
 from services.programmes.settings import ProgrammesSettings
-from shared.consumer import EventConsumer
 from shared.service import service_app
 from shared.settings import PlatformSettings
 
@@ -26,11 +25,7 @@ def create_app(
 ) -> FastAPI:
     platform = settings or PlatformSettings()
     context = ProgrammesContext.create(platform, programmes_settings)
-
-    def handlers(consumer: EventConsumer) -> None:
-        register_handlers(consumer, context)
-
-    app = service_app(
+    return service_app(
         "programmes",
         title="Taskforce migratiesamenwerking: programmes",
         description=DESCRIPTION,
@@ -44,10 +39,9 @@ def create_app(
             iati.router,
             countries.router,
         ],
-        register_handlers=handlers,
+        handlers=HANDLERS,
         context=context,
     )
-    return app
 
 
 DESCRIPTION = __doc__ or ""

@@ -9,96 +9,96 @@
 - countries ``focus-designation-changed`` and ``country-profile-updated``: the
   read model.
 
-The consumer runs each handler and records the event in the inbox in one
-transaction; findings are also remembered per programme by ``(source, id)``,
-so a replay of the topics never opens a second review.
+Each handler turns the event into a command and calls one use case. The
+consumer runs it and records the event in the inbox in one transaction;
+findings are also remembered per programme by ``(source, id)``, so a replay of
+the topics never opens a second review.
 """
 
 from __future__ import annotations
 
-from services.programmes.commands.reviews import receive_finding
+from typing import Final
+
 from services.programmes.context import ProgrammesContext
-from services.programmes.domain.reviews import flag_trigger, risk_opens_review, risk_trigger
-from services.programmes.storage import countries
-from services.programmes.storage import programmes as store
-from shared.consumer import EventConsumer, PermanentError
+from services.programmes.domain.reviews import Origin, flag_trigger
+from services.programmes.service_layer.commands import (
+    TakeDesignation,
+    TakeFlag,
+    TakeProfile,
+    TakeRiskAssessment,
+)
+from services.programmes.service_layer.countries import (
+    take_designation,
+    take_profile,
+    take_risk_assessment,
+)
+from services.programmes.service_layer.reviews import take_flag
+from shared.consumer import PermanentError
 from shared.contracts.countries import (
     CountryProfileUpdated,
     FocusDesignationChanged,
     HumanRightsRiskAssessed,
 )
 from shared.contracts.monitoring import ProgrammeFlagged
+from shared.errors import NotFound
 from shared.events.envelope import CloudEvent
+from shared.handlers import On
 from shared.unit_of_work import UnitOfWork
 
 
-def register_handlers(consumer: EventConsumer, ctx: ProgrammesContext) -> None:
-    """Subscribe the service's handlers; ``ctx`` gives them configuration and a clock."""
+def _origin(event: CloudEvent, ctx: ProgrammesContext) -> Origin:
+    """The event as the origin of a finding, received now."""
+    return Origin(event.source, event.id, event.type, ctx.now())
 
-    @consumer.on(ProgrammeFlagged)
-    async def on_programme_flagged(uow: UnitOfWork, event: CloudEvent, data: object) -> None:
-        assert isinstance(data, ProgrammeFlagged)
-        status = await store.status_of(uow.session, data.programme_id, for_update=True)
-        if status is None:
-            # Retrying will not make an unknown programme appear: park it for operators.
-            raise PermanentError(f"There is no programme {data.programme_id}.")
-        trigger = flag_trigger(
-            source=event.source,
-            event_id=event.id,
-            event_type=event.type,
-            received_at=ctx.now(),
-            flag_id=data.flag_id,
-            category=data.category.value,
-            severity=data.severity,
-            recommends_hold=data.recommends_disbursement_hold,
-        )
-        await receive_finding(uow, ctx, data.programme_id, status, trigger)
 
-    @consumer.on(HumanRightsRiskAssessed)
-    async def on_risk_assessed(uow: UnitOfWork, event: CloudEvent, data: object) -> None:
-        assert isinstance(data, HumanRightsRiskAssessed)
-        applied = await countries.apply_assessment(
-            uow.session,
-            data.country_code,
-            residual=data.residual_rating,
-            assessment_id=data.assessment_id,
-            assessed_at=data.assessed_at,
-            now=ctx.now(),
-        )
-        if not applied.newest:
-            return  # an older assessment arriving late says nothing about the risk now
-        previous = data.previous_residual_rating or applied.previous
-        if not risk_opens_review(data.residual_rating, previous):
-            return
-        trigger = risk_trigger(
-            source=event.source,
-            event_id=event.id,
-            event_type=event.type,
-            received_at=ctx.now(),
-            country_code=data.country_code,
-            residual=data.residual_rating,
-            outcome=data.outcome,
-        )
-        for programme in await store.active_in_country(uow.session, data.country_code):
-            await receive_finding(uow, ctx, programme.programme_id, programme.status, trigger)
+async def on_programme_flagged(
+    data: ProgrammeFlagged, event: CloudEvent, uow: UnitOfWork, ctx: ProgrammesContext
+) -> None:
+    trigger = flag_trigger(
+        _origin(event, ctx),
+        flag_id=data.flag_id,
+        category=data.category.value,
+        severity=data.severity,
+        recommends_hold=data.recommends_disbursement_hold,
+    )
+    try:
+        await take_flag(TakeFlag(data.programme_id, trigger), uow, ctx)
+    except NotFound as unknown:
+        # Retrying will not make an unknown programme appear: park it for operators.
+        raise PermanentError(unknown.detail) from unknown
 
-    @consumer.on(FocusDesignationChanged)
-    async def on_designation_changed(uow: UnitOfWork, event: CloudEvent, data: object) -> None:
-        assert isinstance(data, FocusDesignationChanged)
-        await countries.apply_designation(
-            uow.session,
-            data.country_code,
-            designation=data.designation,
-            decided_on=data.decided_on,
-            now=ctx.now(),
-        )
 
-    @consumer.on(CountryProfileUpdated)
-    async def on_profile_updated(uow: UnitOfWork, event: CloudEvent, data: object) -> None:
-        assert isinstance(data, CountryProfileUpdated)
-        await countries.apply_profile(
-            uow.session,
-            data.country_code,
-            revision=data.revision,
-            now=ctx.now(),
-        )
+async def on_risk_assessed(
+    data: HumanRightsRiskAssessed, event: CloudEvent, uow: UnitOfWork, ctx: ProgrammesContext
+) -> None:
+    command = TakeRiskAssessment(
+        country_code=data.country_code,
+        residual=data.residual_rating,
+        previous=data.previous_residual_rating,
+        outcome=data.outcome,
+        assessment_id=data.assessment_id,
+        assessed_at=data.assessed_at,
+        origin=_origin(event, ctx),
+    )
+    await take_risk_assessment(command, uow, ctx)
+
+
+async def on_designation_changed(
+    data: FocusDesignationChanged, event: CloudEvent, uow: UnitOfWork, ctx: ProgrammesContext
+) -> None:
+    command = TakeDesignation(data.country_code, data.designation, data.decided_on)
+    await take_designation(command, uow, ctx)
+
+
+async def on_profile_updated(
+    data: CountryProfileUpdated, event: CloudEvent, uow: UnitOfWork, ctx: ProgrammesContext
+) -> None:
+    await take_profile(TakeProfile(data.country_code, data.revision), uow, ctx)
+
+
+HANDLERS: Final = (
+    On(ProgrammeFlagged, on_programme_flagged),
+    On(HumanRightsRiskAssessed, on_risk_assessed),
+    On(FocusDesignationChanged, on_designation_changed),
+    On(CountryProfileUpdated, on_profile_updated),
+)

@@ -9,10 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from services.programmes.commands.programmes import load
-from services.programmes.commands.reviews import receive_finding
 from services.programmes.context import ProgrammesContext
-from services.programmes.domain.reviews import Arrival, Trigger, flag_trigger
+from services.programmes.domain.reviews import Arrival, Origin, Trigger, flag_trigger
+from services.programmes.service_layer.commands import ReceiveFinding
+from services.programmes.service_layer.programmes import load_programme
+from services.programmes.service_layer.reviews import receive_finding
 from shared.consumer import Outcome
 from shared.contracts.monitoring import ProgrammeFlagged
 from shared.contracts.vocabulary import Severity
@@ -154,11 +155,14 @@ async def test_a_replayed_flag_joins_the_open_review_once(service: Service) -> N
 
 
 def finding(severity: Severity) -> Trigger:
-    return flag_trigger(
+    origin = Origin(
         source=MONITORING_SOURCE,
         event_id=str(uuid.uuid4()),
         event_type=entry_for(ProgrammeFlagged).type,
         received_at=datetime.now(UTC),
+    )
+    return flag_trigger(
+        origin,
         flag_id=uuid.uuid4(),
         category="counterproductive",
         severity=severity,
@@ -172,10 +176,12 @@ async def test_findings_in_one_transaction_see_the_ones_before_them(service: Ser
     ctx: ProgrammesContext = service.app.state.context
     minor, critical = finding(Severity.LOW), finding(Severity.CRITICAL)
     async with service.runtime.unit_of_work() as uow:
-        programme = await load(uow, programme_id, for_update=True)
+        programme = await load_programme(programme_id, uow, for_update=True)
         arrivals = [
-            (await receive_finding(uow, ctx, programme_id, programme.status, trigger)).arrival
-            for trigger in (minor, critical, minor, critical)
+            (
+                await receive_finding(ReceiveFinding(programme_id, programme.status, t), uow, ctx)
+            ).arrival
+            for t in (minor, critical, minor, critical)
         ]
     assert arrivals == [Arrival.OPENED, Arrival.JOINED, Arrival.DUPLICATE, Arrival.DUPLICATE]
     (review,) = await reviews_of(service, programme_id)

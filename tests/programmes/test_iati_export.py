@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from services.programmes.api.iati_document import activities_document
+from services.programmes.domain.activity import ActivityRecord
 from services.programmes.domain.budget import TransactionType
 from services.programmes.domain.programme import Share
 from services.programmes.domain.results import Baseline, Indicator, ResultType, Target
-from services.programmes.iati import ActivityRecord, activities_document
 from shared.contracts.vocabulary import BudgetLine, IndicatorMeasure
 from tests.programmes.conftest import YEAR, Service
 from tests.programmes.factories import NOW, budget, programme, transaction

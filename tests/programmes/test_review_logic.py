@@ -11,6 +11,7 @@ from services.programmes.domain.reviews import (
     Arrival,
     DecisionRequest,
     OpenReview,
+    Origin,
     Received,
     Review,
     ReviewPolicy,
@@ -42,10 +43,7 @@ POLICY = ReviewPolicy(due_days=30, critical_due_days=14)
 
 def flag(severity: Severity = Severity.HIGH, *, hold: bool = False, at: datetime = NOW) -> Trigger:
     return flag_trigger(
-        source=MONITORING,
-        event_id=str(uuid4()),
-        event_type=FLAGGED,
-        received_at=at,
+        Origin(source=MONITORING, event_id=str(uuid4()), event_type=FLAGGED, received_at=at),
         flag_id=uuid4(),
         category="counterproductive",
         severity=severity,
@@ -182,10 +180,7 @@ def test_very_high_risk_or_withhold_is_critical(
     residual: RiskRating, outcome: AssessmentOutcome, critical: bool
 ) -> None:
     trigger = risk_trigger(
-        source=COUNTRIES,
-        event_id=str(uuid4()),
-        event_type=ASSESSED,
-        received_at=NOW,
+        Origin(source=COUNTRIES, event_id=str(uuid4()), event_type=ASSESSED, received_at=NOW),
         country_code="TUN",
         residual=residual,
         outcome=outcome,

@@ -9,9 +9,9 @@ from uuid import UUID
 from fastapi import APIRouter, Path
 from pydantic import Field
 
-from services.programmes.storage import countries
+from services.programmes.domain.countries import Country
+from services.programmes.service_layer import countries as use_cases
 from shared.contracts.vocabulary import Designation, RiskRating
-from shared.errors import NotFound
 from shared.http import AuthenticatedCaller, UtcDateTime
 from shared.http.dependencies import Runtime
 from shared.http.models import ApiModel
@@ -35,7 +35,7 @@ class CountryOut(ApiModel):
     updated_at: UtcDateTime
 
     @classmethod
-    def of(cls, c: countries.CountryView) -> CountryOut:
+    def of(cls, c: Country) -> CountryOut:
         return cls(
             country_code=c.country_code,
             name=c.name,
@@ -56,7 +56,7 @@ class CountryList(ApiModel):
 @router.get("", operation_id="listCountries", summary="Countries heard of on the countries topic")
 async def list_countries(caller: AuthenticatedCaller, runtime: Runtime) -> CountryList:
     async with runtime.unit_of_work() as uow:
-        found = await countries.all_countries(uow.session)
+        found = await use_cases.list_countries(uow)
     return CountryList(items=[CountryOut.of(c) for c in found])
 
 
@@ -69,7 +69,5 @@ async def get_country(
     runtime: Runtime,
 ) -> CountryOut:
     async with runtime.unit_of_work() as uow:
-        found = await countries.get(uow.session, country_code)
-    if found is None:
-        raise NotFound(f"No event about {country_code} has reached this service yet.")
+        found = await use_cases.get_country(country_code, uow)
     return CountryOut.of(found)

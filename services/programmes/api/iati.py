@@ -14,15 +14,12 @@ from typing import Any, Final
 from fastapi import APIRouter, Request, Response
 
 from services.programmes.api.common import Context
-from services.programmes.commands.programmes import load
-from services.programmes.domain.programme import Programme
-from services.programmes.iati import MEDIA_TYPE, ActivityRecord, activities_document
-from services.programmes.storage import money, results
-from services.programmes.storage import programmes as store
+from services.programmes.api.iati_document import MEDIA_TYPE, activities_document
+from services.programmes.service_layer import iati as use_cases
+from services.programmes.service_layer.commands import Window
 from shared.http import AuthenticatedCaller
 from shared.http.dependencies import Paging, ProgrammeIdPath, Runtime
 from shared.http.pagination import PageParams
-from shared.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["IATI"])
 
@@ -58,16 +55,6 @@ _PAGED_XML: Final[dict[int | str, dict[str, Any]]] = {
 }
 
 
-async def _record(uow: UnitOfWork, programme: Programme) -> ActivityRecord:
-    pid = programme.programme_id
-    return ActivityRecord(
-        programme=programme,
-        budgets=await money.budgets(uow.session, pid),
-        transactions=await money.transactions(uow.session, pid),
-        indicators=await results.indicators(uow.session, pid),
-    )
-
-
 @router.get(
     "/programmes/{programmeId}/iati",
     operation_id="getProgrammeIati",
@@ -79,7 +66,7 @@ async def get_programme_iati(
     programme_id: ProgrammeIdPath, caller: AuthenticatedCaller, runtime: Runtime, ctx: Context
 ) -> XmlResponse:
     async with runtime.unit_of_work() as uow:
-        record = await _record(uow, await load(uow, programme_id))
+        record = await use_cases.export_activity(programme_id, uow)
     return XmlResponse(activities_document([record], ctx.now()))
 
 
@@ -99,10 +86,8 @@ async def list_iati_activities(
 ) -> XmlResponse:
     """Every registered programme, oldest first, `pageSize` activities per document."""
     async with runtime.unit_of_work() as uow:
-        programmes, total = await store.search(
-            uow.session, store.ProgrammeFilter(), offset=paging.offset, limit=paging.page_size
-        )
-        records = [await _record(uow, p) for p in programmes]
+        window = Window(paging.offset, paging.page_size)
+        records, total = await use_cases.export_activities(window, uow)
     pages = max(1, math.ceil(total / paging.page_size))
     note = f"page {paging.page} of {pages}, {paging.page_size} per page, {total} programmes"
     return XmlResponse(

@@ -19,43 +19,31 @@ from services.programmes.api.money_models import (
     YearBudgetOut,
     YearSummaryOut,
 )
-from services.programmes.commands import money as commands
-from services.programmes.commands.programmes import load, load_owned
-from services.programmes.domain.budget import (
-    Override,
-    Transaction,
-    TransactionType,
-    YearBudget,
-    booked,
-    budget_total,
-)
-from services.programmes.domain.rights import ProgrammeWrite
+from services.programmes.domain.budget import BudgetStatement, Override, Transaction
+from services.programmes.service_layer import money as use_cases
+from services.programmes.service_layer.commands import ReplaceBudget
 from services.programmes.settings import DEFAULT_FRAME
-from services.programmes.storage import money
 from shared.http import AuthenticatedCaller
 from shared.http.dependencies import ProgrammeIdPath, Runtime
-from shared.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/programmes/{programmeId}", tags=["Money"])
 frame_router = APIRouter(prefix="/budget-frame", tags=["Budget frame"])
 
 
-async def _budget_view(uow: UnitOfWork, programme_id: str) -> BudgetOut:
-    budgets: list[YearBudget] = await money.budgets(uow.session, programme_id)
-    booked_items = await money.transactions(uow.session, programme_id)
+def budget_view(statement: BudgetStatement) -> BudgetOut:
     return BudgetOut(
-        programme_id=programme_id,
-        total=budget_total(budgets),
+        programme_id=statement.programme_id,
+        total=statement.total,
         budgets=[
             YearBudgetOut(
                 year=b.key.year,
                 budget_line=b.key.line,
                 oda=b.key.oda,
                 amount=b.amount,
-                committed=booked(booked_items, b.key, TransactionType.COMMITMENT),
-                disbursed=booked(booked_items, b.key, TransactionType.DISBURSEMENT),
+                committed=statement.committed(b.key),
+                disbursed=statement.disbursed(b.key),
             )
-            for b in budgets
+            for b in statement.budgets
         ],
     )
 
@@ -65,8 +53,8 @@ async def get_budget(
     programme_id: ProgrammeIdPath, caller: AuthenticatedCaller, runtime: Runtime
 ) -> BudgetOut:
     async with runtime.unit_of_work() as uow:
-        await load(uow, programme_id)
-        return await _budget_view(uow, programme_id)
+        statement = await use_cases.get_budget(programme_id, uow)
+    return budget_view(statement)
 
 
 @router.put(
@@ -79,12 +67,11 @@ async def replace_budget(
     programme_id: ProgrammeIdPath, body: BudgetIn, caller: Writer, runtime: Runtime, ctx: Context
 ) -> BudgetOut:
     """ODA is refused on a programme that assists forced returns (OECD DAC 15190)."""
+    budgets = tuple(item.to_domain() for item in body.budgets)
+    command = ReplaceBudget(programme_id, caller.organisation, budgets)
     async with runtime.unit_of_work() as uow:
-        programme = await load_owned(uow, programme_id, caller.organisation, ProgrammeWrite.BUDGET)
-        await commands.replace_budgets(
-            uow, ctx, programme, [item.to_domain() for item in body.budgets]
-        )
-        return await _budget_view(uow, programme_id)
+        statement = await use_cases.replace_budget(command, uow, ctx)
+    return budget_view(statement)
 
 
 @router.get(
@@ -94,8 +81,7 @@ async def list_transactions(
     programme_id: ProgrammeIdPath, caller: AuthenticatedCaller, runtime: Runtime
 ) -> TransactionList:
     async with runtime.unit_of_work() as uow:
-        await load(uow, programme_id)
-        found = await money.transactions(uow.session, programme_id)
+        found = await use_cases.list_transactions(programme_id, uow)
     return TransactionList(items=[TransactionOut.of(t) for t in found])
 
 
@@ -133,11 +119,8 @@ async def book_transaction(
         ),
     )
     async with runtime.unit_of_work() as uow:
-        programme = await load_owned(
-            uow, programme_id, caller.organisation, ProgrammeWrite.TRANSACTION
-        )
-        booked_item, _ = await commands.book(uow, ctx, programme, new)
-    return TransactionOut.of(booked_item)
+        booked = await use_cases.book_transaction(new, uow, ctx)
+    return TransactionOut.of(booked)
 
 
 @frame_router.get("", operation_id="getBudgetFrame", summary="The taskforce budget frame")
@@ -157,5 +140,5 @@ async def get_budget_frame_summary(
     year: Annotated[int | None, Query(ge=2000, le=2100, description="Only this year.")] = None,
 ) -> FrameSummaryOut:
     async with runtime.unit_of_work() as uow:
-        summaries = await commands.frame_summaries(uow.session, ctx, year)
+        summaries = await use_cases.frame_summaries(year, uow, ctx)
     return FrameSummaryOut(years=[YearSummaryOut.of(s) for s in summaries])

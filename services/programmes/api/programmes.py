@@ -16,27 +16,25 @@ from services.programmes.api.programme_models import (
     shares_of,
 )
 from services.programmes.api.readers import Viewer
-from services.programmes.commands import programmes as commands
-from services.programmes.domain.programme import Programme, ReportingOrganisation
-from services.programmes.domain.rights import ProgrammeWrite
-from services.programmes.storage import programmes as store
-from services.programmes.storage import reviews
+from services.programmes.domain.programme import Programme, ProgrammeFilter, ReportingOrganisation
+from services.programmes.domain.reviews import ProgrammeStanding
+from services.programmes.service_layer import programmes as use_cases
+from services.programmes.service_layer.commands import ChangeStatus, FindProgrammes, Window
 from shared.contracts.vocabulary import ActivityStatus, Theme
 from shared.http import AuthenticatedCaller
 from shared.http.dependencies import Paging, ProgrammeIdPath, Runtime
 from shared.http.pagination import Page
-from shared.unit_of_work import UnitOfWork
 
 router = APIRouter(prefix="/programmes", tags=["Programmes"])
 
 
-async def programme_view(uow: UnitOfWork, ctx: Context, programme: Programme) -> ProgrammeOut:
-    review = await reviews.open_review_of(uow.session, programme.programme_id)
+def programme_view(ctx: Context, standing: ProgrammeStanding) -> ProgrammeOut:
+    programme = standing.programme
     return ProgrammeOut.of(
         programme,
         ctx.links.programme(programme.programme_id),
-        on_hold=review is not None and review.holds_disbursements,
-        open_review=review.review_id if review else None,
+        on_hold=standing.disbursements_on_hold,
+        open_review=standing.open_review_id,
     )
 
 
@@ -59,18 +57,17 @@ async def list_programmes(
         str | None, Query(alias="iatiIdentifier", min_length=3, max_length=100)
     ] = None,
 ) -> Page[ProgrammeOut]:
-    criteria = store.ProgrammeFilter(
+    criteria = ProgrammeFilter(
         status=status,
         country_code=country_code,
         theme=theme,
         owning_organisation=owning_organisation,
         iati_identifier=iati_identifier,
     )
+    query = FindProgrammes(criteria, Window(paging.offset, paging.page_size))
     async with runtime.unit_of_work() as uow:
-        found, total = await store.search(
-            uow.session, criteria, offset=paging.offset, limit=paging.page_size
-        )
-        items = [await programme_view(uow, ctx, p) for p in found]
+        found, total = await use_cases.list_programmes(query, uow)
+    items = [programme_view(ctx, standing) for standing in found]
     return Page[ProgrammeOut].of(items, total=total, params=paging, request=request)
 
 
@@ -105,10 +102,9 @@ async def register_programme(
         updated_at=ctx.now(),
     )
     async with runtime.unit_of_work() as uow:
-        programme = await commands.register(uow, ctx, draft)
-        view = await programme_view(uow, ctx, programme)
-    response.headers["Location"] = ctx.links.programme(programme.programme_id)
-    return view
+        standing = await use_cases.register_programme(draft, uow, ctx)
+    response.headers["Location"] = ctx.links.programme(standing.programme.programme_id)
+    return programme_view(ctx, standing)
 
 
 @router.get("/{programmeId}", operation_id="getProgramme", summary="One programme")
@@ -116,7 +112,8 @@ async def get_programme(
     programme_id: ProgrammeIdPath, caller: AuthenticatedCaller, runtime: Runtime, ctx: Context
 ) -> ProgrammeOut:
     async with runtime.unit_of_work() as uow:
-        return await programme_view(uow, ctx, await commands.load(uow, programme_id))
+        standing = await use_cases.get_programme(programme_id, uow)
+    return programme_view(ctx, standing)
 
 
 @router.get(
@@ -128,8 +125,7 @@ async def list_status_transitions(
     programme_id: ProgrammeIdPath, viewer: Viewer, runtime: Runtime
 ) -> StatusTransitionList:
     async with runtime.unit_of_work() as uow:
-        programme = await commands.load(uow, programme_id)
-        found = await store.transitions(uow.session, programme_id)
+        programme, found = await use_cases.list_status_transitions(programme_id, uow)
     items = [StatusTransitionOut.seen_by(viewer, programme, t) for t in found]
     return StatusTransitionList(items=items)
 
@@ -149,18 +145,14 @@ async def change_programme_status(
     ctx: Context,
 ) -> StatusTransitionOut:
     """Only legal moves of the lifecycle; pipeline to implementation is the approval."""
+    command = ChangeStatus(
+        programme_id=programme_id,
+        organisation=caller.organisation,
+        status=body.status,
+        reason=body.reason,
+        effective_on=body.effective_on,
+    )
     async with runtime.unit_of_work() as uow:
-        programme = await commands.load_owned(
-            uow, programme_id, caller.organisation, ProgrammeWrite.STATUS
-        )
-        _, transition = await commands.change_status(
-            uow,
-            ctx,
-            programme,
-            body.status,
-            changed_by=caller.organisation,
-            reason=body.reason,
-            effective_on=body.effective_on,
-        )
+        transition = await use_cases.change_status(command, uow, ctx)
     # The caller's own reason, just written.
     return StatusTransitionOut.of(transition, shown=True)

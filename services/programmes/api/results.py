@@ -9,11 +9,15 @@ from fastapi import APIRouter
 from pydantic import Field
 
 from services.programmes.api.common import CONFLICT, Context, IndicatorValue, Writer
-from services.programmes.commands import results as commands
-from services.programmes.commands.programmes import load, load_owned
-from services.programmes.domain.results import Baseline, Indicator, ResultType, Target
-from services.programmes.domain.rights import ProgrammeWrite
-from services.programmes.storage import results
+from services.programmes.domain.results import (
+    Baseline,
+    Indicator,
+    ResultsFramework,
+    ResultType,
+    Target,
+)
+from services.programmes.service_layer import results as use_cases
+from services.programmes.service_layer.commands import ReplaceResultsFramework
 from shared.contracts.vocabulary import IndicatorMeasure
 from shared.http import AuthenticatedCaller
 from shared.http.dependencies import ProgrammeIdPath, Runtime
@@ -99,6 +103,14 @@ class ResultsFrameworkOut(ApiModel):
     revision: int = Field(description="0 until a framework is set.")
     indicators: list[IndicatorModel]
 
+    @classmethod
+    def of(cls, framework: ResultsFramework) -> ResultsFrameworkOut:
+        return cls(
+            programme_id=framework.programme_id,
+            revision=framework.revision,
+            indicators=[IndicatorModel.of(i) for i in framework.indicators],
+        )
+
 
 @router.get(
     "/results-framework", operation_id="getResultsFramework", summary="The results framework"
@@ -107,13 +119,8 @@ async def get_results_framework(
     programme_id: ProgrammeIdPath, caller: AuthenticatedCaller, runtime: Runtime
 ) -> ResultsFrameworkOut:
     async with runtime.unit_of_work() as uow:
-        programme = await load(uow, programme_id)
-        found = await results.indicators(uow.session, programme_id)
-    return ResultsFrameworkOut(
-        programme_id=programme_id,
-        revision=programme.results_framework_revision,
-        indicators=[IndicatorModel.of(i) for i in found],
-    )
+        framework = await use_cases.get_results_framework(programme_id, uow)
+    return ResultsFrameworkOut.of(framework)
 
 
 @router.put(
@@ -129,15 +136,8 @@ async def replace_results_framework(
     runtime: Runtime,
     ctx: Context,
 ) -> ResultsFrameworkOut:
+    indicators = tuple(i.to_domain() for i in body.indicators)
+    command = ReplaceResultsFramework(programme_id, caller.organisation, indicators)
     async with runtime.unit_of_work() as uow:
-        programme = await load_owned(
-            uow, programme_id, caller.organisation, ProgrammeWrite.RESULTS_FRAMEWORK
-        )
-        revision, items = await commands.replace_framework(
-            uow, ctx, programme, [i.to_domain() for i in body.indicators]
-        )
-    return ResultsFrameworkOut(
-        programme_id=programme_id,
-        revision=revision,
-        indicators=[IndicatorModel.of(i) for i in items],
-    )
+        framework = await use_cases.replace_results_framework(command, uow, ctx)
+    return ResultsFrameworkOut.of(framework)

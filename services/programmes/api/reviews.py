@@ -11,14 +11,11 @@ from pydantic import Field
 
 from services.programmes.api.common import CONFLICT, Context, Decider
 from services.programmes.api.readers import READERS, Viewer, audience
-from services.programmes.commands.programmes import load, load_owned
-from services.programmes.commands.reviews import record_decision
 from services.programmes.domain.programme import Programme
 from services.programmes.domain.reviews import DecisionRequest, Review, ReviewState
-from services.programmes.domain.rights import ProgrammeWrite
-from services.programmes.storage import reviews
+from services.programmes.service_layer import reviews as use_cases
+from services.programmes.service_layer.commands import DecideReview, FindReview
 from shared.contracts.vocabulary import ActivityStatus, ReviewDecision
-from shared.errors import NotFound
 from shared.http import UtcDateTime
 from shared.http.dependencies import ProgrammeIdPath, Runtime
 from shared.http.models import ApiModel, InputModel, Text
@@ -157,8 +154,7 @@ async def list_reviews(
     programme_id: ProgrammeIdPath, viewer: Viewer, runtime: Runtime
 ) -> ReviewList:
     async with runtime.unit_of_work() as uow:
-        programme = await load(uow, programme_id)
-        found = await reviews.reviews_of(uow.session, programme_id)
+        programme, found = await use_cases.list_reviews(programme_id, uow)
     return ReviewList(items=[ReviewOut.seen_by(viewer, programme, r) for r in found])
 
 
@@ -170,10 +166,7 @@ async def get_review(
     runtime: Runtime,
 ) -> ReviewOut:
     async with runtime.unit_of_work() as uow:
-        programme = await load(uow, programme_id)
-        review = await reviews.get(uow.session, programme_id, review_id)
-    if review is None:
-        raise NotFound(f"Programme {programme_id} has no review {review_id}.")
+        programme, review = await use_cases.get_review(FindReview(programme_id, review_id), uow)
     return ReviewOut.seen_by(viewer, programme, review)
 
 
@@ -201,10 +194,8 @@ async def decide_review(
         changes=tuple(body.changes),
         termination_status=body.termination_status,
     )
+    command = DecideReview(programme_id, review_id, request)
     async with runtime.unit_of_work() as uow:
-        programme = await load_owned(
-            uow, programme_id, caller.organisation, ProgrammeWrite.REVIEW_DECISION
-        )
-        decided = await record_decision(uow, ctx, programme, review_id, request)
+        decided = await use_cases.decide_review(command, uow, ctx)
     # The deciding organisation's own texts, just written: shown, and no read to note.
     return ReviewOut.of(decided, shown=True)

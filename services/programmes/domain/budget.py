@@ -94,6 +94,25 @@ def booked(transactions: Iterable[Transaction], key: BudgetKey, type_: Transacti
     return total(t.amount for t in transactions if t.key == key and t.type is type_)
 
 
+@dataclass(frozen=True)
+class BudgetStatement:
+    """A programme's budget cells with what is booked on each: what its budget resource shows."""
+
+    programme_id: str
+    budgets: tuple[YearBudget, ...]
+    transactions: tuple[Transaction, ...]
+
+    @property
+    def total(self) -> Decimal:
+        return budget_total(self.budgets)
+
+    def committed(self, key: BudgetKey) -> Decimal:
+        return booked(self.transactions, key, TransactionType.COMMITMENT)
+
+    def disbursed(self, key: BudgetKey) -> Decimal:
+        return booked(self.transactions, key, TransactionType.DISBURSEMENT)
+
+
 def check_budgets(
     programme: Programme,
     budgets: Sequence[YearBudget],

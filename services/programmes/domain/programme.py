@@ -125,6 +125,17 @@ class Programme:
         return tuple(dict.fromkeys(c for c in codes if c))
 
 
+@dataclass(frozen=True)
+class ProgrammeFilter:
+    """Criteria of the programme list; all given ones must hold."""
+
+    status: ActivityStatus | None = None
+    country_code: str | None = None
+    theme: Theme | None = None
+    owning_organisation: str | None = None
+    iati_identifier: str | None = None
+
+
 def with_owner_accountable(
     owner: str, organisations: Sequence[ParticipatingOrganisation]
 ) -> tuple[ParticipatingOrganisation, ...]:

@@ -67,6 +67,15 @@ class Indicator:
         return self.measure is IndicatorMeasure.QUALITATIVE
 
 
+@dataclass(frozen=True)
+class ResultsFramework:
+    """A programme's indicators as of a revision (0 until a framework is set)."""
+
+    programme_id: str
+    revision: int
+    indicators: tuple[Indicator, ...]
+
+
 def check_framework(indicators: Sequence[Indicator]) -> list[Violation]:
     """Every rule a results framework breaks (empty when it may replace the current one)."""
     violations: list[Violation] = []

@@ -21,6 +21,7 @@ from enum import StrEnum
 from uuid import UUID, uuid4
 
 from services.programmes.domain import lifecycle
+from services.programmes.domain.programme import Programme
 from shared.contracts.vocabulary import (
     ActivityStatus,
     AssessmentOutcome,
@@ -55,6 +56,16 @@ class ReviewPolicy:
 
 
 @dataclass(frozen=True)
+class Origin:
+    """The event that brought a finding: its CloudEvents source, id and type, and its arrival."""
+
+    source: str
+    event_id: str
+    event_type: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
 class Trigger:
     """A finding that caused or joined a review, by the event that brought it."""
 
@@ -74,28 +85,43 @@ class Trigger:
     def key(self) -> TriggerKey:
         return (self.source, self.event_id)
 
+    @classmethod
+    def arrived(
+        cls,
+        origin: Origin,
+        *,
+        critical: bool,
+        category: str,
+        level: str,
+        flag_id: UUID | None = None,
+        country_code: str | None = None,
+    ) -> Trigger:
+        """The finding ``origin`` brought, as a trigger."""
+        return cls(
+            origin.source,
+            origin.event_id,
+            origin.event_type,
+            origin.received_at,
+            critical,
+            category,
+            level,
+            flag_id,
+            country_code,
+        )
+
 
 def flag_trigger(
+    origin: Origin,
     *,
-    source: str,
-    event_id: str,
-    event_type: str,
-    received_at: datetime,
     flag_id: UUID,
     category: str,
     severity: Severity,
     recommends_hold: bool,
 ) -> Trigger:
     """A monitoring flag: critical when its severity is critical or its rule advises a hold."""
-    return Trigger(
-        source=source,
-        event_id=event_id,
-        event_type=event_type,
-        received_at=received_at,
-        critical=severity is Severity.CRITICAL or recommends_hold,
-        category=category,
-        level=severity.value,
-        flag_id=flag_id,
+    critical = severity is Severity.CRITICAL or recommends_hold
+    return Trigger.arrived(
+        origin, critical=critical, category=category, level=severity.value, flag_id=flag_id
     )
 
 
@@ -109,22 +135,13 @@ def risk_opens_review(residual: RiskRating, previous: RiskRating | None) -> bool
 
 
 def risk_trigger(
-    *,
-    source: str,
-    event_id: str,
-    event_type: str,
-    received_at: datetime,
-    country_code: str,
-    residual: RiskRating,
-    outcome: AssessmentOutcome,
+    origin: Origin, *, country_code: str, residual: RiskRating, outcome: AssessmentOutcome
 ) -> Trigger:
     """A country's risk assessment: critical at very high, or when it says to withhold."""
-    return Trigger(
-        source=source,
-        event_id=event_id,
-        event_type=event_type,
-        received_at=received_at,
-        critical=residual is RiskRating.VERY_HIGH or outcome is AssessmentOutcome.WITHHOLD,
+    critical = residual is RiskRating.VERY_HIGH or outcome is AssessmentOutcome.WITHHOLD
+    return Trigger.arrived(
+        origin,
+        critical=critical,
         category="risk-assessment",
         level=residual.value,
         country_code=country_code,
@@ -169,6 +186,22 @@ class Review:
     @property
     def flag_ids(self) -> tuple[UUID, ...]:
         return tuple(t.flag_id for t in self.triggers if t.flag_id is not None)
+
+
+@dataclass(frozen=True)
+class ProgrammeStanding:
+    """A programme with the review open on it, if any: whether its disbursements wait."""
+
+    programme: Programme
+    open_review: OpenReview | None = None
+
+    @property
+    def disbursements_on_hold(self) -> bool:
+        return self.open_review is not None and self.open_review.holds_disbursements
+
+    @property
+    def open_review_id(self) -> UUID | None:
+        return None if self.open_review is None else self.open_review.review_id
 
 
 class Arrival(StrEnum):

@@ -10,7 +10,6 @@ overwrites a newer one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
@@ -18,34 +17,14 @@ import pycountry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.programmes.domain.countries import AssessmentApplied, Country
 from services.programmes.storage.tables import CountryRow
 from shared.contracts.vocabulary import Designation, RiskRating
 from shared.http.times import as_utc
 
 
-@dataclass(frozen=True)
-class CountryView:
-    country_code: str
-    name: str
-    profile_revision: int | None
-    designation: Designation | None
-    designation_decided_on: date | None
-    residual_rating: RiskRating | None
-    assessment_id: UUID | None
-    assessed_at: datetime | None
-    updated_at: datetime
-
-
-@dataclass(frozen=True)
-class AssessmentApplied:
-    """Whether an assessment became the country's current one, and the rating it replaced."""
-
-    newest: bool
-    previous: RiskRating | None
-
-
-def _view_of(row: CountryRow) -> CountryView:
-    return CountryView(
+def _country_of(row: CountryRow) -> Country:
+    return Country(
         country_code=row.country_code,
         name=row.name,
         profile_revision=row.profile_revision,
@@ -71,14 +50,14 @@ async def _row(session: AsyncSession, code: str, now: datetime) -> CountryRow:
     return row
 
 
-async def get(session: AsyncSession, code: str) -> CountryView | None:
+async def get(session: AsyncSession, code: str) -> Country | None:
     row = await session.get(CountryRow, code)
-    return None if row is None else _view_of(row)
+    return None if row is None else _country_of(row)
 
 
-async def all_countries(session: AsyncSession) -> Sequence[CountryView]:
+async def all_countries(session: AsyncSession) -> Sequence[Country]:
     rows = await session.scalars(select(CountryRow).order_by(CountryRow.country_code))
-    return [_view_of(row) for row in rows]
+    return [_country_of(row) for row in rows]
 
 
 async def apply_profile(session: AsyncSession, code: str, *, revision: int, now: datetime) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -17,6 +16,7 @@ from services.programmes.domain.programme import (
     OrganisationRole,
     ParticipatingOrganisation,
     Programme,
+    ProgrammeFilter,
     ReportingOrganisation,
     ReturnAssistance,
     Share,
@@ -252,17 +252,6 @@ async def transitions(session: AsyncSession, programme_id: str) -> list[Transiti
         )
         for r in rows
     ]
-
-
-@dataclass(frozen=True)
-class ProgrammeFilter:
-    """Criteria of the programme list; all given ones must hold."""
-
-    status: ActivityStatus | None = None
-    country_code: str | None = None
-    theme: Theme | None = None
-    owning_organisation: str | None = None
-    iati_identifier: str | None = None
 
 
 def _filtered(criteria: ProgrammeFilter) -> Select[ProgrammeRow]:

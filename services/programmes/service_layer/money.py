@@ -2,59 +2,79 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.programmes import events
 from services.programmes.context import ProgrammesContext
 from services.programmes.domain import lifecycle
 from services.programmes.domain.budget import (
+    BudgetStatement,
     Transaction,
     TransactionType,
-    YearBudget,
     check_budgets,
     check_transaction,
 )
 from services.programmes.domain.frame import (
-    FrameExcess,
     YearSummary,
     excess_after_commitment,
     summarise,
     summary_years,
 )
 from services.programmes.domain.money import ZERO
-from services.programmes.domain.programme import Programme
+from services.programmes.domain.rights import ProgrammeWrite
+from services.programmes.service_layer.commands import ReplaceBudget
+from services.programmes.service_layer.programmes import load_owned, load_programme
 from services.programmes.storage import money, reviews
 from services.programmes.storage import programmes as store
 from shared.errors import Conflict, raise_if
 from shared.unit_of_work import UnitOfWork
 
 
-async def replace_budgets(
-    uow: UnitOfWork, ctx: ProgrammesContext, programme: Programme, items: Sequence[YearBudget]
-) -> list[YearBudget]:
-    """The programme's budget becomes ``items``; no cell is lowered below what is booked on it."""
+async def budget_statement(programme_id: str, uow: UnitOfWork) -> BudgetStatement:
+    """The budget cells and what is booked on them, for a programme known to exist."""
+    return BudgetStatement(
+        programme_id,
+        tuple(await money.budgets(uow.session, programme_id)),
+        tuple(await money.transactions(uow.session, programme_id)),
+    )
+
+
+async def get_budget(programme_id: str, uow: UnitOfWork) -> BudgetStatement:
+    await load_programme(programme_id, uow)
+    return await budget_statement(programme_id, uow)
+
+
+async def list_transactions(programme_id: str, uow: UnitOfWork) -> list[Transaction]:
+    await load_programme(programme_id, uow)
+    return await money.transactions(uow.session, programme_id)
+
+
+async def replace_budget(
+    command: ReplaceBudget, uow: UnitOfWork, ctx: ProgrammesContext
+) -> BudgetStatement:
+    """The programme's budget becomes the one sent; no cell falls below what is booked on it."""
+    programme = await load_owned(
+        command.programme_id, command.organisation, ProgrammeWrite.BUDGET, uow
+    )
     if programme.status in lifecycle.TERMINAL:
         raise Conflict(
             f"The budget of a {lifecycle.STATUS_NAMES[programme.status]} programme is final."
         )
     booked = await money.transactions(uow.session, programme.programme_id)
     current = await money.budgets(uow.session, programme.programme_id)
-    raise_if(check_budgets(programme, items, booked, current))
-    await money.replace_budgets(uow.session, programme.programme_id, items)
+    raise_if(check_budgets(programme, command.budgets, booked, current))
+    await money.replace_budgets(uow.session, programme.programme_id, command.budgets)
     await store.touch(uow.session, programme.programme_id, ctx.now())
-    return await money.budgets(uow.session, programme.programme_id)
+    return await budget_statement(programme.programme_id, uow)
 
 
-async def book(
-    uow: UnitOfWork, ctx: ProgrammesContext, programme: Programme, new: Transaction
-) -> tuple[Transaction, FrameExcess | None]:
-    """Book a commitment or disbursement; a commitment above the frame alerts finance.
+async def book_transaction(
+    new: Transaction, uow: UnitOfWork, ctx: ProgrammesContext
+) -> Transaction:
+    """Book a commitment or disbursement (``new.recorded_by`` acting); above the frame, alert.
 
     The commitment is accepted either way: the frame is a planning figure for
     the whole taskforce, not a limit on one programme. Its budget is.
     """
+    programme = await load_owned(new.programme_id, new.recorded_by, ProgrammeWrite.TRANSACTION, uow)
     open_review = await reviews.open_review_of(uow.session, programme.programme_id)
     check_transaction(
         programme,
@@ -65,7 +85,6 @@ async def book(
     )
     await money.add_transaction(uow.session, new)
     await store.touch(uow.session, programme.programme_id, ctx.now())
-    excess = None
     if new.type is TransactionType.COMMITMENT:
         committed = await money.booked_by_cell(
             uow.session, TransactionType.COMMITMENT, new.key.year
@@ -73,14 +92,14 @@ async def book(
         excess = excess_after_commitment(ctx.frame, new.key, committed.get(new.key, ZERO))
         if excess is not None:
             await uow.emit(events.frame_exceeded(programme, new, excess, ctx.links))
-    return new, excess
+    return new
 
 
 async def frame_summaries(
-    session: AsyncSession, ctx: ProgrammesContext, year: int | None = None
+    year: int | None, uow: UnitOfWork, ctx: ProgrammesContext
 ) -> list[YearSummary]:
     """Framed, committed, disbursed and headroom per year (one year, or every relevant one)."""
-    committed = await money.booked_by_cell(session, TransactionType.COMMITMENT, year)
-    disbursed = await money.booked_by_cell(session, TransactionType.DISBURSEMENT, year)
+    committed = await money.booked_by_cell(uow.session, TransactionType.COMMITMENT, year)
+    disbursed = await money.booked_by_cell(uow.session, TransactionType.DISBURSEMENT, year)
     years = [year] if year is not None else summary_years(ctx.frame, [*committed, *disbursed])
     return [summarise(ctx.frame, y, committed, disbursed) for y in years]

@@ -1,10 +1,9 @@
-"""Registering programmes and moving them through their lifecycle."""
+"""Registering programmes, reading them, and moving them through their lifecycle."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
-from uuid import UUID, uuid4
+from uuid import uuid4
 
 from services.programmes import events
 from services.programmes.context import ProgrammesContext
@@ -17,21 +16,19 @@ from services.programmes.domain.programme import (
     check_owner,
     with_owner_accountable,
 )
+from services.programmes.domain.reviews import ProgrammeStanding
 from services.programmes.domain.rights import ProgrammeWrite, refusal
-from services.programmes.storage import money, results
+from services.programmes.service_layer.commands import ChangeStatus, FindProgrammes
+from services.programmes.storage import money, results, reviews
 from services.programmes.storage import programmes as store
-from shared.contracts.vocabulary import ActivityStatus
-from shared.errors import (
-    Conflict,
-    Forbidden,
-    NotFound,
-    Violation,
-    raise_if,
-)
+from shared.errors import Conflict, Forbidden, NotFound, Violation, raise_if
 from shared.unit_of_work import UnitOfWork
 
 
-async def load(uow: UnitOfWork, programme_id: str, *, for_update: bool = False) -> Programme:
+async def load_programme(
+    programme_id: str, uow: UnitOfWork, *, for_update: bool = False
+) -> Programme:
+    """The programme (locked for change when ``for_update``); 404 when there is none."""
     programme = await store.get(uow.session, programme_id, for_update=for_update)
     if programme is None:
         raise NotFound(f"There is no programme {programme_id}.")
@@ -39,13 +36,13 @@ async def load(uow: UnitOfWork, programme_id: str, *, for_update: bool = False) 
 
 
 async def load_owned(
-    uow: UnitOfWork, programme_id: str, organisation: str, write: ProgrammeWrite
+    programme_id: str, organisation: str, write: ProgrammeWrite, uow: UnitOfWork
 ) -> Programme:
     """The programme, locked for change, if ``organisation`` may make ``write``; 404 or 403.
 
     Who may is :func:`services.programmes.domain.rights.refusal`'s to say (the owner).
     """
-    programme = await load(uow, programme_id, for_update=True)
+    programme = await load_programme(programme_id, uow, for_update=True)
     reason = refusal(
         write, owner=programme.owning_organisation, programme_id=programme_id, caller=organisation
     )
@@ -54,7 +51,37 @@ async def load_owned(
     return programme
 
 
-async def register(uow: UnitOfWork, ctx: ProgrammesContext, draft: Programme) -> Programme:
+async def standing_of(programme: Programme, uow: UnitOfWork) -> ProgrammeStanding:
+    """The programme with the review open on it, if any."""
+    open_review = await reviews.open_review_of(uow.session, programme.programme_id)
+    return ProgrammeStanding(programme, open_review)
+
+
+async def get_programme(programme_id: str, uow: UnitOfWork) -> ProgrammeStanding:
+    return await standing_of(await load_programme(programme_id, uow), uow)
+
+
+async def list_programmes(
+    query: FindProgrammes, uow: UnitOfWork
+) -> tuple[list[ProgrammeStanding], int]:
+    """One page of the programmes matching the criteria, and how many match in all."""
+    found, total = await store.search(
+        uow.session, query.criteria, offset=query.window.offset, limit=query.window.limit
+    )
+    return [await standing_of(p, uow) for p in found], total
+
+
+async def list_status_transitions(
+    programme_id: str, uow: UnitOfWork
+) -> tuple[Programme, list[Transition]]:
+    """The programme's lifecycle so far, with the programme (its people read the reasons)."""
+    programme = await load_programme(programme_id, uow)
+    return programme, await store.transitions(uow.session, programme_id)
+
+
+async def register_programme(
+    draft: Programme, uow: UnitOfWork, ctx: ProgrammesContext
+) -> ProgrammeStanding:
     """Enter ``draft`` (owner, content) in the registry, in the pipeline, with a new id.
 
     ``draft.programme_id`` is ignored and ``iati_identifier`` may be empty: the
@@ -86,28 +113,34 @@ async def register(uow: UnitOfWork, ctx: ProgrammesContext, draft: Programme) ->
         raise Conflict(f"IATI identifier {programme.iati_identifier} is already registered.")
     await store.add(uow.session, programme)
     await uow.emit(events.registered(programme, ctx.links))
-    return programme
+    # Just registered: no review can be open on it yet.
+    return ProgrammeStanding(programme)
 
 
 async def change_status(
-    uow: UnitOfWork,
-    ctx: ProgrammesContext,
-    programme: Programme,
-    target: ActivityStatus,
-    *,
-    changed_by: str,
-    reason: str,
-    effective_on: date | None = None,
-    review_id: UUID | None = None,
+    command: ChangeStatus, uow: UnitOfWork, ctx: ProgrammesContext
+) -> Transition:
+    """The owner moves the programme to another status (see :func:`move`)."""
+    programme = await load_owned(
+        command.programme_id, command.organisation, ProgrammeWrite.STATUS, uow
+    )
+    _, transition = await move(programme, command, uow, ctx)
+    return transition
+
+
+async def move(
+    programme: Programme, command: ChangeStatus, uow: UnitOfWork, ctx: ProgrammesContext
 ) -> tuple[Programme, Transition]:
-    """Move ``programme`` to ``target`` if the state machine allows it, and record who, when, why.
+    """Move ``programme`` to the status asked if the state machine allows it; record who, when, why.
 
     Approval (pipeline to implementation) also needs a budget and a results
-    framework, and announces both in ``programme-approved``.
+    framework, and announces both in ``programme-approved``. The caller has
+    loaded the programme for change and checked the right to make the move.
     """
+    target = command.status
     lifecycle.check_transition(programme.status, target)
     now = ctx.now()
-    effective = effective_on or now.date()
+    effective = command.effective_on or now.date()
     if effective > now.date():
         raise_if([Violation("effectiveOn", "a status change is recorded when it happens")])
     history = await store.transitions(uow.session, programme.programme_id)
@@ -126,10 +159,10 @@ async def change_status(
         from_status=programme.status,
         to_status=target,
         effective_on=effective,
-        changed_by=changed_by,
+        changed_by=command.organisation,
         recorded_at=now,
-        reason=reason,
-        review_id=review_id,
+        reason=command.reason,
+        review_id=command.review_id,
     )
     budgets = indicators = None
     if transition.is_approval:

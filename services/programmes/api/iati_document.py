@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Final
@@ -28,6 +27,7 @@ import pycountry
 from lxml import etree
 
 from services.programmes.domain import lifecycle
+from services.programmes.domain.activity import ActivityRecord
 from services.programmes.domain.budget import Transaction, YearBudget
 from services.programmes.domain.money import CENT, CURRENCY, total
 from services.programmes.domain.programme import Programme
@@ -51,16 +51,6 @@ BUDGET_COMMITTED: Final = "2"
 DAC_5_DIGIT: Final = "1"
 #: IATI ActivityDateType.
 PLANNED_START, ACTUAL_START, PLANNED_END, ACTUAL_END = "1", "2", "3", "4"
-
-
-@dataclass(frozen=True)
-class ActivityRecord:
-    """Everything one activity element is written from."""
-
-    programme: Programme
-    budgets: Sequence[YearBudget]
-    transactions: Sequence[Transaction]
-    indicators: Sequence[Indicator]
 
 
 #: What XML 1.0 cannot hold (its Char production), plus the C1 controls it discourages.
