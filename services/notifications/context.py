@@ -1,6 +1,6 @@
 """What the service's handlers, worker and routes share: settings, links, a clock, a wake-up.
 
-Also the secret box (signing secrets at rest), the resolver webhook calls use
+Also the secret box (signing secrets at rest), the name lookup webhook calls use
 (swapped in tests for one that answers what a test needs) and the re-send
 limiter (in memory: a restart forgets the counts, which only ever loosens it
 for one window).
@@ -18,10 +18,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from services.notifications.domain.resends import ResendLimiter
-from services.notifications.resolver import Resolve, system_resolve
-from services.notifications.secret_box import SecretBox, box_for
 from services.notifications.settings import NotificationsSettings
+from services.notifications.storage.secret_box import SecretBox, box_for
 from services.notifications.storage.subscribers import SubscriberCache
+from services.notifications.webhooks import Resolve, system_resolve
 from shared.settings import PlatformSettings
 
 _WAKE = "notifications.wake-worker"

@@ -7,7 +7,7 @@ host. It is empty by default; ``taskforce up`` sets it to the local webhook
 receiver's address. A malformed entry stops the service at start-up, naming it.
 
 ``SECRETS_KEY`` is the Fernet key that seals the subscriptions' signing secrets
-in the database (``secret_box.py``); without it the service keeps its own in
+in the database (``storage/secret_box.py``); without it the service keeps its own in
 ``<var>/secrets/notifications-secrets.key`` (owner-only, made once).
 """
 

@@ -4,7 +4,7 @@ A signed POST (Standard Webhooks headers, the subscription's secret) whose body
 is a CloudEvent of type ``nl.migratiesamenwerking.notifications.endpoint-verification``
 (not a catalogued event: it is never published). The endpoint must answer 2xx
 within the verification timeout, without redirecting. The call goes the same
-way as every delivery (``delivery_http.post``: one lookup, the checked address,
+way as every delivery (``webhooks.post``: one lookup, the checked address,
 one deadline, a capped read, generic reasons).
 """
 
@@ -15,8 +15,8 @@ import uuid
 from datetime import datetime
 
 from services.notifications.context import NotificationsContext
-from services.notifications.delivery_http import make_client, post
 from services.notifications.domain.signing import signed_headers
+from services.notifications.webhooks import make_client, post
 from shared import telemetry
 from shared.events.envelope import format_time
 

@@ -16,7 +16,7 @@ dispatched twice. All state is in the database: a restart resumes where the
 last commit left off, and attempts in flight then are simply made again (same
 ``webhook-id``), at most ``MAX_IN_FLIGHT`` of them.
 
-An attempt (``delivery_http.post``): the host is resolved once and every
+An attempt (``webhooks.post``): the host is resolved once and every
 address checked (no non-public address unless the endpoint is allow-listed),
 the request goes to the checked address, the stored body is signed (Standard
 Webhooks) with the subscription's secret (and a rotated-out one in its grace
@@ -46,12 +46,12 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind, Status, StatusCode
 
 from services.notifications.context import NotificationsContext
-from services.notifications.delivery_http import Outcome, make_client, post
 from services.notifications.domain.signing import signed_headers
 from services.notifications.domain.urls import host_of
-from services.notifications.secret_box import SecretBox
 from services.notifications.storage import store
+from services.notifications.storage.secret_box import SecretBox
 from services.notifications.storage.tables import AttemptRow, DeliveryRow, SubscriptionRow
+from services.notifications.webhooks import Outcome, make_client, post
 from shared import metrics, telemetry
 from shared.contracts.notifications import DeliveryFailed, NotificationDelivered
 from shared.contracts.vocabulary import DeliveryChannel, DeliveryFailureReason, EventRef

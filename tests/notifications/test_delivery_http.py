@@ -1,6 +1,6 @@
 """One webhook attempt against local servers: rebinding, drip, huge bodies, generic reasons.
 
-No broker: ``delivery_http.post`` is called as the worker calls it, against
+No broker: ``webhooks.post`` is called as the worker calls it, against
 servers in this process (``asyncio`` streams or the test receiver).
 """
 
@@ -20,14 +20,14 @@ import httpcore
 import pytest
 from httpcore._backends.auto import AutoBackend
 
-from services.notifications.delivery_http import (
+from services.notifications.domain.urls import Endpoint, parse_allowed
+from services.notifications.webhooks import (
     MAX_RESPONSE_BYTES,
+    Target,
     _request,
     make_client,
     post,
 )
-from services.notifications.domain.urls import Endpoint, parse_allowed
-from services.notifications.resolver import Target
 from shared.contracts.vocabulary import DeliveryFailureReason
 from tests.notifications.receiver import Receiver, free_port
 

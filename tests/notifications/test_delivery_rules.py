@@ -10,7 +10,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 from services.notifications.domain.schedule import RetryPolicy, parse_retry_after
 from services.notifications.domain.signing import is_valid_secret, new_secret, signed_headers
 from services.notifications.domain.urls import check_form, parse_allowed
-from services.notifications.resolver import RefusedAddress, target_of
+from services.notifications.webhooks import RefusedAddress, target_of
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 

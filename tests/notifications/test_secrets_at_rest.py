@@ -16,10 +16,10 @@ from alembic import command
 from cryptography.fernet import Fernet
 
 from services.notifications.context import NotificationsContext
-from services.notifications.delivery_http import make_client
 from services.notifications.domain.signing import new_secret
-from services.notifications.secret_box import KEY_ENV, SecretBox, SecretsKeyError
 from services.notifications.storage import store
+from services.notifications.storage.secret_box import KEY_ENV, SecretBox, SecretsKeyError
+from services.notifications.webhooks import make_client
 from services.notifications.worker import DeliveryWorker
 from shared.migrate import alembic_config, upgrade
 from tests.notifications.conftest import FLAGGED, Service, cloud_event, deliver, flagged

@@ -10,7 +10,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from services.notifications.domain.signing import new_secret
-from services.notifications.secret_box import (
+from services.notifications.storage.secret_box import (
     KEY_FILE,
     SecretBox,
     SecretsKeyError,

@@ -41,10 +41,10 @@ from services.notifications.domain.sinks import (
     default_sinks,
 )
 from services.notifications.domain.urls import check_form
-from services.notifications.resolver import RefusedAddress, target_of
 from services.notifications.storage import store
 from services.notifications.storage.tables import SubscriptionRow
 from services.notifications.verification import verify_endpoint
+from services.notifications.webhooks import RefusedAddress, target_of
 from shared.errors import Conflict, Forbidden, NotFound, Violation, invalid
 from shared.http import AuthenticatedCaller, Caller
 from shared.http.pagination import Page

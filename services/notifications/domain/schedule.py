@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 
@@ -67,9 +67,3 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - now).total_seconds())
-
-
-def next_attempt_at(
-    policy: RetryPolicy, now: datetime, failed_attempt: int, retry_after_s: float | None
-) -> datetime:
-    return now + timedelta(seconds=policy.delay(failed_attempt, retry_after_s))

@@ -12,10 +12,11 @@ The allow-list is for local development and tests: exact ``host:port`` entries
 receiver does not open every other port on loopback. Malformed entries are
 refused when the settings are read (``parse_allowed``).
 
-Name resolution itself is I/O and lives in ``services/notifications/resolver.py``:
-it resolves once, this module judges every address it got, and the HTTP client
-connects to exactly the address judged (``delivery_http.py``), so a name that
-answers a public address to the check and loopback to the connect gets nowhere.
+Name resolution itself is I/O and lives in the webhook transport
+(``services/notifications/webhooks.py``): it resolves once, this module judges
+every address it got, and the HTTP client connects to exactly the address
+judged, so a name that answers a public address to the check and loopback to
+the connect gets nowhere.
 """
 
 from __future__ import annotations

@@ -163,13 +163,6 @@ async def some_secret(session: AsyncSession) -> str | None:
     return found
 
 
-async def next_due_at(session: AsyncSession) -> datetime | None:
-    moment: datetime | None = await session.scalar(
-        select(func.min(DeliveryRow.next_attempt_at)).where(DeliveryRow.status == PENDING)
-    )
-    return moment
-
-
 async def inbox_of(
     session: AsyncSession, organisation: str, *, read: bool | None, offset: int, limit: int
 ) -> tuple[list[InboxEntryRow], int]:
@@ -219,12 +212,3 @@ async def delivered_to(
         )
     )
     return set(found)
-
-
-async def pending_of(session: AsyncSession, subscription_id: uuid.UUID) -> Sequence[DeliveryRow]:
-    rows = await session.scalars(
-        select(DeliveryRow).where(
-            DeliveryRow.subscription_id == subscription_id, DeliveryRow.status == PENDING
-        )
-    )
-    return list(rows)

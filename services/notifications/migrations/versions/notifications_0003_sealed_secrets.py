@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from services.notifications.secret_box import KEY_ENV, SecretBox, box_for
+from services.notifications.storage.secret_box import KEY_ENV, SecretBox, box_for
 from shared.settings import default_var_dir
 
 revision: str = "notifications_0003"

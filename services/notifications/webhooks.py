@@ -1,10 +1,14 @@
-"""One webhook POST: to the checked address, within one deadline, reading at most 64 KiB back.
+"""The outbound webhook transport: one POST to the checked address, within one deadline.
 
-- **Pinned address.** The URL's host is resolved once (``resolver.target_of``),
-  every address judged, and the request sent to the first one as an IP URL,
-  with ``Host`` the original name and, for https, TLS SNI and certificate
-  verification for that name (the ``sni_hostname`` request extension of
-  httpcore). No second lookup happens, so DNS rebinding has nothing to race.
+- **One lookup, pinned.** The URL's host is resolved once per attempt
+  (``target_of``, with the ``Resolve`` the context holds: the system's
+  ``getaddrinfo``, or a test's), every address it answers is judged by the
+  domain's rules (``domain/urls.py``), and the request goes to the first one as
+  an IP URL, with ``Host`` the original name and, for https, TLS SNI and
+  certificate verification for that name (the ``sni_hostname`` request
+  extension of httpcore). No second lookup happens, so a name that answers a
+  public address to the check and loopback to the connect (DNS rebinding)
+  gets nowhere.
 - **One deadline** covers lookup, connect, TLS, sending, the response headers
   and the capped body: an endpoint that drips a byte a second is cut off at
   the deadline, not kept alive read by read.
@@ -21,22 +25,23 @@
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
+import socket
 import ssl
-from collections.abc import Collection
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
 
 from services.notifications.domain.schedule import parse_retry_after
-from services.notifications.domain.urls import Endpoint, literal_address
-from services.notifications.resolver import (
-    RefusedAddress,
-    Resolve,
-    Target,
-    system_resolve,
-    target_of,
+from services.notifications.domain.urls import (
+    Endpoint,
+    IPAddress,
+    endpoint_of,
+    literal_address,
+    refusal,
 )
 from shared.contracts.vocabulary import DeliveryFailureReason
 
@@ -50,6 +55,65 @@ CONNECTION_FAILED = "connection failed"
 TLS_FAILED = "TLS handshake failed"
 NOT_ALLOWED = "address not allowed"
 BAD_RESPONSE = "invalid HTTP response"
+
+
+#: Looks a host name up: every address it has for a TCP connection on the port.
+Resolve = Callable[[str, int], Awaitable[list[IPAddress]]]
+
+
+class RefusedAddress(Exception):
+    """The URL's host may not be called.
+
+    ``reason`` may be shown to the subscriber (it names no address); the
+    exception's message, with the addresses, is for the service's log only.
+    """
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+async def system_resolve(host: str, port: int) -> list[IPAddress]:
+    """The operating system's answer (``getaddrinfo``), in its order, without duplicates."""
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    found: list[IPAddress] = []
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if address not in found:
+            found.append(address)
+    return found
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where one attempt connects: the checked ``address``, for the URL's ``endpoint``."""
+
+    endpoint: Endpoint
+    address: IPAddress
+
+
+async def target_of(
+    url: str, allowed: Collection[Endpoint], resolve: Resolve = system_resolve
+) -> Target:
+    """The address to connect to for ``url``, checked; ``RefusedAddress`` when there is none."""
+    endpoint = endpoint_of(url)
+    if endpoint is None:
+        raise RefusedAddress("has no host to connect to", f"{url!r} has no host")
+    literal = literal_address(endpoint.host)
+    if literal is not None:
+        addresses = [literal]
+    else:
+        try:
+            addresses = await resolve(endpoint.host, endpoint.port)
+        except OSError as exc:
+            raise RefusedAddress(
+                f"{endpoint.host} does not resolve", f"{endpoint.host} does not resolve ({exc})"
+            ) from exc
+    refused = refusal(endpoint, addresses, allowed)
+    if refused is not None:
+        raise RefusedAddress(refused, f"{refused}: {', '.join(map(str, addresses))}")
+    return Target(endpoint, addresses[0])
 
 
 @dataclass(frozen=True)

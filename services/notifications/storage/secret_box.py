@@ -57,12 +57,6 @@ class SecretBox:
                 f"({KEY_ENV} or {KEY_FILE}) is not the one it was sealed with"
             ) from None
 
-    def seal_optional(self, secret: str | None) -> str | None:
-        return None if secret is None else self.seal(secret)
-
-    def open_optional(self, sealed: str | None) -> str | None:
-        return None if sealed is None else self.open(sealed)
-
 
 def key_for(var_dir: Path, configured: str | None = None) -> str:
     """The configured key, else the one in the var directory (made there if there is none)."""
