@@ -228,6 +228,15 @@ _ACTIVITY_STATUS_LABELS = {
     ActivityStatus.SUSPENDED: "Suspended",
 }
 
+ACTIVE_STATUSES: Final = frozenset(
+    {ActivityStatus.IMPLEMENTATION, ActivityStatus.FINALISATION, ActivityStatus.SUSPENDED}
+)
+"""Statuses in which a programme still acts in its countries (a country's risk concerns it).
+
+The programmes service defines them (its lifecycle); a service reading the
+programmes topic judges a programme's status by the same set.
+"""
+
 
 class BudgetLine(StrEnum):
     """The taskforce's budget lines: development cooperation (BHO) or Asylum & Migration (A&M).

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Final
 from uuid import UUID
 
-from shared.contracts.vocabulary import ActivityStatus
+from shared.contracts.vocabulary import ACTIVE_STATUSES, ActivityStatus
 from shared.errors import Conflict
 
 PIPELINE = ActivityStatus.PIPELINE
@@ -39,7 +39,7 @@ TRANSITIONS: Final[Mapping[ActivityStatus, frozenset[ActivityStatus]]] = {
 }
 
 #: Statuses in which a programme still acts in its countries: risk reviews open on these.
-ACTIVE: Final = frozenset({IMPLEMENTATION, FINALISATION, SUSPENDED})
+ACTIVE: Final = ACTIVE_STATUSES
 
 #: Statuses a programme never leaves.
 TERMINAL: Final = frozenset({CLOSED, CANCELLED})
