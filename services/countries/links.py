@@ -1,28 +1,24 @@
 """Where the countries service's resources live, for events and ``Location`` headers.
 
-Events link to the owning resource instead of carrying it (NL GOV CloudEvents
-profile), so the URLs are built from the public base URL the deployment
-configures (``TASKFORCE_PUBLIC_BASE_URL``), not from the request.
+The URLs are built from the public base URL the deployment configures, not
+from the request (see :mod:`shared.http.links`); the context holds them
+(``ctx.links``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 from uuid import UUID
 
-from shared.http.app import server_url
-from shared.settings import PlatformSettings
+from shared.http.links import ServiceLinks
 
 
 @dataclass(frozen=True)
-class Links:
+class Links(ServiceLinks):
     """URLs of the resources, under the versioned base (``.../v1``)."""
 
-    base: str
-
-    @classmethod
-    def of(cls, settings: PlatformSettings) -> Links:
-        return cls(server_url(settings, "countries", "/v1"))
+    service: ClassVar[str] = "countries"
 
     def profile(self, country_code: str) -> str:
         return f"{self.base}/countries/{country_code}"
