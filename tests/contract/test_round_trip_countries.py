@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from services.countries.api.designations import NewDecision
-from services.countries.api.partnership_views import NewStatusChange
-from services.countries.api.risk import NewAssessment
+from services.countries.api.designation_models import NewDecision
+from services.countries.api.partnership_models import NewStatusChange
+from services.countries.api.risk_models import NewAssessment
 from services.countries.domain.designations import CriterionScore
 from services.countries.domain.partnerships import (
     TRANSITIONS,

@@ -7,6 +7,7 @@ from itertools import product
 
 import pytest
 
+from services.countries.domain.base import merge
 from services.countries.domain.partnerships import (
     OPENING_STATUSES,
     TRANSITIONS,
@@ -18,7 +19,6 @@ from services.countries.domain.partnerships import (
     check_opening,
     check_patch,
     check_transition,
-    merge,
 )
 from shared.contracts.vocabulary import PartnershipKind, PartnershipStatus, Theme
 

@@ -7,6 +7,7 @@ from datetime import date
 import pycountry
 import pytest
 
+from services.countries.domain.base import diff, merge
 from services.countries.domain.m49 import LOCATIONS, location_of
 from services.countries.domain.profiles import (
     DiplomaticRelations,
@@ -15,8 +16,6 @@ from services.countries.domain.profiles import (
     KeyFigureKind,
     ProfileContent,
     check_content,
-    diff,
-    merge,
 )
 from services.countries.domain.reference import all_countries, country
 from shared.contracts.vocabulary import CountryRole

@@ -12,7 +12,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any, Final
 
 from fastapi import Depends, Path
@@ -20,10 +20,11 @@ from pydantic import WithJsonSchema
 
 from services.countries.context import CountriesContext
 from services.countries.domain.reference import CountryReference, country
-from services.countries.links import Links
-from services.countries.settings import CountriesSettings
+from services.countries.service_layer.commands import Window
 from shared.http import AuthenticatedCaller, Caller, Problem, require_scope
 from shared.http.dependencies import context_of
+from shared.http.pagination import PageParams
+from shared.need_to_know import NeedToKnow, need_to_know_reader
 
 WRITE_SCOPE: Final = "countries:write"
 
@@ -32,20 +33,8 @@ Writer = Annotated[Caller, Depends(require_scope(WRITE_SCOPE))]
 Reader = AuthenticatedCaller
 Context = Annotated[CountriesContext, Depends(context_of(CountriesContext))]
 """The service's context: settings, links and clock."""
-
-
-async def links(ctx: Context) -> Links:
-    return ctx.links
-
-
-Urls = Annotated[Links, Depends(links)]
-
-
-async def countries_settings(ctx: Context) -> CountriesSettings:
-    return ctx.settings
-
-
-Config = Annotated[CountriesSettings, Depends(countries_settings)]
+Viewer = Annotated[NeedToKnow, Depends(need_to_know_reader("countries"))]
+"""The authenticated caller, judged for need-to-know texts (risk assessments')."""
 
 OptionalDate = Annotated[
     date | None, WithJsonSchema({"type": ["string", "null"], "format": "date"})
@@ -84,10 +73,6 @@ def known_country(
 Country = Annotated[CountryReference, Depends(known_country)]
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def today() -> date:
-    """The service's calendar day (UTC), against which dates and overdue reviews are checked."""
-    return now().date()
+def window(paging: PageParams) -> Window:
+    """The slice of a list that ``paging`` asks for."""
+    return Window(paging.offset, paging.page_size)

@@ -2,51 +2,27 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Annotated, Any
-from uuid import UUID, uuid4
+from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.countries.api.common import (
-    CONFLICT,
-    Country,
-    Reader,
-    Urls,
-    Writer,
-    now,
-)
-from services.countries.api.partnership_views import (
+from services.countries.api.common import CONFLICT, Context, Country, Reader, Writer
+from services.countries.api.partnership_models import (
     NewPartnership,
     NewStatusChange,
     PartnershipPatch,
     PartnershipView,
     StatusChangeView,
 )
-from services.countries.authority import authorise_opening, track_to_change
-from services.countries.domain.partnerships import (
-    PARTNERSHIP_FIELDS,
-    Partnership,
-    PartnershipContent,
-    StatusChange,
-    changed_fields,
-    check_content,
-    check_opening,
-    check_patch,
-    check_transition,
-    merge,
+from services.countries.domain.partnerships import PARTNERSHIP_FIELDS, PartnershipContent
+from services.countries.service_layer import partnerships
+from services.countries.service_layer.commands import (
+    ChangePartnership,
+    MovePartnership,
+    OpenPartnership,
+    TrackFilter,
 )
-from services.countries.domain.reference import CountryReference
-from services.countries.links import Links
-from services.countries.storage.partnerships import (
-    add_status_change,
-    find_partnership,
-    partnerships,
-    save_partnership,
-    status_changes,
-)
-from shared.contracts.countries import PartnershipStatusChanged, PartnershipUpdated
 from shared.contracts.vocabulary import (
     CountryCode,
     OrganisationCode,
@@ -54,59 +30,12 @@ from shared.contracts.vocabulary import (
     PartnershipStatus,
     Theme,
 )
-from shared.errors import NotFound, raise_if
 from shared.http.dependencies import Paging, Runtime
 from shared.http.pagination import Page, PageParams
 
 router = APIRouter(tags=["Partnerships"])
 
 PartnershipId = Annotated[UUID, Path(alias="partnershipId", description="The track's id.")]
-
-
-def _routing(partnership: Partnership, urls: Links) -> dict[str, Any]:
-    """The fields every partnership event carries."""
-    content = partnership.content
-    return {
-        "country_code": partnership.country_code,
-        "partnership_id": partnership.id,
-        "partnership_url": urls.partnership(partnership.country_code, partnership.id),
-        "kind": content.kind,
-        "status": partnership.status,
-        "lead_organisation": content.lead_organisation,
-        "participating_organisations": content.participating_organisations,
-        "themes": content.themes,
-        "instruments": content.instruments,
-    }
-
-
-async def _page(
-    request: Request,
-    paging: PageParams,
-    runtime: Runtime,
-    *,
-    country_code: str | None,
-    status: PartnershipStatus | None,
-    kind: PartnershipKind | None,
-    theme: Theme | None,
-    organisation: str | None,
-) -> Page[PartnershipView]:
-    async with runtime.sessions() as session:
-        found = await partnerships(session, country_code=country_code, status=status)
-    selected = [
-        p
-        for p in found
-        if (kind is None or p.content.kind is kind)
-        and (theme is None or theme in p.content.themes)
-        and (
-            organisation is None
-            or organisation == p.content.lead_organisation
-            or organisation in p.content.participating_organisations
-        )
-    ]
-    views = [
-        PartnershipView.of(p) for p in selected[paging.offset : paging.offset + paging.page_size]
-    ]
-    return Page[PartnershipView].of(views, total=len(selected), params=paging, request=request)
 
 
 StatusFilter = Annotated[PartnershipStatus | None, Query(description="Tracks with this status.")]
@@ -116,6 +45,16 @@ OrganisationFilter = Annotated[
     OrganisationCode | None,
     Query(description="Tracks this organisation leads or takes part in."),
 ]
+
+
+async def _page(
+    request: Request, paging: PageParams, runtime: Runtime, wanted: TrackFilter
+) -> Page[PartnershipView]:
+    async with runtime.sessions() as session:
+        selected = await partnerships.partnership_tracks(wanted, session)
+    shown = selected[paging.offset : paging.offset + paging.page_size]
+    views = [PartnershipView.of(p) for p in shown]
+    return Page[PartnershipView].of(views, total=len(selected), params=paging, request=request)
 
 
 @router.get("/partnerships", summary="Partnership tracks with all countries")
@@ -133,16 +72,8 @@ async def list_all_partnerships(
     organisation: OrganisationFilter = None,
 ) -> Page[PartnershipView]:
     """By country, then in the order they were opened."""
-    return await _page(
-        request,
-        paging,
-        runtime,
-        country_code=country_code,
-        status=status,
-        kind=kind,
-        theme=theme,
-        organisation=organisation,
-    )
+    wanted = TrackFilter(country_code, status, kind, theme, organisation)
+    return await _page(request, paging, runtime, wanted)
 
 
 @router.get("/countries/{countryCode}/partnerships", summary="A country's partnership tracks")
@@ -158,16 +89,8 @@ async def list_partnerships(
     organisation: OrganisationFilter = None,
 ) -> Page[PartnershipView]:
     """In the order they were opened."""
-    return await _page(
-        request,
-        paging,
-        runtime,
-        country_code=reference.code,
-        status=status,
-        kind=kind,
-        theme=theme,
-        organisation=organisation,
-    )
+    wanted = TrackFilter(reference.code, status, kind, theme, organisation)
+    return await _page(request, paging, runtime, wanted)
 
 
 @router.post(
@@ -181,49 +104,18 @@ async def open_partnership(
     body: NewPartnership,
     caller: Writer,
     runtime: Runtime,
-    urls: Urls,
+    ctx: Context,
     response: Response,
 ) -> PartnershipView:
     """Opens a track and emits `partnership-status-changed` (without a previous status)."""
     content = PartnershipContent.model_validate(body.model_dump(include=set(PARTNERSHIP_FIELDS)))
-    authorise_opening(caller, content.lead_organisation)
-    raise_if([*check_content(content), *check_opening(body.status)])
-    at = now()
-    partnership = Partnership(
-        id=uuid4(),
-        country_code=reference.code,
-        content=content,
-        status=body.status,
-        status_since=body.status_since,
-        revision=1,
-        created_at=at,
-        created_by=caller.organisation,
-        updated_at=at,
-        updated_by=caller.organisation,
+    command = OpenPartnership(
+        reference.code, content, body.status, body.status_since, caller.organisation
     )
     async with runtime.unit_of_work() as uow:
-        await save_partnership(uow.session, partnership)
-        await add_status_change(
-            uow.session,
-            partnership.id,
-            StatusChange(body.status, None, body.status_since, None, at, caller.organisation),
-        )
-        await uow.emit(
-            PartnershipStatusChanged.model_validate(
-                {**_routing(partnership, urls), "effective_from": body.status_since}
-            )
-        )
-    response.headers["Location"] = urls.partnership(reference.code, partnership.id)
+        partnership = await partnerships.open_partnership(command, uow, ctx)
+    response.headers["Location"] = ctx.links.partnership(reference.code, partnership.id)
     return PartnershipView.of(partnership)
-
-
-async def _existing(
-    session: AsyncSession, reference: CountryReference, partnership_id: UUID
-) -> Partnership:
-    partnership = await find_partnership(session, reference.code, partnership_id)
-    if partnership is None:
-        raise NotFound(f"{reference.code} has no partnership track {partnership_id}.")
-    return partnership
 
 
 @router.get("/countries/{countryCode}/partnerships/{partnershipId}", summary="A partnership track")
@@ -231,7 +123,8 @@ async def get_partnership(
     reference: Country, partnership_id: PartnershipId, caller: Reader, runtime: Runtime
 ) -> PartnershipView:
     async with runtime.sessions() as session:
-        return PartnershipView.of(await _existing(session, reference, partnership_id))
+        found = await partnerships.partnership_track(reference.code, partnership_id, session)
+    return PartnershipView.of(found)
 
 
 @router.patch(
@@ -245,34 +138,13 @@ async def update_partnership(
     patch: PartnershipPatch,
     caller: Writer,
     runtime: Runtime,
-    urls: Urls,
+    ctx: Context,
 ) -> PartnershipView:
     """Partial update of everything but the status; emits `partnership-updated` on a change."""
     updates = {name: getattr(patch, name) for name in patch.model_fields_set}
-    raise_if(check_patch(updates))
+    command = ChangePartnership(reference.code, partnership_id, updates, caller.organisation)
     async with runtime.unit_of_work() as uow:
-        partnership = await track_to_change(uow.session, reference.code, partnership_id, caller)
-        content = merge(partnership.content, updates)
-        raise_if(check_content(content))
-        changed = changed_fields(partnership.content, content)
-        if changed:
-            partnership = replace(
-                partnership,
-                content=content,
-                revision=partnership.revision + 1,
-                updated_at=now(),
-                updated_by=caller.organisation,
-            )
-            await save_partnership(uow.session, partnership)
-            await uow.emit(
-                PartnershipUpdated.model_validate(
-                    {
-                        **_routing(partnership, urls),
-                        "revision": partnership.revision,
-                        "changed_fields": changed,
-                    }
-                )
-            )
+        partnership = await partnerships.change_partnership(command, uow, ctx)
     return PartnershipView.of(partnership)
 
 
@@ -285,8 +157,8 @@ async def list_status_changes(
 ) -> list[StatusChangeView]:
     """Oldest first, from the opening status to the current one."""
     async with runtime.sessions() as session:
-        await _existing(session, reference, partnership_id)
-        return [StatusChangeView.of(c) for c in await status_changes(session, partnership_id)]
+        history = await partnerships.status_history(reference.code, partnership_id, session)
+    return [StatusChangeView.of(change) for change in history]
 
 
 @router.post(
@@ -304,40 +176,17 @@ async def change_status(
     body: NewStatusChange,
     caller: Writer,
     runtime: Runtime,
-    urls: Urls,
+    ctx: Context,
 ) -> PartnershipView:
     """Follows the transition table; emits `partnership-status-changed`."""
+    command = MovePartnership(
+        reference.code,
+        partnership_id,
+        body.status,
+        body.effective_from,
+        body.reason,
+        caller.organisation,
+    )
     async with runtime.unit_of_work() as uow:
-        partnership = await track_to_change(uow.session, reference.code, partnership_id, caller)
-        raise_if(
-            check_transition(
-                partnership.status, partnership.status_since, body.status, body.effective_from
-            )
-        )
-        at = now()
-        previous = partnership.status
-        partnership = replace(
-            partnership,
-            status=body.status,
-            status_since=body.effective_from,
-            updated_at=at,
-            updated_by=caller.organisation,
-        )
-        await save_partnership(uow.session, partnership)
-        await add_status_change(
-            uow.session,
-            partnership.id,
-            StatusChange(
-                body.status, previous, body.effective_from, body.reason, at, caller.organisation
-            ),
-        )
-        await uow.emit(
-            PartnershipStatusChanged.model_validate(
-                {
-                    **_routing(partnership, urls),
-                    "previous_status": previous,
-                    "effective_from": body.effective_from,
-                }
-            )
-        )
+        partnership = await partnerships.move_partnership(command, uow, ctx)
     return PartnershipView.of(partnership)

@@ -21,7 +21,7 @@ after the current status's.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Final, TypeVar
@@ -29,7 +29,7 @@ from uuid import UUID
 
 from pydantic import AfterValidator, Field
 
-from services.countries.domain.base import ValueObject, camel
+from services.countries.domain.base import ValueObject, camel, diff
 from shared.contracts.vocabulary import (
     Instruments,
     OrganisationCode,
@@ -155,6 +155,42 @@ class Partnership:
     updated_at: datetime
     updated_by: str
 
+    @classmethod
+    def opened(
+        cls,
+        id: UUID,
+        country_code: str,
+        content: PartnershipContent,
+        status: PartnershipStatus,
+        since: date,
+        at: datetime,
+        by: str,
+    ) -> Partnership:
+        """A new track at revision 1, opened by ``by`` at ``at`` in ``status`` from ``since``."""
+        return cls(id, country_code, content, status, since, 1, at, by, at, by)
+
+    def edited(self, content: PartnershipContent, at: datetime, by: str) -> Partnership:
+        """The next revision of the track, holding ``content``."""
+        return replace(
+            self, content=content, revision=self.revision + 1, updated_at=at, updated_by=by
+        )
+
+    def moved(
+        self, status: PartnershipStatus, effective_from: date, at: datetime, by: str
+    ) -> Partnership:
+        """The track in ``status`` from ``effective_from`` (checked by :func:`check_transition`)."""
+        return replace(
+            self, status=status, status_since=effective_from, updated_at=at, updated_by=by
+        )
+
+    def involves(self, organisation: str) -> bool:
+        """``organisation`` leads the track or takes part in it."""
+        content = self.content
+        return (
+            organisation == content.lead_organisation
+            or organisation in content.participating_organisations
+        )
+
 
 @dataclass(frozen=True)
 class StatusChange:
@@ -256,20 +292,6 @@ def check_patch(patch: Mapping[str, Any]) -> list[Violation]:
     ]
 
 
-def merge(content: PartnershipContent, patch: Mapping[str, Any]) -> PartnershipContent:
-    """``content`` with a merge patch applied (snake_case keys; ``None`` resets to the default)."""
-    unknown = set(patch) - set(PARTNERSHIP_FIELDS)
-    if unknown:
-        raise ValueError(f"not partnership fields: {sorted(unknown)}")
-    updates = {
-        name: value if value is not None else PartnershipContent.model_fields[name].get_default()
-        for name, value in patch.items()
-    }
-    return PartnershipContent.model_validate({**content.model_dump(), **updates})
-
-
 def changed_fields(before: PartnershipContent, after: PartnershipContent) -> list[str]:
     """camelCase names of the fields whose JSON value differs, in document order."""
-    old = before.model_dump(mode="json")
-    new = after.model_dump(mode="json")
-    return [camel(name) for name in PARTNERSHIP_FIELDS if old[name] != new[name]]
+    return [change.field for change in diff(before, after)]

@@ -2,24 +2,23 @@
 
 A profile's content is a small document (migration roles, key figures,
 diplomatic relations, EU partnership status, notes). It changes by partial
-updates with JSON merge patch semantics (RFC 7396): a field that is sent
-replaces the stored value, ``null`` clears it, a field left out stays as it
-is; lists are replaced whole. Every update that changes something yields the
+updates with JSON merge patch semantics (RFC 7396, :func:`..base.merge`): a
+field that is sent replaces the stored value, ``null`` clears it, a field left
+out stays as it is; lists are replaced whole. Every update that changes something yields the
 list of changed fields with their values before and after, which the service
 keeps as the profile's history (who, when, what).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 from pydantic import AfterValidator, Field
 
-from services.countries.domain.base import ValueObject, camel
+from services.countries.domain.base import FieldChange, ValueObject
 from shared.contracts.vocabulary import CountryRole
 from shared.errors import Violation
 from shared.http.models import Text, WebUrl
@@ -136,10 +135,6 @@ class ProfileContent(ValueObject):
     notes: Text | None = Field(default=None, max_length=4000, description="Free-text notes.")
 
 
-#: The editable fields, in snake_case, in document order.
-PROFILE_FIELDS: Final = tuple(ProfileContent.model_fields)
-
-
 @dataclass(frozen=True)
 class CountryProfile:
     """A country's recorded profile; ``revision`` 0 means nothing was recorded yet."""
@@ -150,14 +145,21 @@ class CountryProfile:
     updated_at: datetime | None = None
     updated_by: str | None = None
 
+    def revised(self, content: ProfileContent, at: datetime, by: str) -> CountryProfile:
+        """The next revision, holding ``content``, changed by ``by`` at ``at``."""
+        return replace(
+            self, content=content, revision=self.revision + 1, updated_at=at, updated_by=by
+        )
+
 
 @dataclass(frozen=True)
-class FieldChange:
-    """One field of a change: its camelCase name and its JSON values before and after."""
+class ProfileRevision:
+    """One entry of a profile's history: who changed which fields, when."""
 
-    field: str
-    before: Any
-    after: Any
+    revision: int
+    changed_at: datetime
+    changed_by: str
+    changes: tuple[FieldChange, ...]
 
 
 def check_content(content: ProfileContent) -> list[Violation]:
@@ -192,29 +194,3 @@ def check_content(content: ProfileContent) -> list[Violation]:
             )
         seen.add(identity)
     return violations
-
-
-def merge(content: ProfileContent, patch: Mapping[str, Any]) -> ProfileContent:
-    """``content`` with a merge patch applied; ``patch`` maps snake_case fields to new values.
-
-    ``None`` resets a field to its empty value (no roles, no figures, unset).
-    """
-    unknown = set(patch) - set(PROFILE_FIELDS)
-    if unknown:
-        raise ValueError(f"not profile fields: {sorted(unknown)}")
-    updates = {
-        name: value if value is not None else ProfileContent.model_fields[name].get_default()
-        for name, value in patch.items()
-    }
-    return ProfileContent.model_validate({**content.model_dump(), **updates})
-
-
-def diff(before: ProfileContent, after: ProfileContent) -> list[FieldChange]:
-    """The fields whose JSON value differs, in document order."""
-    old = before.model_dump(mode="json")
-    new = after.model_dump(mode="json")
-    return [
-        FieldChange(camel(name), old[name], new[name])
-        for name in PROFILE_FIELDS
-        if old[name] != new[name]
-    ]

@@ -25,6 +25,16 @@ its next review date lies after the assessment date; assessments of one scope
 (a country as a whole, or one partnership track) are recorded in time order,
 and the latest is current. A current assessment whose next review date has
 passed is **overdue**; a superseded one never is.
+
+**Readers.** An item's description and mitigation and the assessment's summary
+say what may happen to migrants and others in the cooperation, so they are
+need-to-know (``shared.need_to_know``) and belong to the partnership: the
+assessed track's lead and participating organisations (for a country-wide
+assessment, those of the country's tracks that have not ended: whoever still
+cooperates with the country), and always the assessing and the recording
+organisation, who wrote it (:func:`readers`). Owners of programmes in the country
+are not named: the countries service keeps no programmes, and the programmes
+that matter are the partnership's own, led by its organisations.
 """
 
 from __future__ import annotations
@@ -38,7 +48,14 @@ from uuid import UUID
 from pydantic import Field
 
 from services.countries.domain.base import ValueObject
-from shared.contracts.vocabulary import AssessmentOutcome, AssessmentPhase, RiskCategory, RiskRating
+from services.countries.domain.partnerships import Partnership
+from shared.contracts.vocabulary import (
+    AssessmentOutcome,
+    AssessmentPhase,
+    PartnershipStatus,
+    RiskCategory,
+    RiskRating,
+)
 from shared.errors import Violation
 from shared.http.models import Text
 from shared.personal_data import refusals
@@ -192,3 +209,19 @@ class Assessment:
     recorded_at: datetime
     recorded_by: str
     current: bool = True
+
+
+def readers(assessment: Assessment, tracks: Iterable[Partnership]) -> frozenset[str]:
+    """Who reads ``assessment``'s texts besides the secretariat, given its country's ``tracks``."""
+    if assessment.partnership_id is not None:
+        involved = [t for t in tracks if t.id == assessment.partnership_id]
+    else:
+        involved = [t for t in tracks if t.status is not PartnershipStatus.ENDED]
+    return frozenset(
+        {
+            assessment.assessed_by,
+            assessment.recorded_by,
+            *(t.content.lead_organisation for t in involved),
+            *(o for t in involved for o in t.content.participating_organisations),
+        }
+    )

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.countries.domain.designations import CriterionScore, Decision, Weights
 from services.countries.storage.tables import DecisionRow, wire
 from shared.contracts.vocabulary import Designation
+from shared.db import fetch_page
 from shared.http.models import from_storage
 from shared.http.times import as_utc
 
@@ -51,16 +52,11 @@ async def decisions_of(
     session: AsyncSession, country_code: str, *, offset: int, limit: int
 ) -> tuple[list[Decision], int]:
     """Newest decision first."""
-    where = DecisionRow.country_code == country_code
-    total = await session.scalar(select(func.count()).select_from(DecisionRow).where(where))
-    rows = await session.scalars(
-        select(DecisionRow)
-        .where(where)
-        .order_by(DecisionRow.number.desc())
-        .offset(offset)
-        .limit(limit)
+    query = select(DecisionRow).where(DecisionRow.country_code == country_code)
+    rows, total = await fetch_page(
+        session, query, DecisionRow.number.desc(), offset=offset, limit=limit
     )
-    return [_decision(row) for row in rows], int(total or 0)
+    return [_decision(row) for row in rows], total
 
 
 async def find_decision(

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.countries.domain.profiles import CountryProfile, FieldChange, ProfileContent
+from services.countries.domain.base import FieldChange
+from services.countries.domain.profiles import CountryProfile, ProfileContent, ProfileRevision
 from services.countries.storage.tables import ProfileChangeRow, ProfileRow, wire
+from shared.db import fetch_page
 from shared.http.models import from_storage
 from shared.http.times import as_utc
-
-
-@dataclass(frozen=True)
-class ProfileRevision:
-    """One entry of a profile's history."""
-
-    revision: int
-    changed_at: datetime
-    changed_by: str
-    changes: tuple[FieldChange, ...]
 
 
 def _profile(row: ProfileRow) -> CountryProfile:
@@ -76,14 +66,9 @@ async def profile_history(
     session: AsyncSession, country_code: str, *, offset: int, limit: int
 ) -> tuple[list[ProfileRevision], int]:
     """Newest revision first."""
-    where = ProfileChangeRow.country_code == country_code
-    total = await session.scalar(select(func.count()).select_from(ProfileChangeRow).where(where))
-    rows = await session.scalars(
-        select(ProfileChangeRow)
-        .where(where)
-        .order_by(ProfileChangeRow.revision.desc())
-        .offset(offset)
-        .limit(limit)
+    query = select(ProfileChangeRow).where(ProfileChangeRow.country_code == country_code)
+    rows, total = await fetch_page(
+        session, query, ProfileChangeRow.revision.desc(), offset=offset, limit=limit
     )
     revisions = [
         ProfileRevision(
@@ -94,4 +79,4 @@ async def profile_history(
         )
         for row in rows
     ]
-    return revisions, int(total or 0)
+    return revisions, total

@@ -7,12 +7,13 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.countries.domain.risk import Assessment, RiskItem
 from services.countries.storage.tables import AssessmentRow, wire
 from shared.contracts.vocabulary import AssessmentOutcome, AssessmentPhase, RiskRating
+from shared.db import fetch_page
 from shared.http.models import from_storage
 from shared.http.times import as_utc
 
@@ -129,15 +130,15 @@ async def assessments(
             AssessmentRow.current.is_(False)
             | (AssessmentRow.next_review_date >= where.not_overdue_on)
         )
-    total = await session.scalar(select(func.count()).select_from(AssessmentRow).where(*conditions))
-    rows = await session.scalars(
-        select(AssessmentRow)
-        .where(*conditions)
-        .order_by(AssessmentRow.assessed_at.desc(), AssessmentRow.id)
-        .offset(offset)
-        .limit(limit)
+    rows, total = await fetch_page(
+        session,
+        select(AssessmentRow).where(*conditions),
+        AssessmentRow.assessed_at.desc(),
+        AssessmentRow.id,
+        offset=offset,
+        limit=limit,
     )
-    return [_assessment(row) for row in rows], int(total or 0)
+    return [_assessment(row) for row in rows], total
 
 
 async def find_assessment(

@@ -73,18 +73,11 @@ class PartnershipView(PartnershipContent):
 
     @classmethod
     def of(cls, partnership: Partnership) -> PartnershipView:
+        track = {name: value for name, value in vars(partnership).items() if name != "content"}
         return cls(
             **partnership.content.model_dump(),
-            id=partnership.id,
-            country_code=partnership.country_code,
-            status=partnership.status,
-            status_since=partnership.status_since,
+            **track,
             allowed_next_statuses=tuple(sorted(allowed_next(partnership.status))),
-            revision=partnership.revision,
-            created_at=partnership.created_at,
-            created_by=partnership.created_by,
-            updated_at=partnership.updated_at,
-            updated_by=partnership.updated_by,
         )
 
 
@@ -108,11 +101,4 @@ class StatusChangeView(ApiModel):
 
     @classmethod
     def of(cls, change: StatusChange) -> StatusChangeView:
-        return cls(
-            status=change.status,
-            previous_status=change.previous_status,
-            effective_from=change.effective_from,
-            reason=change.reason,
-            recorded_at=change.recorded_at,
-            recorded_by=change.recorded_by,
-        )
+        return cls(**vars(change))
