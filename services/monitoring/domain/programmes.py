@@ -12,14 +12,8 @@ start rebuilds the same model.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Final
 
-from shared.contracts.vocabulary import ActivityStatus
-
-#: Statuses in which a programme still acts in its countries.
-ACTIVE: Final = frozenset(
-    {ActivityStatus.IMPLEMENTATION, ActivityStatus.FINALISATION, ActivityStatus.SUSPENDED}
-)
+from shared.contracts.vocabulary import ACTIVE_STATUSES, ActivityStatus
 
 
 @dataclass(frozen=True)
@@ -80,7 +74,8 @@ class Programme:
 
     @property
     def active(self) -> bool:
-        return self.status in ACTIVE
+        """True while the programme still acts in its countries (the risk rule flags it)."""
+        return self.status in ACTIVE_STATUSES
 
     def routing(self) -> dict[str, object]:
         """The routing fields every monitoring event about the programme carries."""
