@@ -3,6 +3,8 @@
 Every event carries the programme's routing fields (owner, participating
 organisations, countries, themes), so notifications and programmes route it
 without asking monitoring; every resource is linked by its absolute URL.
+An event takes the fields its contract declares from the programme and the
+object by name (:func:`shared.http.shaping.built_from`), never more.
 Indicator values travel as JSON numbers; monitoring keeps them exact.
 """
 
@@ -24,7 +26,7 @@ from shared.contracts.monitoring import (
     IndicatorResultRecorded,
     ProgrammeFlagged,
 )
-from shared.contracts.vocabulary import FlagResolution
+from shared.http.shaping import built_from
 
 
 def _number(value: Decimal | None) -> float | None:
@@ -39,75 +41,51 @@ def indicator_result_recorded(
     links: Links,
 ) -> IndicatorResultRecorded:
     """A result was recorded or corrected; ``previous`` is the value it follows on."""
-    return IndicatorResultRecorded(
-        **programme.routing(),
-        result_id=result.result_id,
+    return built_from(
+        IndicatorResultRecorded,
+        programme,
+        result,
         result_url=links.result(result.result_id),
-        indicator_id=indicator.indicator_id,
-        period_start=result.period_start,
-        period_end=result.period_end,
         value=_number(result.value),
         previous_value=_number(previous),
         direction=indicator.direction,
-        revision=result.revision,
     )
 
 
 def evaluation_recorded(
     programme: Programme, evaluation: Evaluation, links: Links
 ) -> EvaluationRecorded:
-    return EvaluationRecorded(
-        **programme.routing(),
-        evaluation_id=evaluation.evaluation_id,
+    criteria = [CriterionRating(criterion=c, rating=r) for c, r in evaluation.ratings.items()]
+    return built_from(
+        EvaluationRecorded,
+        programme,
+        evaluation,
         evaluation_url=links.evaluation(evaluation.evaluation_id),
-        kind=evaluation.kind,
-        independent=evaluation.independent,
-        completed_on=evaluation.completed_on,
-        overall_rating=evaluation.overall_rating,
-        criteria=tuple(
-            CriterionRating(criterion=c, rating=r) for c, r in evaluation.ratings.items()
-        ),
+        criteria=tuple(criteria),
     )
 
 
 def incident_reported(programme: Programme, incident: Incident, links: Links) -> IncidentReported:
-    return IncidentReported(
-        **programme.routing(),
-        incident_id=incident.incident_id,
-        incident_url=links.incident(incident.incident_id),
-        category=incident.category,
-        severity=incident.severity,
-        country_code=incident.country_code,
-        occurred_on=incident.occurred_on,
-        verified=incident.verified,
-        reported_by=incident.reported_by,
+    """The report's closed fields only: its summary stays in monitoring (need-to-know)."""
+    return built_from(
+        IncidentReported, programme, incident, incident_url=links.incident(incident.incident_id)
     )
 
 
 def programme_flagged(programme: Programme, flag: Flag, links: Links) -> ProgrammeFlagged:
-    return ProgrammeFlagged(
-        **programme.routing(),
-        flag_id=flag.flag_id,
+    return built_from(
+        ProgrammeFlagged,
+        programme,
+        flag,
         flag_url=links.flag(flag.flag_id),
-        category=flag.category,
-        severity=flag.severity,
-        rule_id=flag.rule_id,
-        rule_version=flag.rule_version,
-        evidence=flag.evidence,
         recommends_disbursement_hold=flag.recommends_hold,
     )
 
 
 def flag_resolved(programme: Programme, flag: Flag, links: Links) -> FlagResolved:
     """A flag was resolved by the review decision it carries."""
-    if flag.review_id is None or flag.decision is None:
-        raise ValueError(f"flag {flag.flag_id} was not resolved by a review")
-    return FlagResolved(
-        **programme.routing(),
-        flag_id=flag.flag_id,
-        flag_url=links.flag(flag.flag_id),
-        category=flag.category,
-        resolution=FlagResolution.REVIEW_DECIDED,
-        review_id=flag.review_id,
-        decision=flag.decision,
+    if flag.resolved is None:
+        raise ValueError(f"flag {flag.flag_id} is not resolved")
+    return built_from(
+        FlagResolved, programme, flag, flag.resolved, flag_url=links.flag(flag.flag_id)
     )

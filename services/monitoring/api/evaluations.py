@@ -18,7 +18,7 @@ from services.monitoring.api.common import (
 from services.monitoring.api.evidence_models import EvaluationOut, NewEvaluation
 from services.monitoring.api.readers import Viewer
 from services.monitoring.service_layer import evidence
-from services.monitoring.service_layer.commands import EvidenceQuery, RecordEvaluation, Window
+from services.monitoring.service_layer.commands import EvidenceQuery, Window
 from shared.http.pagination import Page
 
 router = APIRouter(prefix="/evaluations", tags=["Evaluations"])
@@ -33,21 +33,11 @@ router = APIRouter(prefix="/evaluations", tags=["Evaluations"])
 async def record_evaluation(
     body: NewEvaluation, caller: Writer, runtime: Runtime, ctx: Context
 ) -> EvaluationOut:
-    command = RecordEvaluation(
-        programme_id=body.programme_id,
-        kind=body.kind,
-        independent=body.independent,
-        completed_on=body.completed_on,
-        overall_rating=body.overall_rating,
-        ratings=body.ratings.by_criterion(),
-        summary=body.summary,
-        document_url=str(body.document_url),
-        reporter=caller.organisation,
-    )
+    report = body.report(caller.organisation)
     async with runtime.unit_of_work() as uow:
-        evaluation = await evidence.record_evaluation(command, uow, ctx)
+        recorded = await evidence.record_evaluation(report, uow, ctx)
     # The recording organisation's own text, just written: shown, and no read to note.
-    return EvaluationOut.of(evaluation, shown=True)
+    return EvaluationOut.seen_by(None, recorded)
 
 
 @router.get("", operation_id="listEvaluations", summary="Evaluations, newest first")
@@ -61,7 +51,7 @@ async def list_evaluations(
     query = EvidenceQuery(programme_id, Window(paging.offset, paging.page_size))
     async with runtime.unit_of_work() as uow:
         found = await evidence.list_evaluations(query, uow)
-    items = [EvaluationOut.seen_by(viewer, e.item, e.programme) for e in found.items]
+    items = [EvaluationOut.seen_by(viewer, e) for e in found.items]
     return Page[EvaluationOut].of(items, total=found.total, params=paging, request=request)
 
 
@@ -75,4 +65,4 @@ async def get_evaluation(
 ) -> EvaluationOut:
     async with runtime.unit_of_work() as uow:
         found = await evidence.get_evaluation(evaluation_id, uow)
-    return EvaluationOut.seen_by(viewer, found.item, found.programme)
+    return EvaluationOut.seen_by(viewer, found)

@@ -16,9 +16,14 @@ from uuid import UUID
 
 from pydantic import Field
 
-from services.monitoring.api.readers import READERS, audience
-from services.monitoring.domain.evidence import Evaluation, Incident
-from services.monitoring.domain.programmes import Programme
+from services.monitoring.api.readers import READERS, audience, summary_seen_by
+from services.monitoring.domain.evidence import (
+    Evaluation,
+    EvaluationReport,
+    Incident,
+    IncidentReport,
+)
+from services.monitoring.service_layer.reading import Read
 from shared.contracts.vocabulary import (
     PROGRAMME_ID_PATTERN,
     CountryCode,
@@ -30,7 +35,8 @@ from shared.contracts.vocabulary import (
 )
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel, Text, WebUrl
-from shared.need_to_know import NeedToKnow, need_to_know_text, withheld_field, withhold
+from shared.http.shaping import built_from
+from shared.need_to_know import NeedToKnow, need_to_know_text, withheld_field
 
 #: How a summary's description states the "about no one in person" refusal.
 NO_ONE: Final = (
@@ -68,6 +74,12 @@ class NewEvaluation(InputModel):
     )
     document_url: WebUrl = Field(description="The evaluation report.")
 
+    def report(self, recorded_by: str) -> EvaluationReport:
+        """The evaluation as ``recorded_by`` states it."""
+        ratings, document_url = self.ratings.by_criterion(), str(self.document_url)
+        values = {**dict(self), "ratings": ratings, "document_url": document_url}
+        return EvaluationReport(**values, recorded_by=recorded_by)
+
 
 class EvaluationOut(ApiModel):
     evaluation_id: UUID
@@ -84,32 +96,14 @@ class EvaluationOut(ApiModel):
     withheld: list[str] = withheld_field("summary")
 
     @classmethod
-    def of(cls, evaluation: Evaluation, *, shown: bool) -> EvaluationOut:
-        """The evaluation; its summary only when ``shown`` (else null and named withheld)."""
-        texts, withheld = withhold(shown, summary=evaluation.summary)
-        return cls(
-            evaluation_id=evaluation.evaluation_id,
-            programme_id=evaluation.programme_id,
-            kind=evaluation.kind,
-            independent=evaluation.independent,
-            completed_on=evaluation.completed_on,
-            overall_rating=evaluation.overall_rating,
-            ratings={c.value: r for c, r in evaluation.ratings.items()},
-            document_url=evaluation.document_url,
-            recorded_by=evaluation.recorded_by,
-            recorded_at=evaluation.recorded_at,
-            withheld=withheld,
-            **texts,
-        )
-
-    @classmethod
-    def seen_by(
-        cls, viewer: NeedToKnow, evaluation: Evaluation, programme: Programme | None
-    ) -> EvaluationOut:
-        """The evaluation as ``viewer`` may read it; a summary handed out is noted for audit."""
-        readers = audience(programme, evaluation.recorded_by)
+    def seen_by(cls, viewer: NeedToKnow | None, found: Read[Evaluation]) -> EvaluationOut:
+        """The evaluation as ``viewer`` may read it (None: its author, just recorded)."""
+        evaluation = found.item
+        readers = audience(found.programme, evaluation.recorded_by)
         ref = f"evaluation/{evaluation.evaluation_id}"
-        return cls.of(evaluation, shown=viewer.reveal(readers, ref, evaluation.summary))
+        summary = summary_seen_by(viewer, readers, ref, evaluation.summary)
+        ratings = {c.value: r for c, r in evaluation.ratings.items()}
+        return built_from(cls, evaluation, ratings=ratings, **summary)
 
 
 class NewIncident(InputModel):
@@ -128,6 +122,10 @@ class NewIncident(InputModel):
         "contact details or numbers that could identify a person. " + NO_ONE,
     )
 
+    def report(self, reported_by: str) -> IncidentReport:
+        """The incident as ``reported_by`` reports it."""
+        return IncidentReport(**dict(self), reported_by=reported_by)
+
 
 class IncidentOut(ApiModel):
     incident_id: UUID
@@ -143,28 +141,11 @@ class IncidentOut(ApiModel):
     withheld: list[str] = withheld_field("summary")
 
     @classmethod
-    def of(cls, incident: Incident, *, shown: bool) -> IncidentOut:
-        """The report; its summary only when ``shown`` (else null and named withheld)."""
-        texts, withheld = withhold(shown, summary=incident.summary)
-        return cls(
-            incident_id=incident.incident_id,
-            programme_id=incident.programme_id,
-            category=incident.category,
-            severity=incident.severity,
-            country_code=incident.country_code,
-            occurred_on=incident.occurred_on,
-            verified=incident.verified,
-            reported_by=incident.reported_by,
-            recorded_at=incident.recorded_at,
-            withheld=withheld,
-            **texts,
+    def seen_by(cls, viewer: NeedToKnow | None, found: Read[Incident]) -> IncidentOut:
+        """The report as ``viewer`` may read it (None: its author, just reported)."""
+        incident = found.item
+        readers = audience(found.programme, incident.reported_by)
+        summary = summary_seen_by(
+            viewer, readers, f"incident/{incident.incident_id}", incident.summary
         )
-
-    @classmethod
-    def seen_by(
-        cls, viewer: NeedToKnow, incident: Incident, programme: Programme | None
-    ) -> IncidentOut:
-        """The report as ``viewer`` may read it; a summary handed out is noted for audit."""
-        readers = audience(programme, incident.reported_by)
-        ref = f"incident/{incident.incident_id}"
-        return cls.of(incident, shown=viewer.reveal(readers, ref, incident.summary))
+        return built_from(cls, incident, **summary)

@@ -14,6 +14,7 @@ from shared.contracts.monitoring import EvidenceRef
 from shared.contracts.vocabulary import EvidenceKind, FlagCategory, ReviewDecision, Severity
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel
+from shared.http.shaping import built_from
 
 FlagState = Literal["open", "resolved"]
 
@@ -35,20 +36,12 @@ class FlagOut(ApiModel):
 
     @classmethod
     def of(cls, flag: Flag) -> FlagOut:
-        return cls(
-            flag_id=flag.flag_id,
-            programme_id=flag.programme_id,
-            rule_id=flag.rule_id,
-            rule_version=flag.rule_version,
-            category=flag.category,
-            severity=flag.severity,
-            state="open" if flag.open else "resolved",
+        return built_from(
+            cls,
+            flag,
+            flag.resolved,
+            state=flag.state.value,
             recommends_disbursement_hold=flag.recommends_hold,
-            evidence=list(flag.evidence),
-            raised_at=flag.raised_at,
-            resolved_at=flag.resolved_at,
-            review_id=flag.review_id,
-            decision=flag.decision,
         )
 
 
@@ -62,14 +55,7 @@ class RuleOut(ApiModel):
 
     @classmethod
     def of(cls, rule: Rule[Any]) -> RuleOut:
-        return cls(
-            rule_id=rule.rule_id,
-            version=rule.version,
-            category=rule.category,
-            reads=rule.reads,
-            definition=rule.definition,
-            parameters=dict(rule.parameters),
-        )
+        return built_from(cls, rule, parameters=dict(rule.parameters))
 
 
 class RuleList(ApiModel):

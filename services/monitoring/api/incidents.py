@@ -18,7 +18,7 @@ from services.monitoring.api.common import (
 from services.monitoring.api.evidence_models import IncidentOut, NewIncident
 from services.monitoring.api.readers import Viewer
 from services.monitoring.service_layer import evidence
-from services.monitoring.service_layer.commands import EvidenceQuery, ReportIncident, Window
+from services.monitoring.service_layer.commands import EvidenceQuery, Window
 from shared.http.pagination import Page
 
 router = APIRouter(prefix="/incidents", tags=["Incidents"])
@@ -33,20 +33,11 @@ router = APIRouter(prefix="/incidents", tags=["Incidents"])
 async def report_incident(
     body: NewIncident, caller: Writer, runtime: Runtime, ctx: Context
 ) -> IncidentOut:
-    command = ReportIncident(
-        programme_id=body.programme_id,
-        category=body.category,
-        severity=body.severity,
-        country_code=body.country_code,
-        occurred_on=body.occurred_on,
-        verified=body.verified,
-        summary=body.summary,
-        reporter=caller.organisation,
-    )
+    report = body.report(caller.organisation)
     async with runtime.unit_of_work() as uow:
-        incident = await evidence.report_incident(command, uow, ctx)
+        reported = await evidence.report_incident(report, uow, ctx)
     # The reporting organisation's own text, just written: shown, and no read to note.
-    return IncidentOut.of(incident, shown=True)
+    return IncidentOut.seen_by(None, reported)
 
 
 @router.get("", operation_id="listIncidents", summary="Incident reports, newest first")
@@ -60,7 +51,7 @@ async def list_incidents(
     query = EvidenceQuery(programme_id, Window(paging.offset, paging.page_size))
     async with runtime.unit_of_work() as uow:
         found = await evidence.list_incidents(query, uow)
-    items = [IncidentOut.seen_by(viewer, i.item, i.programme) for i in found.items]
+    items = [IncidentOut.seen_by(viewer, i) for i in found.items]
     return Page[IncidentOut].of(items, total=found.total, params=paging, request=request)
 
 
@@ -74,4 +65,4 @@ async def get_incident(
 ) -> IncidentOut:
     async with runtime.unit_of_work() as uow:
         found = await evidence.get_incident(incident_id, uow)
-    return IncidentOut.seen_by(viewer, found.item, found.programme)
+    return IncidentOut.seen_by(viewer, found)

@@ -12,8 +12,10 @@ from services.monitoring.api.evidence_models import EvaluationOut
 from services.monitoring.api.flag_models import FlagOut
 from services.monitoring.domain.progress import IndicatorProgress as Progress
 from services.monitoring.service_layer import overview
+from services.monitoring.service_layer.reading import Read
 from shared.contracts.vocabulary import IntendedDirection
 from shared.http.models import ApiModel
+from shared.http.shaping import built_from
 from shared.need_to_know import NeedToKnow
 
 
@@ -37,24 +39,8 @@ class IndicatorProgress(ApiModel):
 
     @classmethod
     def of(cls, progress: Progress) -> IndicatorProgress:
-        indicator = progress.indicator
-        return cls(
-            indicator_id=indicator.indicator_id,
-            title=indicator.title,
-            direction=indicator.direction,
-            baseline=indicator.baseline,
-            periods=[
-                PeriodProgress(
-                    period_start=p.period_start,
-                    period_end=p.period_end,
-                    target=p.target,
-                    actual=p.actual,
-                    result_id=p.result_id,
-                    share_of_target=p.share_of_target,
-                )
-                for p in progress.periods
-            ],
-        )
+        periods = [built_from(PeriodProgress, p) for p in progress.periods]
+        return built_from(cls, progress.indicator, periods=periods)
 
 
 class ProgrammeOverview(ApiModel):
@@ -69,16 +55,16 @@ class ProgrammeOverview(ApiModel):
     @classmethod
     def seen_by(cls, viewer: NeedToKnow, found: overview.ProgrammeOverview) -> ProgrammeOverview:
         """The overview as ``viewer`` may read it: the last evaluation's summary is need-to-know."""
-        programme, evaluation = found.programme, found.last_evaluation
-        return cls(
-            programme_id=programme.programme_id,
-            owning_organisation=programme.owning_organisation,
-            country_codes=list(programme.country_codes),
-            plan_revision=programme.plan_revision,
+        evaluation = found.last_evaluation
+        return built_from(
+            cls,
+            found.programme,
             indicators=[IndicatorProgress.of(i) for i in found.indicators],
             open_flags=[FlagOut.of(f) for f in found.open_flags],
             last_evaluation=(
-                None if evaluation is None else EvaluationOut.seen_by(viewer, evaluation, programme)
+                None
+                if evaluation is None
+                else EvaluationOut.seen_by(viewer, Read(evaluation, found.programme))
             ),
         )
 
@@ -91,10 +77,10 @@ class CountryOverview(ApiModel):
 
     @classmethod
     def of(cls, found: overview.CountryOverview) -> CountryOverview:
-        return cls(
-            country_code=found.country_code,
+        return built_from(
+            cls,
+            found,
             residual_risk=None if found.risk is None else found.risk.residual.value,
-            programme_ids=found.programme_ids,
             open_flags=[FlagOut.of(f) for f in found.open_flags],
         )
 
@@ -109,12 +95,7 @@ class MonitoredProgramme(ApiModel):
 
     @classmethod
     def of(cls, found: overview.MonitoredProgramme) -> MonitoredProgramme:
-        programme = found.programme
-        return cls(
-            programme_id=programme.programme_id,
-            owning_organisation=programme.owning_organisation,
-            country_codes=list(programme.country_codes),
-            status=None if programme.status is None else int(programme.status),
-            plan_revision=programme.plan_revision,
-            indicator_ids=found.indicator_ids,
+        status = found.programme.status
+        return built_from(
+            cls, found.programme, found, status=None if status is None else int(status)
         )

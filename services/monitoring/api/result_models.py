@@ -9,9 +9,10 @@ dates, source and reporter are the structured facts everyone authenticated reads
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
+from typing import Any, Final
 from uuid import UUID
 
 from pydantic import Field
@@ -19,15 +20,19 @@ from pydantic import Field
 from services.monitoring.api.common import INDICATOR_ID_PATTERN, IndicatorValue
 from services.monitoring.api.readers import READERS, audience
 from services.monitoring.domain import results
-from services.monitoring.domain.programmes import Programme
 from services.monitoring.domain.results import ReportedValues, ResultRecord
+from services.monitoring.service_layer.reading import Read
 from shared.contracts.vocabulary import PROGRAMME_ID_PATTERN
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel, Text
+from shared.http.shaping import built_from
 from shared.need_to_know import NeedToKnow, need_to_know_text, withheld_field, withhold
 
 #: Whether the texts written by an organisation are shown in this response.
 ShownFor = Callable[[str], bool]
+#: A version's need-to-know texts, and those of the result's current values.
+VERSION_TEXTS: Final = ("qualitative_value", "comment", "reason")
+RESULT_TEXTS: Final = ("qualitative_value", "comment")
 
 
 class ResultValues(InputModel):
@@ -129,65 +134,30 @@ def own_texts(author: str) -> bool:
     return True
 
 
-def _versions(history: Iterable[results.ResultVersion], shown: ShownFor) -> list[ResultVersion]:
-    found = []
-    for v in history:
-        texts, kept_back = withhold(
-            shown(v.reported_by),
-            qualitative_value=v.qualitative_value,
-            comment=v.comment,
-            reason=v.reason,
-        )
-        found.append(
-            ResultVersion(
-                revision=v.revision,
-                value=v.value,
-                measured_on=v.measured_on,
-                source=v.source,
-                reported_by=v.reported_by,
-                recorded_at=v.recorded_at,
-                withheld=kept_back,
-                **texts,
-            )
-        )
-    return found
+def _texts(shown: bool, version: results.ResultVersion, *names: str) -> dict[str, Any]:
+    """The version's need-to-know texts as shown, and ``withheld`` naming those that are not."""
+    texts, withheld = withhold(shown, **{name: getattr(version, name) for name in names})
+    return {**texts, "withheld": withheld}
 
 
 def result_view(record: ResultRecord, shown: ShownFor) -> ResultOut:
-    """The result with its history, oldest first; texts where ``shown``."""
-    result, current = record.result, record.result.current
-    texts, withheld = withhold(
-        shown(current.reported_by),
-        qualitative_value=current.qualitative_value,
-        comment=current.comment,
-    )
-    return ResultOut(
-        result_id=result.result_id,
-        programme_id=result.programme_id,
-        indicator_id=result.indicator_id,
-        period_start=result.period_start,
-        period_end=result.period_end,
-        revision=current.revision,
-        value=current.value,
-        measured_on=current.measured_on,
-        source=current.source,
-        reported_by=current.reported_by,
-        recorded_at=current.recorded_at,
-        history=_versions(record.history, shown),
-        withheld=withheld,
-        **texts,
-    )
+    """The result with its history, oldest first; texts where ``shown`` for their reporter."""
+    history = [
+        built_from(ResultVersion, v, **_texts(shown(v.reported_by), v, *VERSION_TEXTS))
+        for v in record.history
+    ]
+    current = record.result.current
+    texts = _texts(shown(current.reported_by), current, *RESULT_TEXTS)
+    return built_from(ResultOut, record.result, current, history=history, **texts)
 
 
-def result_seen_by(
-    viewer: NeedToKnow, record: ResultRecord, programme: Programme | None
-) -> ResultOut:
+def result_seen_by(viewer: NeedToKnow, found: Read[ResultRecord]) -> ResultOut:
     """The result and its history as ``viewer`` may read them; texts handed out are noted."""
 
     def shown(author: str) -> bool:
-        return viewer.admits(audience(programme, author))
+        return viewer.admits(audience(found.programme, author))
 
-    view = result_view(record, shown)
+    view = result_view(found.item, shown)
     if view.reveals_text():
-        viewer.note(f"indicator-result/{record.result.result_id}")
+        viewer.note(f"indicator-result/{found.item.result.result_id}")
     return view

@@ -82,7 +82,7 @@ async def correct_result(
     command = CorrectResult(result_id, body.reported(), body.reason, caller.organisation)
     async with runtime.unit_of_work() as uow:
         corrected = await results.correct_result(command, uow, ctx)
-    return result_seen_by(viewer, corrected.item, corrected.programme)
+    return result_seen_by(viewer, corrected)
 
 
 @router.get("", operation_id="listIndicatorResults", summary="Indicator results, newest first")
@@ -97,7 +97,7 @@ async def list_results(
     query = ResultQuery(programme_id, indicator_id, Window(paging.offset, paging.page_size))
     async with runtime.unit_of_work() as uow:
         found = await results.list_results(query, uow)
-    items = [result_seen_by(viewer, r.item, r.programme) for r in found.items]
+    items = [result_seen_by(viewer, r) for r in found.items]
     return Page[ResultOut].of(items, total=found.total, params=paging, request=request)
 
 
@@ -110,4 +110,4 @@ async def list_results(
 async def get_result(result_id: ResultIdPath, viewer: Viewer, runtime: Runtime) -> ResultOut:
     async with runtime.unit_of_work() as uow:
         found = await results.get_result(result_id, uow)
-    return result_seen_by(viewer, found.item, found.programme)
+    return result_seen_by(viewer, found)

@@ -26,21 +26,32 @@ class FlagState(StrEnum):
 
 
 @dataclass(frozen=True)
+class Resolution:
+    """How a flag was closed: by the review decision that answered it, and when."""
+
+    resolved_at: datetime
+    review_id: UUID
+    decision: ReviewDecision
+    resolution: FlagResolution = FlagResolution.REVIEW_DECIDED
+
+
+@dataclass(frozen=True)
 class Flag:
+    """A rule's finding on a programme: which rule, how urgent, on what evidence."""
+
     flag_id: UUID
     programme_id: str
+    #: The rule that raised it, at the version that did, and the rule's category.
     rule_id: str
     rule_version: int
     category: FlagCategory
+    #: The rule's verdict: how urgent, on what evidence, and whether to hold disbursements.
     severity: Severity
     evidence: tuple[EvidenceRef, ...]
     recommends_hold: bool
     raised_at: datetime
-    state: FlagState = FlagState.OPEN
-    resolved_at: datetime | None = None
-    resolution: FlagResolution | None = None
-    review_id: UUID | None = None
-    decision: ReviewDecision | None = None
+    #: None while the flag is open.
+    resolved: Resolution | None = None
 
     @classmethod
     def raised(
@@ -65,19 +76,12 @@ class Flag:
         )
 
     @property
-    def open(self) -> bool:
-        return self.state is FlagState.OPEN
+    def state(self) -> FlagState:
+        return FlagState.OPEN if self.resolved is None else FlagState.RESOLVED
 
     def answered_by_review_of(self, programme_id: str) -> bool:
         """True when a review of ``programme_id`` that names this flag resolves it."""
-        return self.open and self.programme_id == programme_id
+        return self.resolved is None and self.programme_id == programme_id
 
     def resolved_by_review(self, review_id: UUID, decision: ReviewDecision, at: datetime) -> Flag:
-        return replace(
-            self,
-            state=FlagState.RESOLVED,
-            resolved_at=at,
-            resolution=FlagResolution.REVIEW_DECIDED,
-            review_id=review_id,
-            decision=decision,
-        )
+        return replace(self, resolved=Resolution(at, review_id, decision))

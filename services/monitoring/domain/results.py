@@ -141,6 +141,10 @@ class ResultRecord:
     result: IndicatorResult
     history: tuple[ResultVersion, ...]
 
+    @property
+    def programme_id(self) -> str:
+        return self.result.programme_id
+
 
 def period_violations(
     indicator: Indicator, period: Period, values: ReportedValues

@@ -6,7 +6,6 @@ a command names the organisation acting (``reporter``) where rights depend on it
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
@@ -17,18 +16,14 @@ from services.monitoring.domain.plans import Indicator
 from services.monitoring.domain.programmes import Announcement
 from services.monitoring.domain.results import ReportedValues
 from shared.contracts.vocabulary import (
-    DacCriterion,
-    EvaluationKind,
-    EvaluationRating,
     EventRef,
     FlagCategory,
     ReviewDecision,
     RiskRating,
-    Severity,
-    SideEffectCategory,
 )
 
 # -- evidence reported over HTTP ----------------------------------------------------------
+# (an evaluation or an incident report is recorded as its domain report, ``domain/evidence.py``)
 
 
 @dataclass(frozen=True)
@@ -46,31 +41,6 @@ class CorrectResult:
     result_id: UUID
     values: ReportedValues
     reason: str
-    reporter: str
-
-
-@dataclass(frozen=True)
-class RecordEvaluation:
-    programme_id: str
-    kind: EvaluationKind
-    independent: bool
-    completed_on: date
-    overall_rating: EvaluationRating
-    ratings: Mapping[DacCriterion, EvaluationRating]
-    summary: str
-    document_url: str
-    reporter: str
-
-
-@dataclass(frozen=True)
-class ReportIncident:
-    programme_id: str
-    category: SideEffectCategory
-    severity: Severity
-    country_code: str
-    occurred_on: date
-    verified: bool
-    summary: str
     reporter: str
 
 

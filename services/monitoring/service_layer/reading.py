@@ -7,14 +7,15 @@ out with its programme, each programme looked up once per page.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.monitoring.domain.programmes import Programme
 from services.monitoring.storage import programmes
+from shared.errors import NotFound
 
 T = TypeVar("T")
 
@@ -35,15 +36,27 @@ class Listing(Generic[T]):
     total: int
 
 
-async def read(session: AsyncSession, item: T, programme_id: str) -> Read[T]:
-    return Read(item, await programmes.get(session, programme_id))
+class AboutProgramme(Protocol):
+    """Evidence on one programme."""
+
+    @property
+    def programme_id(self) -> str: ...
 
 
-async def with_programmes(
-    session: AsyncSession, items: Sequence[T], programme_of: Callable[[T], str]
-) -> list[Read[T]]:
-    """Each item with its programme; the programmes behind the page are looked up once each."""
+A = TypeVar("A", bound=AboutProgramme)
+
+
+async def read_one(session: AsyncSession, found: A | None, missing: str) -> Read[A]:
+    """``found`` with its programme; when it is None, the 404 that ``missing`` words."""
+    if found is None:
+        raise NotFound(missing)
+    return Read(found, await programmes.get(session, found.programme_id))
+
+
+async def read_page(session: AsyncSession, page: tuple[Sequence[A], int]) -> Listing[Read[A]]:
+    """A page of evidence and its total, each item with its programme (each looked up once)."""
+    items, total = page
     known: dict[str, Programme | None] = {}
-    for programme_id in dict.fromkeys(programme_of(i) for i in items):
+    for programme_id in dict.fromkeys(i.programme_id for i in items):
         known[programme_id] = await programmes.get(session, programme_id)
-    return [Read(i, known[programme_of(i)]) for i in items]
+    return Listing([Read(i, known[i.programme_id]) for i in items], total)

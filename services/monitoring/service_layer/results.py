@@ -29,7 +29,7 @@ from services.monitoring.domain.rights import Evidence, check_reporter
 from services.monitoring.domain.rules import IndicatorFacts
 from services.monitoring.service_layer.commands import CorrectResult, RecordResult, ResultQuery
 from services.monitoring.service_layer.flags import raise_flags
-from services.monitoring.service_layer.reading import Listing, Read, read, with_programmes
+from services.monitoring.service_layer.reading import Listing, Read, read_one, read_page
 from services.monitoring.storage import programmes, results
 from shared.errors import Conflict, NotFound, Violation, invalid, raise_if
 from shared.unit_of_work import UnitOfWork
@@ -101,9 +101,7 @@ async def correct_result(
     current = await results.of_indicator(uow.session, result.programme_id, result.indicator_id)
     await _assess(uow, ctx, programme, indicator, result, held.value, current)
     # The history holds earlier reporters' texts: the caller is shown them as it may read them.
-    return Read(
-        ResultRecord(result, await results.history(uow.session, result.result_id)), programme
-    )
+    return Read(await _with_history(uow, result), programme)
 
 
 async def _assess(
@@ -129,22 +127,18 @@ async def _assess(
 async def get_result(result_id: UUID, uow: UnitOfWork) -> Read[ResultRecord]:
     """The result with its history, and its programme."""
     result = await results.get(uow.session, result_id)
-    if result is None:
-        raise NotFound(f"No indicator result {result_id}.")
-    record = ResultRecord(result, await results.history(uow.session, result_id))
-    return await read(uow.session, record, result.programme_id)
+    record = None if result is None else await _with_history(uow, result)
+    return await read_one(uow.session, record, f"No indicator result {result_id}.")
 
 
 async def list_results(query: ResultQuery, uow: UnitOfWork) -> Listing[Read[ResultRecord]]:
     """A page of results, latest period first, each with its history and its programme."""
+    window = query.window
     found, total = await results.page(
-        uow.session,
-        programme_id=query.programme_id,
-        indicator_id=query.indicator_id,
-        offset=query.window.offset,
-        limit=query.window.limit,
+        uow.session, query.programme_id, query.indicator_id, window.offset, window.limit
     )
-    records = [ResultRecord(r, await results.history(uow.session, r.result_id)) for r in found]
-    return Listing(
-        await with_programmes(uow.session, records, lambda r: r.result.programme_id), total
-    )
+    return await read_page(uow.session, ([await _with_history(uow, r) for r in found], total))
+
+
+async def _with_history(uow: UnitOfWork, result: IndicatorResult) -> ResultRecord:
+    return ResultRecord(result, await results.history(uow.session, result.result_id))

@@ -6,8 +6,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.monitoring.domain.country_risk import CountryRisk
 from services.monitoring.storage.tables import CountryRiskRow
-from shared.contracts.vocabulary import RiskRating
-from shared.http.times import as_utc
 
 
 async def risk_of(session: AsyncSession, country_code: str) -> CountryRisk | None:
@@ -15,12 +13,7 @@ async def risk_of(session: AsyncSession, country_code: str) -> CountryRisk | Non
     row = await session.get(CountryRiskRow, country_code)
     if row is None:
         return None
-    return CountryRisk(
-        country_code=row.country_code,
-        residual=RiskRating(row.residual_rating),
-        assessment_id=row.assessment_id,
-        assessed_at=as_utc(row.assessed_at),
-    )
+    return CountryRisk(row.country_code, row.residual_rating, row.assessment_id, row.assessed_at)
 
 
 async def save_risk(session: AsyncSession, risk: CountryRisk) -> None:
@@ -29,7 +22,7 @@ async def save_risk(session: AsyncSession, risk: CountryRisk) -> None:
     if row is None:
         row = CountryRiskRow(country_code=risk.country_code)
         session.add(row)
-    row.residual_rating = risk.residual.value
+    row.residual_rating = risk.residual
     row.assessment_id = risk.assessment_id
     row.assessed_at = risk.assessed_at
     await session.flush()

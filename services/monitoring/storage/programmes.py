@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.monitoring.domain.plans import Indicator, Target
 from services.monitoring.domain.programmes import Programme
 from services.monitoring.storage.tables import MonitoredProgrammeRow, PlanIndicatorRow
-from shared.contracts.vocabulary import ActivityStatus, IndicatorMeasure, IntendedDirection
+from shared.contracts.vocabulary import ActivityStatus, IndicatorMeasure
 
 
 def _programme(row: MonitoredProgrammeRow) -> Programme:
@@ -85,8 +85,8 @@ async def replace_plan(
                 position=position,
                 title=item.title,
                 measure=int(item.measure),
-                direction=item.direction.value,
-                baseline=_text(item.baseline),
+                direction=item.direction,
+                baseline=item.baseline,
                 targets=[
                     {
                         "periodStart": t.period_start.isoformat(),
@@ -105,8 +105,8 @@ def _indicator(row: PlanIndicatorRow) -> Indicator:
         indicator_id=row.indicator_id,
         title=row.title,
         measure=IndicatorMeasure(row.measure),
-        direction=IntendedDirection(row.direction),
-        baseline=None if row.baseline is None else Decimal(row.baseline),
+        direction=row.direction,
+        baseline=row.baseline,
         targets=tuple(
             Target(
                 date.fromisoformat(t["periodStart"]),

@@ -2,63 +2,26 @@
 
 ``indicator_result`` holds each result's current values (one per indicator and
 period, a unique key); ``indicator_result_revision`` holds every version,
-the current one included. Values are decimal text, never floats.
+the current one included. Values are decimal text, never floats; a row's
+columns are named as the result's and the version's fields.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.monitoring.domain.results import IndicatorResult, ResultVersion
+from services.monitoring.storage.columns import columns_of, fields_of
 from services.monitoring.storage.tables import IndicatorResultRevisionRow, IndicatorResultRow
 from shared.db import fetch_page
-from shared.http.times import as_utc
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
 
 
 def _result(row: IndicatorResultRow) -> IndicatorResult:
-    return IndicatorResult(
-        result_id=row.result_id,
-        programme_id=row.programme_id,
-        indicator_id=row.indicator_id,
-        period_start=row.period_start,
-        period_end=row.period_end,
-        current=ResultVersion(
-            revision=row.revision,
-            value=_decimal(row.value),
-            qualitative_value=row.qualitative_value,
-            measured_on=row.measured_on,
-            comment=row.comment,
-            source=row.source,
-            reported_by=row.reported_by,
-            recorded_at=as_utc(row.recorded_at),
-        ),
-    )
-
-
-def _version(row: IndicatorResultRevisionRow) -> ResultVersion:
-    return ResultVersion(
-        revision=row.revision,
-        value=_decimal(row.value),
-        qualitative_value=row.qualitative_value,
-        measured_on=row.measured_on,
-        comment=row.comment,
-        source=row.source,
-        reported_by=row.reported_by,
-        recorded_at=as_utc(row.recorded_at),
-        reason=row.reason,
-    )
+    current = ResultVersion(**fields_of(ResultVersion, row))
+    return IndicatorResult(**{**fields_of(IndicatorResult, row), "current": current})
 
 
 async def get(session: AsyncSession, result_id: UUID) -> IndicatorResult | None:
@@ -93,7 +56,6 @@ async def of_programme(session: AsyncSession, programme_id: str) -> list[Indicat
 
 async def page(
     session: AsyncSession,
-    *,
     programme_id: str | None,
     indicator_id: str | None,
     offset: int,
@@ -123,18 +85,12 @@ async def history(session: AsyncSession, result_id: UUID) -> tuple[ResultVersion
         .where(IndicatorResultRevisionRow.result_id == result_id)
         .order_by(IndicatorResultRevisionRow.revision)
     )
-    return tuple(_version(r) for r in rows)
+    return tuple(ResultVersion(**fields_of(ResultVersion, r)) for r in rows)
 
 
 async def add(session: AsyncSession, result: IndicatorResult) -> None:
     """Store a result just reported, its first version in its history."""
-    row = IndicatorResultRow(
-        result_id=result.result_id,
-        programme_id=result.programme_id,
-        indicator_id=result.indicator_id,
-        period_start=result.period_start,
-        period_end=result.period_end,
-    )
+    row = IndicatorResultRow(**columns_of(IndicatorResultRow, result))
     session.add(row)
     await _keep_current(session, row, result.current)
 
@@ -150,26 +106,8 @@ async def correct(session: AsyncSession, result: IndicatorResult) -> None:
 async def _keep_current(
     session: AsyncSession, row: IndicatorResultRow, version: ResultVersion
 ) -> None:
-    row.revision = version.revision
-    row.value = _text(version.value)
-    row.qualitative_value = version.qualitative_value
-    row.measured_on = version.measured_on
-    row.comment = version.comment
-    row.source = version.source
-    row.reported_by = version.reported_by
-    row.recorded_at = version.recorded_at
-    session.add(
-        IndicatorResultRevisionRow(
-            result_id=row.result_id,
-            revision=version.revision,
-            value=row.value,
-            qualitative_value=version.qualitative_value,
-            measured_on=version.measured_on,
-            comment=version.comment,
-            source=version.source,
-            reported_by=version.reported_by,
-            recorded_at=version.recorded_at,
-            reason=version.reason,
-        )
-    )
+    for name, value in columns_of(IndicatorResultRow, version).items():
+        setattr(row, name, value)
+    revision = columns_of(IndicatorResultRevisionRow, version)
+    session.add(IndicatorResultRevisionRow(result_id=row.result_id, **revision))
     await session.flush()
