@@ -76,13 +76,3 @@ class Programme:
     def active(self) -> bool:
         """True while the programme still acts in its countries (the risk rule flags it)."""
         return self.status in ACTIVE_STATUSES
-
-    def routing(self) -> dict[str, object]:
-        """The routing fields every monitoring event about the programme carries."""
-        return {
-            "programme_id": self.programme_id,
-            "owning_organisation": self.owning_organisation,
-            "partner_organisations": self.partner_organisations,
-            "country_codes": self.country_codes,
-            "themes": self.themes,
-        }

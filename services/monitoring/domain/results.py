@@ -13,7 +13,7 @@ within the period and not in the future; targets are pro-rated to that date.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
@@ -165,15 +165,15 @@ def values_violations(
     period: Period,
     values: ReportedValues,
     today: date,
-    texts: Mapping[str, str | None],
+    reason: str | None = None,
 ) -> tuple[list[Violation], date]:
     """What is wrong with ``values`` for the period, and the date they count as measured on.
 
-    ``texts`` are the request's free texts (the values' own and, for a
-    correction, its reason). Measured on defaults to the period's end or today,
-    whichever is earlier.
+    ``reason`` is a correction's: free text like the values' own. Measured on
+    defaults to the period's end or today, whichever is earlier.
     """
     found = value_violations(indicator.measure, values.value, values.qualitative_value)
+    texts = values.free_texts() if reason is None else {**values.free_texts(), "reason": reason}
     found += refusals(texts, Violation)
     measured_on = values.measured_on or min(period[1], today)
     if measured_on > today:

@@ -49,8 +49,7 @@ async def record_result(
     if indicator is None:
         invalid([Violation("indicatorId", "not an indicator of the programme's plan")])
     raise_if(period_violations(indicator, period, command.values))
-    texts = command.values.free_texts()
-    found, measured_on = values_violations(indicator, period, command.values, ctx.today(), texts)
+    found, measured_on = values_violations(indicator, period, command.values, ctx.today())
     raise_if(found)
     # Read once: the conflict check, the previous value and the rules all need these.
     earlier = await results.of_indicator(uow.session, command.programme_id, command.indicator_id)
@@ -85,9 +84,8 @@ async def correct_result(
     if programme is None or indicator is None:
         raise Conflict("The indicator is no longer in the programme's plan.")
     check_reporter(Evidence.RESULT_CORRECTION, programme, command.reporter)
-    texts = {**command.values.free_texts(), "reason": command.reason}
     found, measured_on = values_violations(
-        indicator, held.period, command.values, ctx.today(), texts
+        indicator, held.period, command.values, ctx.today(), command.reason
     )
     raise_if(found)
     result = held.corrected(
