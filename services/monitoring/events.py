@@ -77,6 +77,7 @@ def programme_flagged(programme: Programme, flag: Flag, links: Links) -> Program
         ProgrammeFlagged,
         programme,
         flag,
+        flag.raised_by,
         flag_url=links.flag(flag.flag_id),
         recommends_disbursement_hold=flag.recommends_hold,
     )

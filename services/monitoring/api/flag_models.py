@@ -39,6 +39,7 @@ class FlagOut(ApiModel):
         return built_from(
             cls,
             flag,
+            flag.raised_by,
             flag.resolved,
             state=flag.state.value,
             recommends_disbursement_hold=flag.recommends_hold,

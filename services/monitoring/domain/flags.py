@@ -36,15 +36,21 @@ class Resolution:
 
 
 @dataclass(frozen=True)
+class RaisedBy:
+    """The rule that raised a flag, at the version that did (a new meaning is a new version)."""
+
+    rule_id: str
+    rule_version: int
+    category: FlagCategory
+
+
+@dataclass(frozen=True)
 class Flag:
     """A rule's finding on a programme: which rule, how urgent, on what evidence."""
 
     flag_id: UUID
     programme_id: str
-    #: The rule that raised it, at the version that did, and the rule's category.
-    rule_id: str
-    rule_version: int
-    category: FlagCategory
+    raised_by: RaisedBy
     #: The rule's verdict: how urgent, on what evidence, and whether to hold disbursements.
     severity: Severity
     evidence: tuple[EvidenceRef, ...]
@@ -66,14 +72,16 @@ class Flag:
         return cls(
             flag_id=finding.flag_id(programme_id),
             programme_id=programme_id,
-            rule_id=rule.rule_id,
-            rule_version=rule.version,
-            category=rule.category,
+            raised_by=RaisedBy(rule.rule_id, rule.version, rule.category),
             severity=verdict.severity,
             evidence=evidence,
             recommends_hold=verdict.recommends_hold,
             raised_at=at,
         )
+
+    @property
+    def category(self) -> FlagCategory:
+        return self.raised_by.category
 
     @property
     def state(self) -> FlagState:

@@ -8,7 +8,7 @@ from uuid import UUID
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.monitoring.domain.flags import Flag, FlagState, Resolution
+from services.monitoring.domain.flags import Flag, FlagState, RaisedBy, Resolution
 from services.monitoring.storage.columns import columns_of, fields_of
 from services.monitoring.storage.tables import FlagRow
 from shared.contracts.monitoring import EvidenceRef
@@ -22,7 +22,9 @@ def _flag(row: FlagRow) -> Flag:
     if row.resolved_at is not None and row.review_id is not None and row.decision is not None:
         resolved = Resolution(**fields_of(Resolution, row))
     evidence = tuple(from_storage(EvidenceRef, e) for e in row.evidence)
-    return Flag(**{**fields_of(Flag, row), "evidence": evidence, "resolved": resolved})
+    raised_by = RaisedBy(**fields_of(RaisedBy, row))
+    found = fields_of(Flag, row)
+    return Flag(**{**found, "raised_by": raised_by, "evidence": evidence, "resolved": resolved})
 
 
 async def get(session: AsyncSession, flag_id: UUID) -> Flag | None:
@@ -37,7 +39,8 @@ async def exists(session: AsyncSession, flag_id: UUID) -> bool:
 
 async def add(session: AsyncSession, flag: Flag) -> None:
     evidence = [e.model_dump(mode="json", by_alias=True) for e in flag.evidence]
-    session.add(FlagRow(**{**columns_of(FlagRow, flag), "evidence": evidence}))
+    columns = {**columns_of(FlagRow, flag), **columns_of(FlagRow, flag.raised_by)}
+    session.add(FlagRow(**{**columns, "evidence": evidence}))
     await session.flush()
 
 
