@@ -19,10 +19,9 @@ from fastapi import FastAPI
 
 from services.notifications.api import deliveries, inbox, subscriptions
 from services.notifications.context import NotificationsContext
-from services.notifications.handlers import register_handlers
+from services.notifications.handlers import HANDLERS
 from services.notifications.settings import NotificationsSettings
 from services.notifications.worker import DeliveryWorker
-from shared.consumer import EventConsumer
 from shared.service import ServiceRuntime, service_app
 from shared.settings import PlatformSettings
 
@@ -34,23 +33,19 @@ def create_app(
     platform = settings or PlatformSettings()
     context = NotificationsContext.create(platform, notifications_settings)
 
-    def handlers(consumer: EventConsumer) -> None:
-        register_handlers(consumer, context)
-
     async def deliver(runtime: ServiceRuntime) -> None:
         await DeliveryWorker(runtime, context).run()
 
-    app = service_app(
+    return service_app(
         "notifications",
         title="Taskforce migratiesamenwerking: notifications",
         description=DESCRIPTION,
         settings=platform,
         routers=[subscriptions.router, deliveries.router, inbox.router],
-        register_handlers=handlers,
-        background=[deliver],
+        handlers=HANDLERS,
         context=context,
+        background=[deliver],
     )
-    return app
 
 
 DESCRIPTION = __doc__ or ""

@@ -25,17 +25,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import socket
 import ssl
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 import httpx
 
-from services.notifications.domain.schedule import parse_retry_after
+from services.notifications.domain.deliveries import Outcome, classify
 from services.notifications.domain.urls import (
     Endpoint,
     IPAddress,
@@ -116,34 +117,6 @@ async def target_of(
     return Target(endpoint, addresses[0])
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What one HTTP attempt came to; ``error`` is what the subscriber may read."""
-
-    delivered: bool
-    http_status: int | None = None
-    reason: DeliveryFailureReason | None = None
-    error: str | None = None
-    retry_after_s: float | None = None
-    gone: bool = False
-
-
-def classify(status: int, retry_after: str | None, now: datetime) -> Outcome:
-    if 200 <= status < 300:
-        return Outcome(True, status)
-    if status == 410:
-        return Outcome(
-            False, status, DeliveryFailureReason.HTTP_CLIENT_ERROR, "410 Gone", None, True
-        )
-    reason = (
-        DeliveryFailureReason.HTTP_SERVER_ERROR
-        if status >= 500
-        else DeliveryFailureReason.HTTP_CLIENT_ERROR
-    )
-    error = f"HTTP {status}" + (" (redirect not followed)" if 300 <= status < 400 else "")
-    return Outcome(False, status, reason, error, parse_retry_after(retry_after, now))
-
-
 def make_client(timeout_s: float) -> httpx.AsyncClient:
     """A client for one endpoint's attempts (its pooled connections are to that endpoint only)."""
     return httpx.AsyncClient(
@@ -153,6 +126,40 @@ def make_client(timeout_s: float) -> httpx.AsyncClient:
         limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
         headers={"user-agent": "taskforce-notifications/1", "content-type": "application/json"},
     )
+
+
+class EndpointClients:
+    """One client per endpoint (scheme, host, port) while attempts to it are in flight.
+
+    Attempts to the same endpoint share its pooled connections; no connection is
+    ever kept to an endpoint nothing is being sent to.
+    """
+
+    def __init__(self, timeout_s: float) -> None:
+        self.timeout_s = timeout_s
+        self._clients: dict[str, tuple[httpx.AsyncClient, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def to(self, url: str | None) -> AsyncIterator[httpx.AsyncClient]:
+        """The client for ``url``'s endpoint, for the length of one attempt."""
+        parts = httpx.URL(url or "http://invalid/")
+        key = f"{parts.scheme}://{parts.host}:{parts.port}"
+        client, users = self._clients.get(key) or (make_client(self.timeout_s), 0)
+        self._clients[key] = (client, users + 1)
+        try:
+            yield client
+        finally:
+            client, users = self._clients[key]
+            if users > 1:
+                self._clients[key] = (client, users - 1)
+            else:
+                del self._clients[key]
+                await client.aclose()
+
+    async def close(self) -> None:
+        for client, _ in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
 
 
 def _request(

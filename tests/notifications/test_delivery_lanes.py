@@ -12,12 +12,14 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 
 import httpx
 
 from services.notifications.context import NotificationsContext
+from services.notifications.domain.deliveries import DeliveryStatus
 from services.notifications.domain.resends import ResendLimiter
-from services.notifications.storage import store
+from services.notifications.storage import deliveries
 from services.notifications.worker import DeliveryWorker
 from tests.notifications.conftest import (
     FLAGGED,
@@ -40,8 +42,10 @@ def context_of(service: Service) -> NotificationsContext:
 
 
 @asynccontextmanager
-async def working(service: Service) -> AsyncIterator[DeliveryWorker]:
-    worker = DeliveryWorker(service.runtime, context_of(service))
+async def working(
+    service: Service, ctx: NotificationsContext | None = None
+) -> AsyncIterator[DeliveryWorker]:
+    worker = DeliveryWorker(service.runtime, ctx or context_of(service))
     task = asyncio.create_task(worker.run())
     try:
         yield worker
@@ -62,8 +66,8 @@ async def test_a_slow_endpoint_does_not_delay_another_organisations_delivery(
     offline: Service,
 ) -> None:
     """The slow endpoint's three older deliveries are due first; the other one goes anyway."""
-    ctx = context_of(offline)
-    ctx.settings = fast_settings(batch_size=2, per_subscription_concurrency=1, request_timeout_s=5)
+    settings = fast_settings(batch_size=2, per_subscription_concurrency=1, request_timeout_s=5)
+    ctx = replace(context_of(offline), settings=settings)
     slow, fast = Receiver(delay_s=3.0).start(), Receiver().start()
     try:
         am = await offline.subscribe("am", url=slow.url("/am"), eventTypes=[FLAGGED], channels=[])
@@ -74,16 +78,16 @@ async def test_a_slow_endpoint_does_not_delay_another_organisations_delivery(
         )
         await deliver(offline, cloud_event(flagged()))
         slow_id, fast_id = uuid.UUID(am["subscriptionId"]), uuid.UUID(coa["subscriptionId"])
-        async with working(offline):
+        async with working(offline, ctx):
             started = time.monotonic()
 
             async def fast_delivered() -> bool:
-                return (await statuses(offline)).get(fast_id) == [store.DELIVERED]
+                return (await statuses(offline)).get(fast_id) == [DeliveryStatus.DELIVERED]
 
             await eventually(fast_delivered, timeout=10)
             took = time.monotonic() - started
             assert took < 2.0, f"the other organisation's delivery waited {took:.1f} s"
-            assert store.DELIVERED not in (await statuses(offline))[slow_id]
+            assert DeliveryStatus.DELIVERED not in (await statuses(offline))[slow_id]
             assert len(fast.deliveries("/coa")) == 1
     finally:
         slow.stop()
@@ -103,7 +107,7 @@ async def test_each_attempt_is_recorded_when_it_ends_and_retries_keep_the_webhoo
 
         async def delivered() -> bool:
             return (await statuses(offline)).get(uuid.UUID(created["subscriptionId"])) == [
-                store.DELIVERED
+                DeliveryStatus.DELIVERED
             ]
 
         await eventually(delivered, timeout=10)
@@ -112,7 +116,7 @@ async def test_each_attempt_is_recorded_when_it_ends_and_retries_keep_the_webhoo
     second.verified(created["secret"])
     (row,) = await offline.deliveries()
     async with offline.runtime.sessions() as session:
-        attempts = await store.attempts_of(session, row.delivery_id)
+        attempts = await deliveries.attempts_of(session, row.delivery_id)
     assert [(a.number, a.http_status, a.error) for a in attempts] == [
         (1, 503, "HTTP 503"),
         (2, 204, None),
@@ -123,7 +127,8 @@ async def test_re_sends_are_limited_per_subscription(
     offline: Service,
     receiver: Receiver,
 ) -> None:
-    context_of(offline).resends = ResendLimiter(limit=2, window_s=60)
+    limited = replace(context_of(offline), resends=ResendLimiter(limit=2, window_s=60))
+    offline.app.state.context = limited
     for organisation in ("kmar", "ind"):
         await offline.subscribe(
             organisation,

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from cryptography.fernet import Fernet
 
 from services.notifications.context import NotificationsContext
 from services.notifications.domain.signing import new_secret
-from services.notifications.storage import store
+from services.notifications.service_layer.attempts import attempt_delivery
+from services.notifications.storage import deliveries
 from services.notifications.storage.secret_box import KEY_ENV, SecretBox, SecretsKeyError
 from services.notifications.webhooks import make_client
 from services.notifications.worker import DeliveryWorker
@@ -83,15 +85,15 @@ async def test_a_wrong_secrets_key_stops_the_worker_before_it_signs_anything(
     await offline.subscribe("coa", url=receiver.url("/coa"), eventTypes=[FLAGGED], channels=[])
     await deliver(offline, cloud_event(flagged()))
     ctx: NotificationsContext = offline.app.state.context
-    ctx.secrets = SecretBox.of_key(Fernet.generate_key().decode())
+    ctx = replace(ctx, secrets=SecretBox.of_key(Fernet.generate_key().decode()))
     worker = DeliveryWorker(offline.runtime, ctx)
     with pytest.raises(SecretsKeyError, match="not the one it was sealed with"):
         await asyncio.wait_for(worker.run(), timeout=10)
     async with offline.runtime.sessions() as session:
-        ((delivery, subscription),) = await store.due(session, datetime.now(UTC), 10)
+        (due,) = await deliveries.due(session, datetime.now(UTC), 10)
     async with make_client(1.0) as client:
         with pytest.raises(SecretsKeyError):
-            await worker.attempt(client, delivery, subscription)
+            await attempt_delivery(due, client, ctx)
     assert receiver.deliveries() == []
 
 

@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 from sqlalchemy.exc import IntegrityError
 
-from services.notifications.handlers import SUBSCRIPTION_HEADER, route_event
+from services.notifications.domain.sinks import SUBSCRIPTION_HEADER
+from services.notifications.service_layer.routing import route_event
 from shared.consumer import Outcome
 from shared.events.catalogue import CATALOGUE, stream_topic_of
 from shared.events.envelope import CloudEvent, KafkaRecord
@@ -210,8 +211,8 @@ async def test_forwarding_an_event_twice_for_a_subscription_fails_the_transactio
     event = published(offline.settings, flagged(owningOrganisation="ind"))
     context = offline.app.state.context
     async with offline.runtime.unit_of_work() as uow:
-        await route_event(uow, context, event)
+        await route_event(event, uow, context)
     with pytest.raises(IntegrityError):  # as if the consumer's inbox had missed it
         async with offline.runtime.unit_of_work() as uow:
-            await route_event(uow, context, event)
+            await route_event(event, uow, context)
     assert len(await stream_rows(offline)) == 1

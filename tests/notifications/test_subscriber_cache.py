@@ -6,12 +6,11 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import update
 
 from services.notifications.context import NotificationsContext
-from services.notifications.handlers import route_event
-from services.notifications.storage import store
-from services.notifications.storage.tables import SubscriptionRow
+from services.notifications.service_layer.commands import OfSubscription
+from services.notifications.service_layer.routing import route_event
+from services.notifications.service_layer.subscriptions import delete_subscription
 from shared.contracts.monitoring import ProgrammeFlagged
 from shared.events.envelope import CloudEvent
 from tests.notifications.conftest import (
@@ -83,14 +82,10 @@ async def test_a_transaction_routes_by_its_own_uncommitted_changes(service: Serv
     event = flag_about(FIRST)
     with pytest.raises(RuntimeError):
         async with service.runtime.unit_of_work() as uow:
-            await uow.session.execute(
-                update(SubscriptionRow)
-                .where(SubscriptionRow.subscription_id == subscription_id)
-                .values(status=store.DELETED)
-            )
+            await delete_subscription(OfSubscription(subscription_id, "coa"), uow, ctx)
             routed = await ctx.subscribers.subscribers(uow.session)
             assert subscription_id not in {s.route.subscription_id for s in routed}
-            await route_event(uow, ctx, event)
+            await route_event(event, uow, ctx)
             raise RuntimeError("roll back")
     async with service.runtime.sessions() as session:
         routed = await ctx.subscribers.subscribers(session)

@@ -6,7 +6,6 @@ Re-sends are limited per subscription (``RESEND_LIMIT`` per ``RESEND_WINDOW_S``,
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Annotated, Literal
 
@@ -23,23 +22,14 @@ from services.notifications.api.common import (
     Writer,
 )
 from services.notifications.api.models import AttemptList, AttemptOut, DeliveryOut
-from services.notifications.domain.rights import manages
-from services.notifications.storage import store
-from services.notifications.storage.tables import DeliveryRow
-from shared.errors import Conflict, NotFound
-from shared.http import AuthenticatedCaller, Caller, Problem
+from services.notifications.domain.deliveries import DeliveryStatus
+from services.notifications.domain.resends import ResendsExhausted
+from services.notifications.service_layer import deliveries
+from services.notifications.service_layer.commands import DeliveryQuery, OfDelivery, Window
+from shared.http import AuthenticatedCaller, Problem
 from shared.http.pagination import Page
-from shared.service import ServiceRuntime
 
 router = APIRouter(prefix="/deliveries", tags=["Deliveries"])
-
-
-async def _own(runtime: ServiceRuntime, caller: Caller, delivery_id: uuid.UUID) -> DeliveryRow:
-    async with runtime.sessions() as session:
-        row = await store.delivery(session, delivery_id)
-    if row is None or not manages(caller.organisation, row.organisation):
-        raise NotFound("No delivery of your organisation has that id.")
-    return row
 
 
 @router.get("", operation_id="listDeliveries", summary="Deliveries to the caller's subscriptions")
@@ -51,17 +41,16 @@ async def list_deliveries(
     subscription_id: Annotated[uuid.UUID | None, Query(alias="subscriptionId")] = None,
     status: Annotated[Literal["pending", "delivered", "failed"] | None, Query()] = None,
 ) -> Page[DeliveryOut]:
+    query = DeliveryQuery(
+        caller.organisation,
+        subscription_id,
+        None if status is None else DeliveryStatus(status),
+        Window(paging.offset, paging.page_size),
+    )
     async with runtime.sessions() as session:
-        rows, total = await store.deliveries_of(
-            session,
-            caller.organisation,
-            subscription_id=subscription_id,
-            status=status,
-            offset=paging.offset,
-            limit=paging.page_size,
-        )
-    items = [DeliveryOut.of(r) for r in rows]
-    return Page[DeliveryOut].of(items, total=total, params=paging, request=request)
+        found = await deliveries.list_deliveries(query, session)
+    items = [DeliveryOut.of(d) for d in found.items]
+    return Page[DeliveryOut].of(items, total=found.total, params=paging, request=request)
 
 
 @router.get(
@@ -70,7 +59,9 @@ async def list_deliveries(
 async def get_delivery(
     delivery_id: DeliveryIdPath, caller: AuthenticatedCaller, runtime: Runtime
 ) -> DeliveryOut:
-    return DeliveryOut.of(await _own(runtime, caller, delivery_id))
+    async with runtime.sessions() as session:
+        asked = OfDelivery(delivery_id, caller.organisation)
+        return DeliveryOut.of(await deliveries.get_delivery(asked, session))
 
 
 @router.get(
@@ -82,10 +73,10 @@ async def get_delivery(
 async def list_attempts(
     delivery_id: DeliveryIdPath, caller: AuthenticatedCaller, runtime: Runtime
 ) -> AttemptList:
-    await _own(runtime, caller, delivery_id)
     async with runtime.sessions() as session:
-        rows = await store.attempts_of(session, delivery_id)
-    return AttemptList(items=[AttemptOut.of(r) for r in rows])
+        asked = OfDelivery(delivery_id, caller.organisation)
+        found = await deliveries.list_attempts(asked, session)
+    return AttemptList(items=[AttemptOut.of(a) for a in found])
 
 
 @router.post(
@@ -98,26 +89,12 @@ async def list_attempts(
 async def resend_delivery(
     delivery_id: DeliveryIdPath, caller: Writer, runtime: Runtime, ctx: Context
 ) -> DeliveryOut:
-    await _own(runtime, caller, delivery_id)
-    async with runtime.unit_of_work() as uow:
-        row = await store.delivery(uow.session, delivery_id)
-        assert row is not None
-        subscription = await store.subscription(uow.session, row.subscription_id)
-        if subscription is None or subscription.status != store.ACTIVE:
-            raise Conflict("The subscription is not active: resume it before re-sending.")
-        wait = ctx.resends.admit(row.subscription_id, time.monotonic())
-        if wait is not None:
-            settings = ctx.settings
-            raise Problem(
-                status=429,
-                detail=f"At most {settings.resend_limit} re-sends per subscription every "
-                f"{settings.resend_window_s:g} s; try again later.",
-                headers={"Retry-After": ctx.resends.retry_after_header(wait)},
-            )
-        now = ctx.now()
-        row.status = store.PENDING
-        row.round_start = row.attempts
-        row.next_attempt_at = now
-        row.updated_at = now
-        ctx.wake_after_commit(uow.session)
-    return DeliveryOut.of(row)
+    try:
+        async with runtime.unit_of_work() as uow:
+            asked = OfDelivery(delivery_id, caller.organisation)
+            resent = await deliveries.resend_delivery(asked, uow, ctx)
+    except ResendsExhausted as exhausted:
+        raise Problem(
+            status=429, detail=str(exhausted), headers={"Retry-After": exhausted.retry_after}
+        ) from None
+    return DeliveryOut.of(resent)

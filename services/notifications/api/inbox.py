@@ -15,9 +15,13 @@ from services.notifications.api.common import (
     Writer,
 )
 from services.notifications.api.models import InboxEntryOut, InboxEntryPatch
-from services.notifications.domain.rights import manages
-from services.notifications.storage import store
-from shared.errors import NotFound
+from services.notifications.service_layer import inbox
+from services.notifications.service_layer.commands import (
+    InboxQuery,
+    MarkInboxEntry,
+    OfInboxEntry,
+    Window,
+)
 from shared.http import AuthenticatedCaller
 from shared.http.pagination import Page
 
@@ -32,12 +36,11 @@ async def list_inbox(
     paging: Paging,
     read: Annotated[bool | None, Query(description="Only read (true) or unread (false).")] = None,
 ) -> Page[InboxEntryOut]:
+    query = InboxQuery(caller.organisation, read, Window(paging.offset, paging.page_size))
     async with runtime.sessions() as session:
-        rows, total = await store.inbox_of(
-            session, caller.organisation, read=read, offset=paging.offset, limit=paging.page_size
-        )
-    items = [InboxEntryOut.of(r) for r in rows]
-    return Page[InboxEntryOut].of(items, total=total, params=paging, request=request)
+        found = await inbox.list_inbox(query, session)
+    items = [InboxEntryOut.of(e) for e in found.items]
+    return Page[InboxEntryOut].of(items, total=found.total, params=paging, request=request)
 
 
 @router.get("/{entryId}", operation_id="getInboxEntry", summary="One entry", responses=NOT_FOUND)
@@ -45,10 +48,8 @@ async def get_inbox_entry(
     entry_id: EntryIdPath, caller: AuthenticatedCaller, runtime: Runtime
 ) -> InboxEntryOut:
     async with runtime.sessions() as session:
-        row = await store.inbox_entry(session, entry_id)
-    if row is None or not manages(caller.organisation, row.organisation):
-        raise NotFound("No inbox entry of your organisation has that id.")
-    return InboxEntryOut.of(row)
+        asked = OfInboxEntry(entry_id, caller.organisation)
+        return InboxEntryOut.of(await inbox.get_inbox_entry(asked, session))
 
 
 @router.patch(
@@ -61,11 +62,6 @@ async def mark_inbox_entry(
     entry_id: EntryIdPath, body: InboxEntryPatch, caller: Writer, runtime: Runtime, ctx: Context
 ) -> InboxEntryOut:
     async with runtime.unit_of_work() as uow:
-        row = await store.inbox_entry(uow.session, entry_id)
-        if row is None or not manages(caller.organisation, row.organisation):
-            raise NotFound("No inbox entry of your organisation has that id.")
-        if body.read and row.read_at is None:
-            row.read_at = ctx.now()
-        elif not body.read:
-            row.read_at = None
-    return InboxEntryOut.of(row)
+        command = MarkInboxEntry(entry_id, caller.organisation, body.read)
+        marked = await inbox.mark_inbox_entry(command, uow, ctx)
+    return InboxEntryOut.of(marked)

@@ -8,14 +8,12 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from services.notifications.domain.deliveries import AttemptRecord, Delivery
+from services.notifications.domain.inbox import InboxEntry
 from services.notifications.domain.routing import MINE, Filters
 from services.notifications.domain.sinks import Sink
-from services.notifications.storage.tables import (
-    AttemptRow,
-    DeliveryRow,
-    InboxEntryRow,
-    SubscriptionRow,
-)
+from services.notifications.domain.subscriptions import Subscription
+from services.notifications.service_layer.commands import ChangeSubscription, CreateSubscription
 from shared.contracts.vocabulary import (
     PROGRAMME_ID_PATTERN,
     CountryCode,
@@ -24,8 +22,7 @@ from shared.contracts.vocabulary import (
     Theme,
 )
 from shared.http import UtcDateTime
-from shared.http.models import ApiModel, InputModel, Text, from_storage
-from shared.http.times import as_utc
+from shared.http.models import ApiModel, InputModel, Text
 
 OwnerValue = Annotated[
     str,
@@ -68,15 +65,6 @@ class FiltersIn(InputModel):
         )
 
 
-def stored_filters(filters: Filters) -> dict[str, Any]:
-    """The filters as kept in the database and shown by the API (only those set)."""
-    given = filters.given()
-    return {
-        key: (value.value if isinstance(value, Severity) else list(value))
-        for key, value in given.items()
-    }
-
-
 class FiltersOut(ApiModel):
     owning_organisation: list[str] = Field(default_factory=list)
     country_code: list[str] = Field(default_factory=list)
@@ -84,6 +72,10 @@ class FiltersOut(ApiModel):
     programme_id: list[str] = Field(default_factory=list)
     flag_category: list[str] = Field(default_factory=list)
     severity_at_least: Severity | None = None
+
+    @classmethod
+    def of(cls, filters: Filters) -> FiltersOut:
+        return cls.model_validate(filters, from_attributes=True)
 
 
 _URL_FIELD = Field(
@@ -134,6 +126,18 @@ class SubscriptionIn(InputModel):
         "generated when left out. Either way it is shown only in this response.",
     )
 
+    def command(self, organisation: str) -> CreateSubscription:
+        return CreateSubscription(
+            organisation=organisation,
+            url=self.url,
+            description=self.description,
+            event_types=tuple(self.event_types),
+            channels=tuple(self.channels),
+            filters=self.filters.domain(),
+            sinks=None if self.sinks is None else tuple(self.sinks),
+            secret=self.secret,
+        )
+
 
 class SubscriptionPatch(InputModel):
     """Changes to a subscription: only the properties sent change.
@@ -148,6 +152,19 @@ class SubscriptionPatch(InputModel):
     channels: list[str] | None = Field(default=None, max_length=3)
     filters: FiltersIn | None = None
     sinks: list[Sink] | None = Field(default=None, max_length=3, description=_SINKS_DESCRIPTION)
+
+    def command(self, subscription_id: uuid.UUID, organisation: str) -> ChangeSubscription:
+        return ChangeSubscription(
+            subscription_id=subscription_id,
+            organisation=organisation,
+            url_sent="url" in self.model_fields_set,
+            url=self.url,
+            description=self.description,
+            event_types=None if self.event_types is None else tuple(self.event_types),
+            channels=None if self.channels is None else tuple(self.channels),
+            filters=None if self.filters is None else self.filters.domain(),
+            sinks=None if self.sinks is None else tuple(self.sinks),
+        )
 
 
 class SubscriptionOut(ApiModel):
@@ -169,22 +186,25 @@ class SubscriptionOut(ApiModel):
     updated_at: UtcDateTime
 
     @classmethod
-    def of(cls, row: SubscriptionRow) -> SubscriptionOut:
+    def of(cls, subscription: Subscription) -> SubscriptionOut:
+        selection = subscription.selection
         return cls(
-            subscription_id=row.subscription_id,
-            organisation=row.organisation,
-            url=row.url,
-            description=row.description,
-            event_types=list(row.event_types),
-            channels=list(row.channels),
-            filters=from_storage(FiltersOut, row.filters),
-            sinks=[Sink(s) for s in row.sinks],
-            status=row.status,
-            status_reason=row.status_reason,
-            verified_at=row.verified_at,
-            previous_secret_valid_until=row.previous_secret_until if row.previous_secret else None,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
+            subscription_id=subscription.subscription_id,
+            organisation=subscription.organisation,
+            url=subscription.url,
+            description=subscription.description,
+            event_types=list(selection.event_types),
+            channels=list(selection.channels),
+            filters=FiltersOut.of(selection.filters),
+            sinks=list(subscription.sinks),
+            status=subscription.status.value,
+            status_reason=subscription.status_reason,
+            verified_at=subscription.verified_at,
+            previous_secret_valid_until=(
+                subscription.previous_secret_until if subscription.previous_secret else None
+            ),
+            created_at=subscription.created_at,
+            updated_at=subscription.updated_at,
         )
 
 
@@ -219,22 +239,8 @@ class DeliveryOut(ApiModel):
     created_at: UtcDateTime
 
     @classmethod
-    def of(cls, row: DeliveryRow) -> DeliveryOut:
-        return cls(
-            delivery_id=row.delivery_id,
-            subscription_id=row.subscription_id,
-            event_id=row.event_id,
-            event_type=row.event_type,
-            event_source=row.event_source,
-            subject=row.subject,
-            status=row.status,
-            attempts=row.attempts,
-            next_attempt_at=row.next_attempt_at,
-            last_http_status=row.last_http_status,
-            last_reason=row.last_reason,
-            delivered_at=row.delivered_at,
-            created_at=row.created_at,
-        )
+    def of(cls, delivery: Delivery) -> DeliveryOut:
+        return cls.model_validate(delivery, from_attributes=True)
 
 
 class AttemptOut(ApiModel):
@@ -247,16 +253,8 @@ class AttemptOut(ApiModel):
     error: str | None = Field(default=None, description="Short error; never the response body.")
 
     @classmethod
-    def of(cls, row: AttemptRow) -> AttemptOut:
-        return cls(
-            number=row.number,
-            attempted_at=as_utc(row.attempted_at),
-            duration_ms=row.duration_ms,
-            outcome=row.outcome,
-            http_status=row.http_status,
-            reason=row.reason,
-            error=row.error,
-        )
+    def of(cls, attempt: AttemptRecord) -> AttemptOut:
+        return cls.model_validate(attempt, from_attributes=True)
 
 
 class AttemptList(ApiModel):
@@ -276,18 +274,18 @@ class InboxEntryOut(ApiModel):
     event: dict[str, Any] = Field(description="The CloudEvent in structured JSON form.")
 
     @classmethod
-    def of(cls, row: InboxEntryRow) -> InboxEntryOut:
+    def of(cls, entry: InboxEntry) -> InboxEntryOut:
         return cls(
-            entry_id=row.entry_id,
-            event_type=row.event_type,
-            event_id=row.event_id,
-            subject=row.subject,
-            event_time=row.event_time,
-            received_at=row.created_at,
-            read=row.read_at is not None,
-            read_at=row.read_at,
-            subscription_ids=[uuid.UUID(s) for s in row.subscription_ids],
-            event=json.loads(row.body),
+            entry_id=entry.entry_id,
+            event_type=entry.event_type,
+            event_id=entry.event_id,
+            subject=entry.subject,
+            event_time=entry.event_time,
+            received_at=entry.created_at,
+            read=entry.read_at is not None,
+            read_at=entry.read_at,
+            subscription_ids=list(entry.subscription_ids),
+            event=json.loads(entry.body),
         )
 
 

@@ -5,10 +5,6 @@ Another organisation's subscription answers 404, as if it did not exist.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
-from datetime import timedelta
-
 from fastapi import APIRouter, Request, Response
 
 from services.notifications.api.common import (
@@ -21,96 +17,22 @@ from services.notifications.api.common import (
     Writer,
 )
 from services.notifications.api.models import (
-    FiltersIn,
     SecretOut,
     SubscriptionCreated,
     SubscriptionIn,
     SubscriptionOut,
     SubscriptionPatch,
-    stored_filters,
 )
-from services.notifications.context import NotificationsContext
-from services.notifications.domain.rights import manages
-from services.notifications.domain.routing import check_selection
-from services.notifications.domain.signing import is_valid_secret, new_secret
-from services.notifications.domain.sinks import (
-    Sink,
-    after_change,
-    canonical,
-    check_sinks,
-    default_sinks,
+from services.notifications.service_layer import subscriptions
+from services.notifications.service_layer.commands import (
+    OfSubscription,
+    SubscriptionQuery,
+    Window,
 )
-from services.notifications.domain.urls import check_form
-from services.notifications.storage import store
-from services.notifications.storage.tables import SubscriptionRow
-from services.notifications.verification import verify_endpoint
-from services.notifications.webhooks import RefusedAddress, target_of
-from shared.errors import Conflict, Forbidden, NotFound, Violation, invalid
-from shared.http import AuthenticatedCaller, Caller
+from shared.http import AuthenticatedCaller
 from shared.http.pagination import Page
-from shared.organisations import is_known_organisation
-from shared.service import ServiceRuntime
 
 router = APIRouter(prefix="/subscriptions", tags=["Subscriptions"])
-
-
-async def _check(
-    ctx: NotificationsContext,
-    url: str | None,
-    event_types: list[str],
-    channels: list[str],
-    filters: FiltersIn,
-    sinks: Sequence[Sink],
-) -> None:
-    """Every reason the subscription is refused, in one 422."""
-    violations = check_selection(event_types, channels, filters.domain())
-    violations += check_sinks(sinks, url)
-    if url is not None and Sink.WEBHOOK in sinks:
-        allowed = ctx.settings.allowed_endpoints
-        reasons = check_form(url, allowed)
-        if not reasons:
-            try:
-                await target_of(url, allowed, ctx.resolve)
-            except RefusedAddress as refused:
-                reasons = [refused.reason]
-        violations += [Violation("url", reason) for reason in reasons]
-    if violations:
-        invalid(violations)
-
-
-async def _verify(
-    ctx: NotificationsContext,
-    runtime: ServiceRuntime,
-    url: str,
-    secret: str,
-    subscription_id: uuid.UUID,
-    organisation: str,
-) -> None:
-    failure = await verify_endpoint(
-        ctx,
-        url=url,
-        secret=secret,
-        subscription_id=subscription_id,
-        organisation=organisation,
-        source=runtime.settings.source_for("notifications"),
-        now=ctx.now(),
-    )
-    if failure is not None:
-        invalid([Violation("url", failure)])
-
-
-async def _own(
-    runtime: ServiceRuntime, caller: Caller, subscription_id: uuid.UUID
-) -> SubscriptionRow:
-    async with runtime.sessions() as session:
-        row = await store.subscription(session, subscription_id)
-    if (
-        row is None
-        or not manages(caller.organisation, row.organisation)
-        or row.status == store.DELETED
-    ):
-        raise NotFound("No subscription of your organisation has that id.")
-    return row
 
 
 @router.post(
@@ -123,56 +45,23 @@ async def create_subscription(
     body: SubscriptionIn, caller: Writer, runtime: Runtime, ctx: Context, response: Response
 ) -> SubscriptionCreated:
     """The answer carries the signing secret: it is not shown again."""
-    if not is_known_organisation(caller.organisation):
-        raise Forbidden(f"Organisation {caller.organisation!r} is not in the taskforce registry.")
-    organisation = caller.organisation
-    sinks = canonical(body.sinks) if body.sinks is not None else default_sinks(body.url)
-    await _check(ctx, body.url, body.event_types, body.channels, body.filters, sinks)
-    if body.secret is not None and not is_valid_secret(body.secret):
-        invalid([Violation("secret", "not whsec_ + base64 of 24-64 bytes")])
-    secret = body.secret or new_secret()
-    subscription_id = uuid.uuid4()
-    now = ctx.now()
-    if body.url is not None:
-        await _verify(ctx, runtime, body.url, secret, subscription_id, organisation)
-    row = SubscriptionRow(
-        subscription_id=subscription_id,
-        organisation=organisation,
-        url=body.url,
-        description=body.description,
-        event_types=list(dict.fromkeys(body.event_types)),
-        channels=list(dict.fromkeys(body.channels)),
-        filters=stored_filters(body.filters.domain()),
-        sinks=[s.value for s in sinks],
-        status=store.ACTIVE,
-        status_reason=None,
-        secret=ctx.secrets.seal(secret) if body.url is not None else None,
-        previous_secret=None,
-        previous_secret_until=None,
-        verified_at=now if body.url is not None else None,
-        created_at=now,
-        updated_at=now,
+    created = await subscriptions.create_subscription(
+        body.command(caller.organisation), runtime, ctx
     )
-    async with runtime.unit_of_work() as uow:
-        uow.session.add(row)
-    response.headers["Location"] = ctx.subscription_url(subscription_id)
-    shown = SubscriptionCreated.model_validate(SubscriptionOut.of(row).model_dump())
-    return shown.model_copy(update={"secret": secret if body.url is not None else None})
+    response.headers["Location"] = ctx.links.subscription(created.subscription.subscription_id)
+    shown = SubscriptionOut.of(created.subscription).model_dump()
+    return SubscriptionCreated.model_validate({**shown, "secret": created.secret})
 
 
 @router.get("", operation_id="listSubscriptions", summary="The caller's subscriptions")
 async def list_subscriptions(
-    caller: AuthenticatedCaller,
-    runtime: Runtime,
-    request: Request,
-    paging: Paging,
+    caller: AuthenticatedCaller, runtime: Runtime, request: Request, paging: Paging
 ) -> Page[SubscriptionOut]:
+    query = SubscriptionQuery(caller.organisation, Window(paging.offset, paging.page_size))
     async with runtime.sessions() as session:
-        rows, total = await store.subscriptions_of(
-            session, caller.organisation, offset=paging.offset, limit=paging.page_size
-        )
-    items = [SubscriptionOut.of(r) for r in rows]
-    return Page[SubscriptionOut].of(items, total=total, params=paging, request=request)
+        found = await subscriptions.list_subscriptions(query, session)
+    items = [SubscriptionOut.of(s) for s in found.items]
+    return Page[SubscriptionOut].of(items, total=found.total, params=paging, request=request)
 
 
 @router.get(
@@ -184,7 +73,9 @@ async def list_subscriptions(
 async def get_subscription(
     subscription_id: SubscriptionIdPath, caller: AuthenticatedCaller, runtime: Runtime
 ) -> SubscriptionOut:
-    return SubscriptionOut.of(await _own(runtime, caller, subscription_id))
+    async with runtime.sessions() as session:
+        asked = OfSubscription(subscription_id, caller.organisation)
+        return SubscriptionOut.of(await subscriptions.get_subscription(asked, session))
 
 
 @router.patch(
@@ -205,42 +96,8 @@ async def change_subscription(
     Named sinks without `webhook` drop the url; without `sinks`, a new url adds the
     webhook sink and `url: null` removes it (see `domain/sinks.after_change`).
     """
-    row = await _own(runtime, caller, subscription_id)
-    sinks, url = after_change(
-        [Sink(s) for s in row.sinks],
-        row.url,
-        new_sinks=body.sinks,
-        url_sent="url" in body.model_fields_set,
-        new_url=body.url,
-    )
-    event_types = body.event_types if body.event_types is not None else list(row.event_types)
-    channels = body.channels if body.channels is not None else list(row.channels)
-    filters = body.filters if body.filters is not None else FiltersIn.model_validate(row.filters)
-    await _check(ctx, url, event_types, channels, filters, sinks)
-    secret = ctx.secrets.open(row.secret) if row.secret else new_secret()
-    sealed = row.secret or ctx.secrets.seal(secret)
-    url_changed = url is not None and url != row.url
-    if url_changed:
-        assert url is not None
-        await _verify(ctx, runtime, url, secret, subscription_id, row.organisation)
-    now = ctx.now()
-    async with runtime.unit_of_work() as uow:
-        current = await store.subscription(uow.session, subscription_id, for_update=True)
-        assert current is not None
-        current.url = url
-        current.description = (
-            body.description if body.description is not None else current.description
-        )
-        current.event_types = list(dict.fromkeys(event_types))
-        current.channels = list(dict.fromkeys(channels))
-        current.filters = stored_filters(filters.domain())
-        current.sinks = [s.value for s in sinks]
-        current.secret = sealed if url is not None else current.secret
-        if url_changed:
-            current.verified_at = now
-        current.updated_at = now
-        row = current
-    return SubscriptionOut.of(row)
+    command = body.command(subscription_id, caller.organisation)
+    return SubscriptionOut.of(await subscriptions.change_subscription(command, runtime, ctx))
 
 
 @router.delete(
@@ -253,17 +110,9 @@ async def change_subscription(
 async def delete_subscription(
     subscription_id: SubscriptionIdPath, caller: Writer, runtime: Runtime, ctx: Context
 ) -> Response:
-    await _own(runtime, caller, subscription_id)
     async with runtime.unit_of_work() as uow:
-        row = await store.subscription(uow.session, subscription_id, for_update=True)
-        assert row is not None
-        row.status = store.DELETED
-        row.status_reason = "Deleted by its organisation."
-        row.secret = None
-        row.previous_secret = None
-        row.previous_secret_until = None
-        row.updated_at = ctx.now()
-        ctx.wake_after_commit(uow.session)  # its pending deliveries fail now
+        asked = OfSubscription(subscription_id, caller.organisation)
+        await subscriptions.delete_subscription(asked, uow, ctx)
     return Response(status_code=204)
 
 
@@ -277,17 +126,10 @@ async def delete_subscription(
 async def pause_subscription(
     subscription_id: SubscriptionIdPath, caller: Writer, runtime: Runtime, ctx: Context
 ) -> SubscriptionOut:
-    row = await _own(runtime, caller, subscription_id)
-    if row.status == store.DISABLED:
-        raise Conflict("The subscription is disabled; resume it instead.")
     async with runtime.unit_of_work() as uow:
-        current = await store.subscription(uow.session, subscription_id, for_update=True)
-        assert current is not None
-        current.status = store.PAUSED
-        current.status_reason = "Paused by its organisation."
-        current.updated_at = ctx.now()
-        row = current
-    return SubscriptionOut.of(row)
+        asked = OfSubscription(subscription_id, caller.organisation)
+        paused = await subscriptions.pause_subscription(asked, uow, ctx)
+    return SubscriptionOut.of(paused)
 
 
 @router.post(
@@ -299,19 +141,8 @@ async def pause_subscription(
 async def resume_subscription(
     subscription_id: SubscriptionIdPath, caller: Writer, runtime: Runtime, ctx: Context
 ) -> SubscriptionOut:
-    row = await _own(runtime, caller, subscription_id)
-    if row.status == store.DISABLED and row.url is not None and row.secret is not None:
-        secret = ctx.secrets.open(row.secret)
-        await _verify(ctx, runtime, row.url, secret, subscription_id, row.organisation)
-    async with runtime.unit_of_work() as uow:
-        current = await store.subscription(uow.session, subscription_id, for_update=True)
-        assert current is not None
-        current.status = store.ACTIVE
-        current.status_reason = None
-        current.updated_at = ctx.now()
-        row = current
-        ctx.wake_after_commit(uow.session)
-    return SubscriptionOut.of(row)
+    asked = OfSubscription(subscription_id, caller.organisation)
+    return SubscriptionOut.of(await subscriptions.resume_subscription(asked, runtime, ctx))
 
 
 @router.post(
@@ -325,19 +156,11 @@ async def rotate_secret(
     subscription_id: SubscriptionIdPath, caller: Writer, runtime: Runtime, ctx: Context
 ) -> SecretOut:
     """The answer carries the new secret: it is not shown again."""
-    row = await _own(runtime, caller, subscription_id)
-    if row.url is None:
-        raise Conflict("An inbox-only subscription has no signing secret.")
-    now = ctx.now()
-    until = now + timedelta(seconds=ctx.settings.secret_grace_s)
-    secret = new_secret()
     async with runtime.unit_of_work() as uow:
-        current = await store.subscription(uow.session, subscription_id, for_update=True)
-        assert current is not None
-        current.previous_secret = current.secret  # sealed as it was
-        current.previous_secret_until = until
-        current.secret = ctx.secrets.seal(secret)
-        current.updated_at = now
+        asked = OfSubscription(subscription_id, caller.organisation)
+        rotated = await subscriptions.rotate_secret(asked, uow, ctx)
     return SecretOut(
-        subscription_id=subscription_id, secret=secret, previous_secret_valid_until=until
+        subscription_id=rotated.subscription_id,
+        secret=rotated.secret,
+        previous_secret_valid_until=rotated.previous_secret_valid_until,
     )

@@ -15,6 +15,22 @@ from collections import deque
 from dataclasses import dataclass, field
 
 
+class ResendsExhausted(Exception):
+    """The subscription had its re-sends for the window; the next may go in ``wait_s``."""
+
+    def __init__(self, limiter: ResendLimiter, wait_s: float) -> None:
+        super().__init__(
+            f"At most {limiter.limit} re-sends per subscription every "
+            f"{limiter.window_s:g} s; try again later."
+        )
+        self.wait_s = wait_s
+
+    @property
+    def retry_after(self) -> str:
+        """The ``Retry-After`` value: whole seconds, at least one."""
+        return str(max(1, math.ceil(self.wait_s)))
+
+
 @dataclass
 class ResendLimiter:
     limit: int = 10
@@ -37,6 +53,8 @@ class ResendLimiter:
         for key in [k for k, v in self._sent.items() if not v or v[-1] <= now - self.window_s]:
             del self._sent[key]
 
-    @staticmethod
-    def retry_after_header(wait_s: float) -> str:
-        return str(max(1, math.ceil(wait_s)))
+    def count(self, subscription_id: uuid.UUID, now: float) -> None:
+        """Count a re-send now, or ``ResendsExhausted`` if the window has had its limit."""
+        wait = self.admit(subscription_id, now)
+        if wait is not None:
+            raise ResendsExhausted(self, wait)

@@ -21,10 +21,13 @@ the fallback and keeps filling whatever the status.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from enum import StrEnum
+from typing import Final
 
 from shared.errors import Violation
+from shared.events.envelope import CloudEvent
 
 
 class Sink(StrEnum):
@@ -36,6 +39,13 @@ class Sink(StrEnum):
 SINKS = tuple(Sink)
 #: Sinks that push to the organisation; they stop while the subscription is not active.
 PUSHES = frozenset({Sink.WEBHOOK, Sink.STREAM})
+#: Names the subscription a stream record was written for (not a CloudEvents attribute).
+SUBSCRIPTION_HEADER: Final = "taskforce-subscription-id"
+
+
+def structured_body(event: CloudEvent) -> str:
+    """What a webhook and the inbox carry: the CloudEvent in structured JSON form, compact."""
+    return json.dumps(event.to_structured(), separators=(",", ":"), ensure_ascii=False)
 
 
 def default_sinks(url: str | None) -> tuple[Sink, ...]:

@@ -2,11 +2,14 @@
 
 Every event of the domain topics is routed, most to nobody, and reading and
 parsing every subscription for each one cost more than the routing itself. The
-routes are kept and read again only after a transaction that wrote a
-subscription ended in this process: ORM flushes of ``SubscriptionRow`` and ORM
-``UPDATE`` / ``DELETE`` statements on it are watched. A write that bypasses the
-ORM, or comes from another process on the same database, is not seen; the
-service runs as one process per database (see the README's limits).
+routes are kept and read again only after a transaction that changed a
+subscription has committed in this process. The use cases that write
+subscriptions say so explicitly (``service_layer/changes.py``): they mark
+their own transaction (which then routes by what it sees itself, uncached,
+until it ends) and register :meth:`SubscriberCache.forget` to run after its
+commit. A rolled-back change was never cached, so it needs nothing. A write
+from another process on the same database is not seen; the service runs as
+one process per database (see the README's limits).
 
 The routes are read in a session of their own, never in the caller's
 transaction: a transaction's snapshot may predate a change already counted,
@@ -15,73 +18,31 @@ and routes read from it would be kept as current.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, object_session
 
-from services.notifications.domain.routing import Route
-from services.notifications.domain.sinks import Sink, reached
-from services.notifications.storage import store
-from services.notifications.storage.tables import SubscriptionRow
+from services.notifications.domain.subscriptions import Subscriber
+from services.notifications.storage import subscriptions
 
+#: Marks a session whose transaction changed subscriptions (in ``Session.info``).
 _CHANGED = "notifications.subscriptions-changed"
 
 
-@dataclass(frozen=True)
-class Subscriber:
-    """A routable subscription: its route, and which of its sinks an event reaches now."""
-
-    route: Route
-    status: str
-    url: str | None
-    sinks: frozenset[Sink]
-
-    @property
-    def organisation(self) -> str:
-        return self.route.organisation
-
-    @property
-    def reaches(self) -> frozenset[Sink]:
-        """Its sinks, less the pushes (webhook, stream) unless it is active."""
-        return reached(self.sinks, active=self.status == store.ACTIVE)
-
-    @property
-    def gets_webhooks(self) -> bool:
-        return Sink.WEBHOOK in self.reaches and self.url is not None
-
-    @property
-    def gets_inbox(self) -> bool:
-        return Sink.INBOX in self.reaches
-
-    @property
-    def gets_stream(self) -> bool:
-        return Sink.STREAM in self.reaches
-
-
-class _Changes:
-    """How many transactions that wrote subscriptions have ended in this process."""
-
-    count = 0
-
-
-def _subscriber_of(row: SubscriptionRow) -> Subscriber:
-    return Subscriber(
-        route=store.route_of(row),
-        status=row.status,
-        url=row.url,
-        sinks=frozenset(Sink(s) for s in row.sinks),
-    )
-
-
 class SubscriberCache:
-    """The routable subscriptions, read again only after a subscription changed."""
+    """The routable subscriptions, read again only after a change to one has committed."""
 
     def __init__(self) -> None:
+        #: How many committed transactions changed subscriptions.
+        self._changes = 0
         self._read_at: int | None = None
         self._subscribers: tuple[Subscriber, ...] = ()
+
+    def changed_in(self, session: AsyncSession) -> None:
+        """``session``'s transaction changes subscriptions: it routes by its own view."""
+        session.sync_session.info[_CHANGED] = True
+
+    def forget(self) -> None:
+        """A change to subscriptions committed: the next routing reads them again."""
+        self._changes += 1
 
     async def subscribers(self, session: AsyncSession) -> tuple[Subscriber, ...]:
         """Every routable subscription in creation order; ``session`` lends only its engine.
@@ -90,38 +51,12 @@ class SubscriberCache:
         them through its own transaction, uncached.
         """
         if session.sync_session.info.get(_CHANGED):
-            return tuple(_subscriber_of(row) for row in await store.routable(session))
-        changes = _Changes.count
+            return tuple(Subscriber.of(s) for s in await subscriptions.routable(session))
+        changes = self._changes
         if self._read_at != changes:
             # Counted before reading, so a change committed meanwhile reads again next time.
             async with AsyncSession(session.bind) as fresh:
-                rows = await store.routable(fresh)
-            self._subscribers = tuple(_subscriber_of(row) for row in rows)
+                found = await subscriptions.routable(fresh)
+            self._subscribers = tuple(Subscriber.of(s) for s in found)
             self._read_at = changes
         return self._subscribers
-
-
-def _mark_changed(_mapper: Any, _connection: Any, target: SubscriptionRow) -> None:
-    session = object_session(target)
-    if session is not None:
-        session.info[_CHANGED] = True
-
-
-for _operation in ("after_insert", "after_update", "after_delete"):
-    event.listen(SubscriptionRow, _operation, _mark_changed)
-
-
-@event.listens_for(Session, "do_orm_execute")
-def _watch_bulk_writes(state: ORMExecuteState) -> None:
-    if state.is_select:
-        return
-    if any(mapper.class_ is SubscriptionRow for mapper in state.all_mappers):
-        state.session.info[_CHANGED] = True
-
-
-@event.listens_for(Session, "after_commit")
-@event.listens_for(Session, "after_rollback")
-def _count_change(session: Session) -> None:
-    """Any end of a transaction that wrote subscriptions: read them again (a rollback too)."""
-    if session.info.pop(_CHANGED, False):
-        _Changes.count += 1

@@ -1,0 +1,88 @@
+"""A delivery round: the due deliveries that may start now, within the concurrency limits.
+
+Each endpoint is attempted on its own. A round reads due deliveries (oldest
+first) and starts each, at most ``PER_SUBSCRIPTION_CONCURRENCY`` at a time
+per subscription and ``MAX_IN_FLIGHT`` in all (:class:`Lanes`); a
+subscription at its limit is left out of the read, so one organisation's slow
+or hanging endpoint holds only its own few slots and never the deliveries of
+anyone else. A delivery stays in its lane until its attempt is recorded, so
+it is never started twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notifications.context import NotificationsContext
+from services.notifications.domain.deliveries import DueDelivery
+from services.notifications.storage import deliveries
+
+
+class Lanes:
+    """The attempts under way, by delivery, each counted against its subscription."""
+
+    def __init__(self) -> None:
+        self._in_flight: dict[uuid.UUID, uuid.UUID] = {}
+        self._per_subscription: Counter[uuid.UUID] = Counter()
+
+    def __len__(self) -> int:
+        return len(self._in_flight)
+
+    @property
+    def deliveries(self) -> list[uuid.UUID]:
+        return list(self._in_flight)
+
+    def busy(self, limit: int) -> list[uuid.UUID]:
+        """The subscriptions with ``limit`` attempts under way."""
+        return [s for s, n in self._per_subscription.items() if n >= limit]
+
+    def take(self, due: DueDelivery, limit: int) -> bool:
+        """Start ``due`` in its subscription's lane, unless that has ``limit`` under way."""
+        subscription_id = due.subscription.subscription_id
+        if self._per_subscription[subscription_id] >= limit:
+            return False
+        self._in_flight[due.delivery.delivery_id] = subscription_id
+        self._per_subscription[subscription_id] += 1
+        return True
+
+    def release(self, delivery_id: uuid.UUID) -> None:
+        """The delivery's attempt was recorded (or could not be): its slot is free."""
+        subscription_id = self._in_flight.pop(delivery_id, None)
+        if subscription_id is not None:
+            self._per_subscription[subscription_id] -= 1
+            if self._per_subscription[subscription_id] <= 0:
+                del self._per_subscription[subscription_id]
+
+
+@dataclass(frozen=True)
+class Round:
+    """What a round started, and whether its read was full (more may be due already)."""
+
+    started: tuple[DueDelivery, ...]
+    full: bool
+
+
+async def run_delivery_round(
+    lanes: Lanes, session: AsyncSession, ctx: NotificationsContext
+) -> Round:
+    """The due deliveries that start now, each taken into ``lanes``; the caller attempts them."""
+    settings = ctx.settings
+    room = settings.max_in_flight - len(lanes)
+    if room <= 0:
+        return Round((), full=False)
+    limit = settings.per_subscription_concurrency
+    wanted = min(settings.batch_size, room)
+    due = await deliveries.due(
+        session,
+        ctx.now(),
+        wanted,
+        not_deliveries=lanes.deliveries,
+        not_subscriptions=lanes.busy(limit),
+    )
+    # Its next ones wait for a slot of their own subscription.
+    started = tuple(item for item in due if lanes.take(item, limit))
+    return Round(started, full=len(due) >= wanted)

@@ -1,0 +1,46 @@
+"""The inbox use cases: an organisation reads what was routed to it and marks it read or unread."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.notifications.context import NotificationsContext
+from services.notifications.domain.inbox import InboxEntry
+from services.notifications.domain.rights import manages
+from services.notifications.service_layer.commands import (
+    InboxQuery,
+    Listing,
+    MarkInboxEntry,
+    OfInboxEntry,
+)
+from services.notifications.storage import inbox
+from shared.errors import NotFound
+from shared.unit_of_work import UnitOfWork
+
+
+async def get_inbox_entry(asked: OfInboxEntry, session: AsyncSession) -> InboxEntry:
+    """The entry, if it is in the asking organisation's inbox."""
+    found = await inbox.get(session, asked.entry_id)
+    if found is None or not manages(asked.organisation, found.organisation):
+        raise NotFound("No inbox entry of your organisation has that id.")
+    return found
+
+
+async def list_inbox(query: InboxQuery, session: AsyncSession) -> Listing[InboxEntry]:
+    found, total = await inbox.of_organisation(
+        session,
+        query.organisation,
+        read=query.read,
+        offset=query.window.offset,
+        limit=query.window.limit,
+    )
+    return Listing(found, total)
+
+
+async def mark_inbox_entry(
+    command: MarkInboxEntry, uow: UnitOfWork, ctx: NotificationsContext
+) -> InboxEntry:
+    entry = await get_inbox_entry(OfInboxEntry(command.entry_id, command.organisation), uow.session)
+    marked = entry.marked(command.read, ctx.now())
+    await inbox.save(uow.session, marked)
+    return marked
