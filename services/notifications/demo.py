@@ -10,6 +10,8 @@ with every sink: a webhook at the local receiver
 to change it), the inbox, and the organisation's own stream on Kafka
 (``taskforce.org.<code>.v1``, readable with its principal's credentials).
 
+Who subscribes, and to what, is data: ``demo.json``.
+
 The secret is only shown when a subscription is created, so the loader
 generates it, writes it to the receiver's secrets file first
 (``var/secrets/webhook-receiver.json``, owner-only) and passes it in: the
@@ -21,20 +23,20 @@ new one by rotation.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import httpx
 
 from services.notifications.domain.signing import new_secret
 from shared.cli.receiver import DEFAULT_PORT, read_secrets, secrets_path, write_secret
-from shared.demo import DemoLoadError
+from shared.demo import DemoApi, TokenFor, demo_data
 
 WRITE = ["notifications:write"]
-OWNING_MINISTRIES = ("am", "bz", "jenv")
-IMPLEMENTING_AGENCIES = ("kmar", "ind", "coa", "dtv", "politie")
-DESCRIPTION = "Demo: what we own or take part in (local receiver)"
-SINKS = ["webhook", "inbox", "stream"]
+DEMO: Final = demo_data("notifications")
+#: What every demo subscription is: its description, selection and sinks.
+SUBSCRIPTION: Final[dict[str, Any]] = DEMO["subscription"]
+DESCRIPTION: Final[str] = SUBSCRIPTION["description"]
+SINKS: Final[list[str]] = SUBSCRIPTION["sinks"]
 
 
 def receiver_url() -> str:
@@ -42,59 +44,29 @@ def receiver_url() -> str:
     return os.environ.get("TASKFORCE_WEBHOOK_RECEIVER_URL", default).rstrip("/")
 
 
-def _checked(response: httpx.Response, expected: int) -> Any:
-    if response.status_code != expected:
-        raise DemoLoadError(f"{response.request.method} {response.request.url}: {response.text}")
-    return response.json()
-
-
-async def load(
-    client: httpx.AsyncClient, base_url: str, token_for: Callable[[str, list[str]], str]
-) -> int:
+async def load(client: httpx.AsyncClient, base_url: str, token_for: TokenFor) -> int:
     """Create the seed subscriptions that do not exist yet; returns how many were created."""
-    api = f"{base_url.rstrip('/')}/v1"
+    api = DemoApi(client, base_url, token_for, WRITE)
     secrets_file = secrets_path()
     known = read_secrets(secrets_file)
     created = 0
-    for organisation in (*OWNING_MINISTRIES, *IMPLEMENTING_AGENCIES):
-        headers = {"Authorization": f"Bearer {token_for(organisation, WRITE)}"}
+    for organisation in DEMO["organisations"]:
         url = f"{receiver_url()}/{organisation}"
-        listed = _checked(
-            await client.get(f"{api}/subscriptions?pageSize=100", headers=headers), 200
-        )
+        listed = await api.request("GET", "/subscriptions?pageSize=100", organisation)
         existing = [
             s for s in listed["items"] if s["url"] == url and s["description"] == DESCRIPTION
         ]
         if existing:
-            subscription_id = existing[0]["subscriptionId"]
+            path = f"/subscriptions/{existing[0]['subscriptionId']}"
             if set(existing[0]["sinks"]) != set(SINKS):  # made before subscriptions had sinks
-                _checked(
-                    await client.patch(
-                        f"{api}/subscriptions/{subscription_id}",
-                        json={"sinks": SINKS},
-                        headers=headers,
-                    ),
-                    200,
-                )
+                await api.request("PATCH", path, organisation, json={"sinks": SINKS})
             if organisation not in known:
-                rotated = _checked(
-                    await client.post(
-                        f"{api}/subscriptions/{subscription_id}/secret-rotations", headers=headers
-                    ),
-                    201,
-                )
+                rotated = await api.request("POST", f"{path}/secret-rotations", organisation)
                 write_secret(secrets_file, organisation, rotated["secret"])
             continue
         secret = new_secret()
         write_secret(secrets_file, organisation, secret)
-        body = {
-            "url": url,
-            "description": DESCRIPTION,
-            "channels": ["monitoring", "programmes"],
-            "filters": {"owningOrganisation": ["mine"]},
-            "sinks": SINKS,
-            "secret": secret,
-        }
-        _checked(await client.post(f"{api}/subscriptions", json=body, headers=headers), 201)
+        body = {**SUBSCRIPTION, "url": url, "secret": secret}
+        await api.request("POST", "/subscriptions", organisation, json=body)
         created += 1
     return created
