@@ -79,3 +79,8 @@ def columns_of(table: type[Base], source: object) -> dict[str, Any]:
     """The columns of ``table`` that the domain object ``source`` has a field for, by name."""
     names = table.__table__.columns.keys()
     return {name: getattr(source, name) for name in names if hasattr(source, name)}
+
+
+def given(**values: object) -> dict[str, object]:
+    """The filters of a list that the caller set (``None``: not filtered on), for ``filter_by``."""
+    return {name: value for name, value in values.items() if value is not None}

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.monitoring.domain.evidence import Evaluation
-from services.monitoring.storage.columns import columns_of, fields_of
+from services.monitoring.storage.columns import columns_of, fields_of, given
 from services.monitoring.storage.tables import EvaluationRow
 from shared.contracts.vocabulary import DacCriterion, EvaluationRating
 from shared.db import fetch_page
@@ -48,8 +48,6 @@ async def page(
     session: AsyncSession, programme_id: str | None, offset: int, limit: int
 ) -> tuple[list[Evaluation], int]:
     """One page of evaluations, latest first, and how many there are in all."""
-    query = select(EvaluationRow)
-    if programme_id is not None:
-        query = query.where(EvaluationRow.programme_id == programme_id)
+    query = select(EvaluationRow).filter_by(**given(programme_id=programme_id))
     rows, total = await fetch_page(session, query, *_NEWEST_FIRST, offset=offset, limit=limit)
     return [_evaluation(r) for r in rows], total

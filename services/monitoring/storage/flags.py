@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.monitoring.domain.flags import Flag, FlagState, RaisedBy, Resolution
-from services.monitoring.storage.columns import columns_of, fields_of
+from services.monitoring.storage.columns import columns_of, fields_of, given
 from services.monitoring.storage.tables import FlagRow
 from shared.contracts.monitoring import EvidenceRef
 from shared.contracts.vocabulary import FlagCategory
@@ -75,13 +75,8 @@ async def page(
     limit: int,
 ) -> tuple[list[Flag], int]:
     """One page of flags, newest first, and how many there are in all."""
-    query = select(FlagRow)
-    if programme_id is not None:
-        query = query.where(FlagRow.programme_id == programme_id)
-    if state is not None:
-        query = query.where(FlagRow.state == state)
-    if category is not None:
-        query = query.where(FlagRow.category == category)
+    filters = given(programme_id=programme_id, state=state, category=category)
+    query = select(FlagRow).filter_by(**filters)
     rows, total = await fetch_page(
         session, query, FlagRow.raised_at.desc(), FlagRow.flag_id, offset=offset, limit=limit
     )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.monitoring.domain.evidence import Incident
-from services.monitoring.storage.columns import columns_of, fields_of
+from services.monitoring.storage.columns import columns_of, fields_of, given
 from services.monitoring.storage.tables import IncidentRow
 from shared.db import fetch_page
 
@@ -30,8 +30,6 @@ async def page(
     session: AsyncSession, programme_id: str | None, offset: int, limit: int
 ) -> tuple[list[Incident], int]:
     """One page of incident reports, latest first, and how many there are in all."""
-    query = select(IncidentRow)
-    if programme_id is not None:
-        query = query.where(IncidentRow.programme_id == programme_id)
+    query = select(IncidentRow).filter_by(**given(programme_id=programme_id))
     rows, total = await fetch_page(session, query, *_NEWEST_FIRST, offset=offset, limit=limit)
     return [Incident(**fields_of(Incident, r)) for r in rows], total

@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.monitoring.domain.results import IndicatorResult, ResultVersion
-from services.monitoring.storage.columns import columns_of, fields_of
+from services.monitoring.storage.columns import columns_of, fields_of, given
 from services.monitoring.storage.tables import IndicatorResultRevisionRow, IndicatorResultRow
 from shared.db import fetch_page
 
@@ -62,11 +62,8 @@ async def page(
     limit: int,
 ) -> tuple[list[IndicatorResult], int]:
     """One page of results, latest period first, and how many there are in all."""
-    query = select(IndicatorResultRow)
-    if programme_id is not None:
-        query = query.where(IndicatorResultRow.programme_id == programme_id)
-    if indicator_id is not None:
-        query = query.where(IndicatorResultRow.indicator_id == indicator_id)
+    filters = given(programme_id=programme_id, indicator_id=indicator_id)
+    query = select(IndicatorResultRow).filter_by(**filters)
     rows, total = await fetch_page(
         session,
         query,
