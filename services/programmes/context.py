@@ -1,4 +1,9 @@
-"""What the service's commands need besides the database: configuration, links and a clock."""
+"""What the use cases read besides the database: settings, links, policies and a clock.
+
+``app.py`` builds it once; routes get it through ``api.common.Context``, event
+handlers as their last argument. The clock is injectable, so a test can fix
+the time every use case sees.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +24,8 @@ def _utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class ProgrammesContext:
+    """The programmes service's settings, its URLs, the budget frame and the review policy."""
+
     settings: ProgrammesSettings
     links: Links
     frame: BudgetFrame

@@ -164,7 +164,9 @@ def review_opened(programme: Programme, review: Review, links: Links) -> ReviewO
         review_id=review.review_id,
         review_url=links.review(programme.programme_id, review.review_id),
         triggers=tuple(
-            EventRef(event_id=t.event_id, event_type=t.event_type, source=t.source)
+            EventRef(
+                event_id=t.origin.event_id, event_type=t.origin.event_type, source=t.origin.source
+            )
             for t in review.triggers
         ),
         flag_ids=review.flag_ids,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Final
 
 from services.programmes.context import ProgrammesContext
-from services.programmes.domain.reviews import Origin, flag_trigger
+from services.programmes.domain.reviews import Origin
 from services.programmes.service_layer.commands import (
     TakeDesignation,
     TakeFlag,
@@ -54,15 +54,16 @@ def _origin(event: CloudEvent, ctx: ProgrammesContext) -> Origin:
 async def on_programme_flagged(
     data: ProgrammeFlagged, event: CloudEvent, uow: UnitOfWork, ctx: ProgrammesContext
 ) -> None:
-    trigger = flag_trigger(
-        _origin(event, ctx),
+    command = TakeFlag(
+        programme_id=data.programme_id,
         flag_id=data.flag_id,
         category=data.category.value,
         severity=data.severity,
         recommends_hold=data.recommends_disbursement_hold,
+        origin=_origin(event, ctx),
     )
     try:
-        await take_flag(TakeFlag(data.programme_id, trigger), uow, ctx)
+        await take_flag(command, uow, ctx)
     except NotFound as unknown:
         # Retrying will not make an unknown programme appear: park it for operators.
         raise PermanentError(unknown.detail) from unknown

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 from uuid import UUID
 
-from shared.http.app import server_url
-from shared.settings import PlatformSettings
+from shared.http.links import ServiceLinks
 
 
 @dataclass(frozen=True)
-class Links:
+class Links(ServiceLinks):
     """Absolute URLs under the versioned base (``http://127.0.0.1:8002/v1``)."""
 
-    base: str
-
-    @classmethod
-    def of(cls, settings: PlatformSettings) -> Links:
-        return cls(server_url(settings, "programmes", "/v1"))
+    service: ClassVar[str] = "programmes"
 
     def programme(self, programme_id: str) -> str:
         return f"{self.base}/programmes/{programme_id}"

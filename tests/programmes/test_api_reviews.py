@@ -185,9 +185,12 @@ async def test_findings_in_one_transaction_see_the_ones_before_them(service: Ser
         ]
     assert arrivals == [Arrival.OPENED, Arrival.JOINED, Arrival.DUPLICATE, Arrival.DUPLICATE]
     (review,) = await reviews_of(service, programme_id)
-    assert [t["eventId"] for t in review["triggers"]] == [minor.event_id, critical.event_id]
+    assert [t["eventId"] for t in review["triggers"]] == [
+        minor.origin.event_id,
+        critical.origin.event_id,
+    ]
     assert review["critical"] and review["disbursementsOnHold"]
-    expedited = ctx.review_policy.due(critical.received_at.date(), critical=True)
+    expedited = ctx.review_policy.due(critical.origin.received_at.date(), critical=True)
     assert review["dueDate"] == expedited.isoformat(), "the critical finding brought it forward"
 
 

@@ -15,6 +15,7 @@ from shared.contracts.vocabulary import Designation, RiskRating
 from shared.http import AuthenticatedCaller, UtcDateTime
 from shared.http.dependencies import Runtime
 from shared.http.models import ApiModel
+from shared.http.shaping import built_from
 
 router = APIRouter(prefix="/countries", tags=["Countries (read model)"])
 
@@ -35,18 +36,8 @@ class CountryOut(ApiModel):
     updated_at: UtcDateTime
 
     @classmethod
-    def of(cls, c: Country) -> CountryOut:
-        return cls(
-            country_code=c.country_code,
-            name=c.name,
-            designation=c.designation,
-            designation_decided_on=c.designation_decided_on,
-            residual_rating=c.residual_rating,
-            assessment_id=c.assessment_id,
-            assessed_at=c.assessed_at,
-            profile_revision=c.profile_revision,
-            updated_at=c.updated_at,
-        )
+    def of(cls, country: Country) -> CountryOut:
+        return built_from(cls, country)
 
 
 class CountryList(ApiModel):

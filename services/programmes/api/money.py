@@ -25,6 +25,7 @@ from services.programmes.service_layer.commands import ReplaceBudget
 from services.programmes.settings import DEFAULT_FRAME
 from shared.http import AuthenticatedCaller
 from shared.http.dependencies import ProgrammeIdPath, Runtime
+from shared.http.routes import creates, replaces
 
 router = APIRouter(prefix="/programmes/{programmeId}", tags=["Money"])
 frame_router = APIRouter(prefix="/budget-frame", tags=["Budget frame"])
@@ -57,11 +58,12 @@ async def get_budget(
     return budget_view(statement)
 
 
-@router.put(
+@replaces(
+    router,
     "/budgets",
-    operation_id="replaceBudget",
-    summary="Set the programme's budget per year, budget line and ODA flag (the owner only)",
-    responses=CONFLICT,
+    "replaceBudget",
+    "Set the programme's budget per year, budget line and ODA flag (the owner only)",
+    CONFLICT,
 )
 async def replace_budget(
     programme_id: ProgrammeIdPath, body: BudgetIn, caller: Writer, runtime: Runtime, ctx: Context
@@ -85,12 +87,12 @@ async def list_transactions(
     return TransactionList(items=[TransactionOut.of(t) for t in found])
 
 
-@router.post(
+@creates(
+    router,
     "/transactions",
-    operation_id="bookTransaction",
-    summary="Book a commitment or disbursement (the owner only)",
-    status_code=201,
-    responses=CONFLICT,
+    "bookTransaction",
+    "Book a commitment or disbursement (the owner only)",
+    CONFLICT,
 )
 async def book_transaction(
     programme_id: ProgrammeIdPath,

@@ -24,6 +24,7 @@ from shared.contracts.vocabulary import ActivityStatus, Theme
 from shared.http import AuthenticatedCaller
 from shared.http.dependencies import Paging, ProgrammeIdPath, Runtime
 from shared.http.pagination import Page
+from shared.http.routes import creates
 
 router = APIRouter(prefix="/programmes", tags=["Programmes"])
 
@@ -71,13 +72,7 @@ async def list_programmes(
     return Page[ProgrammeOut].of(items, total=total, params=paging, request=request)
 
 
-@router.post(
-    "",
-    operation_id="registerProgramme",
-    summary="Register a programme (in the pipeline)",
-    status_code=201,
-    responses=CONFLICT,
-)
+@creates(router, "", "registerProgramme", "Register a programme (in the pipeline)", CONFLICT)
 async def register_programme(
     body: NewProgramme, caller: Writer, runtime: Runtime, ctx: Context, response: Response
 ) -> ProgrammeOut:
@@ -130,12 +125,12 @@ async def list_status_transitions(
     return StatusTransitionList(items=items)
 
 
-@router.post(
+@creates(
+    router,
     "/{programmeId}/status-transitions",
-    operation_id="changeProgrammeStatus",
-    summary="Move the programme to another IATI status (the owner only)",
-    status_code=201,
-    responses=CONFLICT,
+    "changeProgrammeStatus",
+    "Move the programme to another IATI status (the owner only)",
+    CONFLICT,
 )
 async def change_programme_status(
     programme_id: ProgrammeIdPath,

@@ -22,6 +22,7 @@ from shared.contracts.vocabulary import IndicatorMeasure
 from shared.http import AuthenticatedCaller
 from shared.http.dependencies import ProgrammeIdPath, Runtime
 from shared.http.models import ApiModel, InputModel, Text
+from shared.http.routes import replaces
 
 router = APIRouter(prefix="/programmes/{programmeId}", tags=["Results framework"])
 
@@ -123,11 +124,12 @@ async def get_results_framework(
     return ResultsFrameworkOut.of(framework)
 
 
-@router.put(
+@replaces(
+    router,
     "/results-framework",
-    operation_id="replaceResultsFramework",
-    summary="Set the results framework (the owner only); monitoring is told",
-    responses=CONFLICT,
+    "replaceResultsFramework",
+    "Set the results framework (the owner only); monitoring is told",
+    CONFLICT,
 )
 async def replace_results_framework(
     programme_id: ProgrammeIdPath,

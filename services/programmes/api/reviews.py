@@ -19,6 +19,7 @@ from shared.contracts.vocabulary import ActivityStatus, ReviewDecision
 from shared.http import UtcDateTime
 from shared.http.dependencies import ProgrammeIdPath, Runtime
 from shared.http.models import ApiModel, InputModel, Text
+from shared.http.routes import creates
 from shared.need_to_know import NeedToKnow, need_to_know_text, withheld_field, withhold
 
 router = APIRouter(prefix="/programmes/{programmeId}/reviews", tags=["Reviews"])
@@ -85,10 +86,10 @@ class ReviewOut(ApiModel):
             flag_ids=list(review.flag_ids),
             triggers=[
                 TriggerOut(
-                    event_id=t.event_id,
-                    event_type=t.event_type,
-                    source=t.source,
-                    received_at=t.received_at,
+                    event_id=t.origin.event_id,
+                    event_type=t.origin.event_type,
+                    source=t.origin.source,
+                    received_at=t.origin.received_at,
                     critical=t.critical,
                     category=t.category,
                     level=t.level,
@@ -170,12 +171,12 @@ async def get_review(
     return ReviewOut.seen_by(viewer, programme, review)
 
 
-@router.post(
+@creates(
+    router,
     "/{reviewId}/decision",
-    operation_id="decideReview",
-    summary="Record the owner's decision: continue, adapt, suspend or terminate",
-    status_code=201,
-    responses=CONFLICT,
+    "decideReview",
+    "Record the owner's decision: continue, adapt, suspend or terminate",
+    CONFLICT,
 )
 async def decide_review(
     programme_id: ProgrammeIdPath,

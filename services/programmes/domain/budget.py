@@ -56,15 +56,6 @@ class YearBudget:
 
 
 @dataclass(frozen=True)
-class Override:
-    """An explicit decision to book beyond the budget: who, when and why."""
-
-    reason: str
-    by: str
-    at: datetime
-
-
-@dataclass(frozen=True)
 class Transaction:
     """A commitment or disbursement booked on a programme."""
 
@@ -83,6 +74,15 @@ class Transaction:
     @property
     def key(self) -> BudgetKey:
         return BudgetKey(self.transaction_date.year, self.line, self.oda)
+
+
+@dataclass(frozen=True)
+class Override:
+    """An explicit decision to book beyond the budget: who, when and why."""
+
+    reason: str
+    by: str
+    at: datetime
 
 
 def budget_total(budgets: Iterable[YearBudget]) -> Decimal:

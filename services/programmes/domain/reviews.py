@@ -67,12 +67,9 @@ class Origin:
 
 @dataclass(frozen=True)
 class Trigger:
-    """A finding that caused or joined a review, by the event that brought it."""
+    """A finding that caused or joined a review: the event that brought it, and what it says."""
 
-    source: str
-    event_id: str
-    event_type: str
-    received_at: datetime
+    origin: Origin
     critical: bool
     #: What the finding says, in closed vocabulary: the flag's category or `risk-assessment`.
     category: str
@@ -83,31 +80,7 @@ class Trigger:
 
     @property
     def key(self) -> TriggerKey:
-        return (self.source, self.event_id)
-
-    @classmethod
-    def arrived(
-        cls,
-        origin: Origin,
-        *,
-        critical: bool,
-        category: str,
-        level: str,
-        flag_id: UUID | None = None,
-        country_code: str | None = None,
-    ) -> Trigger:
-        """The finding ``origin`` brought, as a trigger."""
-        return cls(
-            origin.source,
-            origin.event_id,
-            origin.event_type,
-            origin.received_at,
-            critical,
-            category,
-            level,
-            flag_id,
-            country_code,
-        )
+        return (self.origin.source, self.origin.event_id)
 
 
 def flag_trigger(
@@ -120,7 +93,7 @@ def flag_trigger(
 ) -> Trigger:
     """A monitoring flag: critical when its severity is critical or its rule advises a hold."""
     critical = severity is Severity.CRITICAL or recommends_hold
-    return Trigger.arrived(
+    return Trigger(
         origin, critical=critical, category=category, level=severity.value, flag_id=flag_id
     )
 
@@ -139,7 +112,7 @@ def risk_trigger(
 ) -> Trigger:
     """A country's risk assessment: critical at very high, or when it says to withhold."""
     critical = residual is RiskRating.VERY_HIGH or outcome is AssessmentOutcome.WITHHOLD
-    return Trigger.arrived(
+    return Trigger(
         origin,
         critical=critical,
         category="risk-assessment",
@@ -262,8 +235,8 @@ def receive(
     review = Review(
         review_id=uuid4(),
         programme_id=programme_id,
-        opened_at=trigger.received_at,
-        due_date=policy.due(trigger.received_at.date(), trigger.critical),
+        opened_at=trigger.origin.received_at,
+        due_date=policy.due(trigger.origin.received_at.date(), trigger.critical),
         triggers=(trigger,),
     )
     return Received(Arrival.OPENED, review)
@@ -273,7 +246,7 @@ def join(open_review: OpenReview, trigger: Trigger, policy: ReviewPolicy) -> Ope
     """The open review once ``trigger`` joined it: a critical finding may bring it forward."""
     due = open_review.due_date
     if trigger.critical:
-        due = min(due, policy.due(trigger.received_at.date(), critical=True))
+        due = min(due, policy.due(trigger.origin.received_at.date(), critical=True))
     return replace(open_review, due_date=due)
 
 

@@ -21,6 +21,7 @@ from shared.contracts.vocabulary import (
     AssessmentOutcome,
     Designation,
     RiskRating,
+    Severity,
 )
 
 # -- the owner's changes to a programme ------------------------------------------------
@@ -76,10 +77,14 @@ class ReceiveFinding:
 
 @dataclass(frozen=True)
 class TakeFlag:
-    """Monitoring flagged the programme: the flag as a trigger."""
+    """Monitoring flagged the programme, in a category and with a severity."""
 
     programme_id: str
-    trigger: Trigger
+    flag_id: UUID
+    category: str
+    severity: Severity
+    recommends_hold: bool
+    origin: Origin
 
 
 @dataclass(frozen=True)

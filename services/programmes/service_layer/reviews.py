@@ -13,6 +13,7 @@ from services.programmes.domain.reviews import (
     Review,
     decide,
     disbursements_stay_on_hold,
+    flag_trigger,
     receive,
 )
 from services.programmes.domain.rights import ProgrammeWrite
@@ -60,8 +61,8 @@ async def receive_finding(
         await reviews.add_trigger(uow.session, programme_id, open_review, received.joined, trigger)
     log.info(
         "%s %s on %s: %s",
-        trigger.event_type,
-        trigger.event_id,
+        trigger.origin.event_type,
+        trigger.origin.event_id,
         programme_id,
         received.arrival.value,
     )
@@ -73,8 +74,14 @@ async def take_flag(command: TakeFlag, uow: UnitOfWork, ctx: ProgrammesContext) 
     status = await store.status_of(uow.session, command.programme_id, for_update=True)
     if status is None:
         raise NotFound(f"There is no programme {command.programme_id}.")
-    finding = ReceiveFinding(command.programme_id, status, command.trigger)
-    return await receive_finding(finding, uow, ctx)
+    trigger = flag_trigger(
+        command.origin,
+        flag_id=command.flag_id,
+        category=command.category,
+        severity=command.severity,
+        recommends_hold=command.recommends_hold,
+    )
+    return await receive_finding(ReceiveFinding(command.programme_id, status, trigger), uow, ctx)
 
 
 async def list_reviews(programme_id: str, uow: UnitOfWork) -> tuple[Programme, list[Review]]:

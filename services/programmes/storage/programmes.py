@@ -29,6 +29,7 @@ from services.programmes.storage.tables import (
     ProgrammeSectorRow,
     ProgrammeThemeRow,
     StatusTransitionRow,
+    columns_of,
 )
 from shared.contracts.vocabulary import ActivityStatus, Theme
 from shared.http.times import as_utc
@@ -59,25 +60,15 @@ async def next_programme_id(session: AsyncSession, year: int) -> str:
 
 def _row_of(programme: Programme) -> ProgrammeRow:
     reporting = programme.reporting_organisation
+    stored_otherwise = {
+        "status": int(programme.status),
+        "return_assistance": programme.return_assistance.value,
+        "reporting_org_ref": reporting.ref,
+        "reporting_org_type": reporting.type,
+        "reporting_org_name": reporting.name,
+    }
     return ProgrammeRow(
-        programme_id=programme.programme_id,
-        iati_identifier=programme.iati_identifier,
-        title=programme.title,
-        description=programme.description,
-        reporting_org_ref=reporting.ref,
-        reporting_org_type=reporting.type,
-        reporting_org_name=reporting.name,
-        owning_organisation=programme.owning_organisation,
-        status=int(programme.status),
-        planned_start=programme.planned_start,
-        planned_end=programme.planned_end,
-        actual_start=programme.actual_start,
-        actual_end=programme.actual_end,
-        partnership_id=programme.partnership_id,
-        return_assistance=programme.return_assistance.value,
-        results_framework_revision=programme.results_framework_revision,
-        created_at=programme.created_at,
-        updated_at=programme.updated_at,
+        **(columns_of(ProgrammeRow, programme) | stored_otherwise),
         countries=[
             ProgrammeCountryRow(
                 country_code=s.code, basis_points=to_basis_points(s.percentage), position=i
@@ -93,13 +84,7 @@ def _row_of(programme: Programme) -> ProgrammeRow:
         ],
         organisations=[
             ParticipatingOrgRow(
-                position=i,
-                role=int(o.role),
-                name=o.name,
-                ref=o.ref,
-                type=o.type,
-                crs_channel_code=o.crs_channel_code,
-                organisation=o.organisation,
+                **(columns_of(ParticipatingOrgRow, o) | {"position": i, "role": int(o.role)})
             )
             for i, o in enumerate(programme.participating_organisations)
         ],

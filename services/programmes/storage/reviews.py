@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.programmes.domain.reviews import (
     Decision,
     OpenReview,
+    Origin,
     Review,
     ReviewState,
     Trigger,
@@ -22,10 +23,7 @@ from shared.http.times import as_utc
 
 def _trigger_of(row: ReviewTriggerRow) -> Trigger:
     return Trigger(
-        source=row.source,
-        event_id=row.event_id,
-        event_type=row.event_type,
-        received_at=as_utc(row.received_at),
+        origin=Origin(row.source, row.event_id, row.event_type, as_utc(row.received_at)),
         critical=row.critical,
         category=row.category,
         level=row.level,
@@ -118,11 +116,11 @@ async def has_trigger(session: AsyncSession, programme_id: str, key: TriggerKey)
 def _trigger_row(programme_id: str, review_id: UUID, trigger: Trigger) -> ReviewTriggerRow:
     return ReviewTriggerRow(
         programme_id=programme_id,
-        source=trigger.source,
-        event_id=trigger.event_id,
+        source=trigger.origin.source,
+        event_id=trigger.origin.event_id,
         review_id=review_id,
-        event_type=trigger.event_type,
-        received_at=trigger.received_at,
+        event_type=trigger.origin.event_type,
+        received_at=trigger.origin.received_at,
         critical=trigger.critical,
         category=trigger.category,
         level=trigger.level,

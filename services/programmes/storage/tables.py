@@ -275,3 +275,14 @@ class CountryRow(Base):
     assessment_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     assessed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def columns_of(table: type[Base], source: object) -> dict[str, Any]:
+    """The columns of ``table`` that the domain object ``source`` has a same-named field for.
+
+    A repository copies those by name and states only the columns it stores
+    otherwise (an enum as its value, a nested value in columns of its own), so
+    a field added to both is not forgotten in one of them.
+    """
+    names = table.__table__.columns.keys()
+    return {name: getattr(source, name) for name in names if hasattr(source, name)}
