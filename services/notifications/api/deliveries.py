@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from services.notifications.api.common import (
     CONFLICT,
@@ -17,8 +17,7 @@ from services.notifications.api.common import (
     TOO_MANY_RESENDS,
     Context,
     DeliveryIdPath,
-    Paging,
-    Runtime,
+    Reading,
     Writer,
 )
 from services.notifications.api.models import AttemptList, AttemptOut, DeliveryOut
@@ -27,15 +26,30 @@ from services.notifications.domain.resends import ResendsExhausted
 from services.notifications.service_layer import deliveries
 from services.notifications.service_layer.commands import DeliveryQuery, OfDelivery, Window
 from shared.http import AuthenticatedCaller, Problem
+from shared.http.dependencies import Paging, Runtime
 from shared.http.pagination import Page
 
 router = APIRouter(prefix="/deliveries", tags=["Deliveries"])
 
 
+async def _to_read(delivery_id: DeliveryIdPath, caller: AuthenticatedCaller) -> OfDelivery:
+    return OfDelivery(delivery_id, caller.organisation)
+
+
+async def _to_resend(delivery_id: DeliveryIdPath, caller: Writer) -> OfDelivery:
+    return OfDelivery(delivery_id, caller.organisation)
+
+
+ToRead = Annotated[OfDelivery, Depends(_to_read)]
+"""The delivery in the path, asked for by the caller's organisation."""
+ToResend = Annotated[OfDelivery, Depends(_to_resend)]
+"""The delivery in the path, to be re-sent by the caller's organisation (a writer)."""
+
+
 @router.get("", operation_id="listDeliveries", summary="Deliveries to the caller's subscriptions")
 async def list_deliveries(
     caller: AuthenticatedCaller,
-    runtime: Runtime,
+    session: Reading,
     request: Request,
     paging: Paging,
     subscription_id: Annotated[uuid.UUID | None, Query(alias="subscriptionId")] = None,
@@ -45,10 +59,9 @@ async def list_deliveries(
         caller.organisation,
         subscription_id,
         None if status is None else DeliveryStatus(status),
-        Window(paging.offset, paging.page_size),
+        Window.of(paging),
     )
-    async with runtime.sessions() as session:
-        found = await deliveries.list_deliveries(query, session)
+    found = await deliveries.list_deliveries(query, session)
     items = [DeliveryOut.of(d) for d in found.items]
     return Page[DeliveryOut].of(items, total=found.total, params=paging, request=request)
 
@@ -56,12 +69,8 @@ async def list_deliveries(
 @router.get(
     "/{deliveryId}", operation_id="getDelivery", summary="One delivery", responses=NOT_FOUND
 )
-async def get_delivery(
-    delivery_id: DeliveryIdPath, caller: AuthenticatedCaller, runtime: Runtime
-) -> DeliveryOut:
-    async with runtime.sessions() as session:
-        asked = OfDelivery(delivery_id, caller.organisation)
-        return DeliveryOut.of(await deliveries.get_delivery(asked, session))
+async def get_delivery(asked: ToRead, session: Reading) -> DeliveryOut:
+    return DeliveryOut.of(await deliveries.get_delivery(asked, session))
 
 
 @router.get(
@@ -70,13 +79,10 @@ async def get_delivery(
     summary="The attempt log of a delivery: time, status or error, duration",
     responses=NOT_FOUND,
 )
-async def list_attempts(
-    delivery_id: DeliveryIdPath, caller: AuthenticatedCaller, runtime: Runtime
-) -> AttemptList:
-    async with runtime.sessions() as session:
-        asked = OfDelivery(delivery_id, caller.organisation)
-        found = await deliveries.list_attempts(asked, session)
-    return AttemptList(items=[AttemptOut.of(a) for a in found])
+async def list_attempts(asked: ToRead, session: Reading) -> AttemptList:
+    return AttemptList(
+        items=[AttemptOut.of(a) for a in await deliveries.list_attempts(asked, session)]
+    )
 
 
 @router.post(
@@ -86,12 +92,9 @@ async def list_attempts(
     status_code=202,
     responses={**CONFLICT, **TOO_MANY_RESENDS},
 )
-async def resend_delivery(
-    delivery_id: DeliveryIdPath, caller: Writer, runtime: Runtime, ctx: Context
-) -> DeliveryOut:
+async def resend_delivery(asked: ToResend, runtime: Runtime, ctx: Context) -> DeliveryOut:
     try:
         async with runtime.unit_of_work() as uow:
-            asked = OfDelivery(delivery_id, caller.organisation)
             resent = await deliveries.resend_delivery(asked, uow, ctx)
     except ResendsExhausted as exhausted:
         raise Problem(

@@ -5,14 +5,15 @@ Another organisation's subscription answers 404, as if it did not exist.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
 
 from services.notifications.api.common import (
     CONFLICT,
     NOT_FOUND,
     Context,
-    Paging,
-    Runtime,
+    Reading,
     SubscriptionIdPath,
     Writer,
 )
@@ -24,15 +25,38 @@ from services.notifications.api.models import (
     SubscriptionPatch,
 )
 from services.notifications.service_layer import subscriptions
-from services.notifications.service_layer.commands import (
-    OfSubscription,
-    SubscriptionQuery,
-    Window,
-)
+from services.notifications.service_layer.commands import OfSubscription, SubscriptionQuery, Window
 from shared.http import AuthenticatedCaller
+from shared.http.dependencies import Paging, Runtime
 from shared.http.pagination import Page
 
 router = APIRouter(prefix="/subscriptions", tags=["Subscriptions"])
+
+
+async def _to_read(
+    subscription_id: SubscriptionIdPath, caller: AuthenticatedCaller
+) -> OfSubscription:
+    return OfSubscription(subscription_id, caller.organisation)
+
+
+async def _to_change(subscription_id: SubscriptionIdPath, caller: Writer) -> OfSubscription:
+    return OfSubscription(subscription_id, caller.organisation)
+
+
+ToRead = Annotated[OfSubscription, Depends(_to_read)]
+"""The subscription in the path, asked for by the caller's organisation."""
+ToChange = Annotated[OfSubscription, Depends(_to_change)]
+"""The subscription in the path, to be changed by the caller's organisation (a writer)."""
+
+
+@router.get("", operation_id="listSubscriptions", summary="The caller's subscriptions")
+async def list_subscriptions(
+    caller: AuthenticatedCaller, session: Reading, request: Request, paging: Paging
+) -> Page[SubscriptionOut]:
+    query = SubscriptionQuery(caller.organisation, Window.of(paging))
+    found = await subscriptions.list_subscriptions(query, session)
+    items = [SubscriptionOut.of(s) for s in found.items]
+    return Page[SubscriptionOut].of(items, total=found.total, params=paging, request=request)
 
 
 @router.post(
@@ -53,29 +77,14 @@ async def create_subscription(
     return SubscriptionCreated.model_validate({**shown, "secret": created.secret})
 
 
-@router.get("", operation_id="listSubscriptions", summary="The caller's subscriptions")
-async def list_subscriptions(
-    caller: AuthenticatedCaller, runtime: Runtime, request: Request, paging: Paging
-) -> Page[SubscriptionOut]:
-    query = SubscriptionQuery(caller.organisation, Window(paging.offset, paging.page_size))
-    async with runtime.sessions() as session:
-        found = await subscriptions.list_subscriptions(query, session)
-    items = [SubscriptionOut.of(s) for s in found.items]
-    return Page[SubscriptionOut].of(items, total=found.total, params=paging, request=request)
-
-
 @router.get(
     "/{subscriptionId}",
     operation_id="getSubscription",
     summary="One subscription",
     responses=NOT_FOUND,
 )
-async def get_subscription(
-    subscription_id: SubscriptionIdPath, caller: AuthenticatedCaller, runtime: Runtime
-) -> SubscriptionOut:
-    async with runtime.sessions() as session:
-        asked = OfSubscription(subscription_id, caller.organisation)
-        return SubscriptionOut.of(await subscriptions.get_subscription(asked, session))
+async def get_subscription(asked: ToRead, session: Reading) -> SubscriptionOut:
+    return SubscriptionOut.of(await subscriptions.get_subscription(asked, session))
 
 
 @router.patch(
@@ -107,11 +116,8 @@ async def change_subscription(
     status_code=204,
     responses=NOT_FOUND,
 )
-async def delete_subscription(
-    subscription_id: SubscriptionIdPath, caller: Writer, runtime: Runtime, ctx: Context
-) -> Response:
+async def delete_subscription(asked: ToChange, runtime: Runtime, ctx: Context) -> Response:
     async with runtime.unit_of_work() as uow:
-        asked = OfSubscription(subscription_id, caller.organisation)
         await subscriptions.delete_subscription(asked, uow, ctx)
     return Response(status_code=204)
 
@@ -123,13 +129,9 @@ async def delete_subscription(
     "queued deliveries wait)",
     responses=CONFLICT,
 )
-async def pause_subscription(
-    subscription_id: SubscriptionIdPath, caller: Writer, runtime: Runtime, ctx: Context
-) -> SubscriptionOut:
+async def pause_subscription(asked: ToChange, runtime: Runtime, ctx: Context) -> SubscriptionOut:
     async with runtime.unit_of_work() as uow:
-        asked = OfSubscription(subscription_id, caller.organisation)
-        paused = await subscriptions.pause_subscription(asked, uow, ctx)
-    return SubscriptionOut.of(paused)
+        return SubscriptionOut.of(await subscriptions.pause_subscription(asked, uow, ctx))
 
 
 @router.post(
@@ -138,10 +140,7 @@ async def pause_subscription(
     summary="Resume a paused or disabled subscription (a disabled one is verified again)",
     responses=NOT_FOUND,
 )
-async def resume_subscription(
-    subscription_id: SubscriptionIdPath, caller: Writer, runtime: Runtime, ctx: Context
-) -> SubscriptionOut:
-    asked = OfSubscription(subscription_id, caller.organisation)
+async def resume_subscription(asked: ToChange, runtime: Runtime, ctx: Context) -> SubscriptionOut:
     return SubscriptionOut.of(await subscriptions.resume_subscription(asked, runtime, ctx))
 
 
@@ -152,12 +151,9 @@ async def resume_subscription(
     status_code=201,
     responses=CONFLICT,
 )
-async def rotate_secret(
-    subscription_id: SubscriptionIdPath, caller: Writer, runtime: Runtime, ctx: Context
-) -> SecretOut:
+async def rotate_secret(asked: ToChange, runtime: Runtime, ctx: Context) -> SecretOut:
     """The answer carries the new secret: it is not shown again."""
     async with runtime.unit_of_work() as uow:
-        asked = OfSubscription(subscription_id, caller.organisation)
         rotated = await subscriptions.rotate_secret(asked, uow, ctx)
     return SecretOut(
         subscription_id=rotated.subscription_id,

@@ -11,7 +11,28 @@ organisation's alone, and to anyone else the thing does not exist (404, not
 
 from __future__ import annotations
 
+from typing import Protocol, TypeVar
+
+from shared.errors import NotFound
+
+
+class Held(Protocol):
+    """Anything an organisation holds: a subscription, a delivery, an inbox entry."""
+
+    @property
+    def organisation(self) -> str: ...
+
+
+H = TypeVar("H", bound=Held)
+
 
 def manages(caller: str, holder: str) -> bool:
     """Whether ``caller`` may see and change what ``holder`` holds."""
     return caller == holder
+
+
+def held_by(caller: str, found: H | None, what: str) -> H:
+    """``found`` if ``caller`` holds it; else, whether it exists or not, ``NotFound``."""
+    if found is None or not manages(caller, found.organisation):
+        raise NotFound(f"No {what} of your organisation has that id.")
+    return found

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from services.notifications.domain.deliveries import DeliveryStatus
 from services.notifications.domain.routing import Filters
@@ -17,12 +17,26 @@ from services.notifications.domain.sinks import Sink
 T = TypeVar("T")
 
 
+class Paged(Protocol):
+    """A page of a list as a caller asks for it (the API's paging parameters)."""
+
+    @property
+    def offset(self) -> int: ...
+
+    @property
+    def page_size(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Window:
     """Which part of a list: ``limit`` items from ``offset`` on."""
 
     offset: int
     limit: int
+
+    @classmethod
+    def of(cls, page: Paged) -> Window:
+        return cls(page.offset, page.page_size)
 
 
 @dataclass(frozen=True)

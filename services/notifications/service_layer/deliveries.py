@@ -13,21 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.context import NotificationsContext
 from services.notifications.domain.deliveries import AttemptRecord, Delivery
-from services.notifications.domain.rights import manages
+from services.notifications.domain.rights import held_by
 from services.notifications.domain.subscriptions import SubscriptionStatus
 from services.notifications.service_layer.changes import deliveries_due
 from services.notifications.service_layer.commands import DeliveryQuery, Listing, OfDelivery
 from services.notifications.storage import deliveries, subscriptions
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict
 from shared.unit_of_work import UnitOfWork
 
 
 async def get_delivery(asked: OfDelivery, session: AsyncSession) -> Delivery:
     """The delivery, if it is to one of the asking organisation's subscriptions."""
-    found = await deliveries.get(session, asked.delivery_id)
-    if found is None or not manages(asked.organisation, found.organisation):
-        raise NotFound("No delivery of your organisation has that id.")
-    return found
+    return held_by(asked.organisation, await deliveries.get(session, asked.delivery_id), "delivery")
 
 
 async def list_deliveries(query: DeliveryQuery, session: AsyncSession) -> Listing[Delivery]:

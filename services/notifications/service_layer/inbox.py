@@ -6,7 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.context import NotificationsContext
 from services.notifications.domain.inbox import InboxEntry
-from services.notifications.domain.rights import manages
+from services.notifications.domain.rights import held_by
 from services.notifications.service_layer.commands import (
     InboxQuery,
     Listing,
@@ -14,16 +14,12 @@ from services.notifications.service_layer.commands import (
     OfInboxEntry,
 )
 from services.notifications.storage import inbox
-from shared.errors import NotFound
 from shared.unit_of_work import UnitOfWork
 
 
 async def get_inbox_entry(asked: OfInboxEntry, session: AsyncSession) -> InboxEntry:
     """The entry, if it is in the asking organisation's inbox."""
-    found = await inbox.get(session, asked.entry_id)
-    if found is None or not manages(asked.organisation, found.organisation):
-        raise NotFound("No inbox entry of your organisation has that id.")
-    return found
+    return held_by(asked.organisation, await inbox.get(session, asked.entry_id), "inbox entry")
 
 
 async def list_inbox(query: InboxQuery, session: AsyncSession) -> Listing[InboxEntry]:

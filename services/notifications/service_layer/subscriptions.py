@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.context import NotificationsContext
-from services.notifications.domain.rights import manages
+from services.notifications.domain.rights import held_by
 from services.notifications.domain.signing import is_valid_secret, new_secret
 from services.notifications.domain.sinks import after_change, canonical, default_sinks
 from services.notifications.domain.subscriptions import Selection, Subscription
@@ -35,7 +35,7 @@ from services.notifications.service_layer.commands import (
 )
 from services.notifications.service_layer.verification import check_subscription, verify_endpoint
 from services.notifications.storage import subscriptions
-from shared.errors import Forbidden, NotFound, Violation, invalid
+from shared.errors import Forbidden, Violation, invalid
 from shared.organisations import is_known_organisation
 from shared.unit_of_work import UnitOfWork
 
@@ -60,9 +60,9 @@ async def _held(
 ) -> Subscription:
     """The subscription, if the asking organisation holds it and it is not deleted."""
     found = await subscriptions.get(session, asked.subscription_id, for_update=for_update)
-    if found is None or not manages(asked.organisation, found.organisation) or found.is_deleted:
-        raise NotFound("No subscription of your organisation has that id.")
-    return found
+    if found is not None and found.is_deleted:
+        found = None  # as if it did not exist
+    return held_by(asked.organisation, found, "subscription")
 
 
 async def create_subscription(

@@ -23,7 +23,12 @@ from services.notifications.domain.deliveries import (
 )
 from services.notifications.domain.subscriptions import SubscriptionStatus
 from services.notifications.storage.subscriptions import subscription_of
-from services.notifications.storage.tables import AttemptRow, DeliveryRow, SubscriptionRow
+from services.notifications.storage.tables import (
+    AttemptRow,
+    DeliveryRow,
+    SubscriptionRow,
+    assign,
+)
 from shared.http.times import as_utc
 
 
@@ -55,32 +60,40 @@ def _delivery_of(row: DeliveryRow) -> Delivery:
     )
 
 
+#: What a delivery is from the start, stored as the domain object holds it.
+_FIXED = (
+    "delivery_id",
+    "subscription_id",
+    "organisation",
+    "event_id",
+    "event_source",
+    "event_type",
+    "event_time",
+    "subject",
+    "body",
+    "created_at",
+)
+#: What changes as it is attempted, stored as the domain object holds it (the status aside).
+_CHANGING = (
+    "attempts",
+    "round_start",
+    "next_attempt_at",
+    "last_http_status",
+    "last_reason",
+    "delivered_at",
+    "updated_at",
+)
+
+
 def _write(row: DeliveryRow, delivery: Delivery) -> None:
     """Everything about ``delivery`` that changes as it is attempted, onto its row."""
+    assign(row, delivery, _CHANGING)
     row.status = delivery.status.value
-    row.attempts = delivery.attempts
-    row.round_start = delivery.round_start
-    row.next_attempt_at = delivery.next_attempt_at
-    row.last_http_status = delivery.last_http_status
-    row.last_reason = delivery.last_reason
-    row.delivered_at = delivery.delivered_at
-    row.updated_at = delivery.updated_at
 
 
 async def add(session: AsyncSession, delivery: Delivery) -> None:
-    row = DeliveryRow(
-        delivery_id=delivery.delivery_id,
-        subscription_id=delivery.subscription_id,
-        organisation=delivery.organisation,
-        event_id=delivery.event_id,
-        event_source=delivery.event_source,
-        event_type=delivery.event_type,
-        event_time=delivery.event_time,
-        subject=delivery.subject,
-        body=delivery.body,
-        trace=dict(delivery.trace),
-        created_at=delivery.created_at,
-    )
+    row = DeliveryRow(trace=dict(delivery.trace))
+    assign(row, delivery, _FIXED)
     _write(row, delivery)
     session.add(row)
 

@@ -20,7 +20,7 @@ from services.notifications.domain.subscriptions import (
     Subscription,
     SubscriptionStatus,
 )
-from services.notifications.storage.tables import SubscriptionRow
+from services.notifications.storage.tables import SubscriptionRow, assign
 from shared.contracts.vocabulary import Severity
 from shared.http.times import as_utc
 
@@ -65,22 +65,28 @@ def subscription_of(row: SubscriptionRow) -> Subscription:
     )
 
 
+#: What may change about a subscription, stored as the domain object holds it.
+_CHANGING = (
+    "url",
+    "description",
+    "status_reason",
+    "secret",
+    "previous_secret",
+    "previous_secret_until",
+    "verified_at",
+    "updated_at",
+)
+
+
 def _write(row: SubscriptionRow, subscription: Subscription) -> None:
     """Everything about ``subscription`` that may change, onto its row."""
+    assign(row, subscription, _CHANGING)
     selection = subscription.selection
-    row.url = subscription.url
     row.sinks = [s.value for s in subscription.sinks]
-    row.description = subscription.description
     row.event_types = list(selection.event_types)
     row.channels = list(selection.channels)
     row.filters = stored_filters(selection.filters)
     row.status = subscription.status.value
-    row.status_reason = subscription.status_reason
-    row.secret = subscription.secret
-    row.previous_secret = subscription.previous_secret
-    row.previous_secret_until = subscription.previous_secret_until
-    row.verified_at = subscription.verified_at
-    row.updated_at = subscription.updated_at
 
 
 async def add(session: AsyncSession, subscription: Subscription) -> None:

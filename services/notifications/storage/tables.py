@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -130,3 +131,9 @@ class InboxEntryRow(Base):
     subscription_ids: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+def assign(row: Base, source: object, names: Iterable[str]) -> None:
+    """Set each of ``names`` on ``row`` to the same-named attribute of the domain ``source``."""
+    for name in names:
+        setattr(row, name, getattr(source, name))
