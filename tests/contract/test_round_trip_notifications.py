@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from services.notifications.api.models import SubscriptionPatch
+from services.notifications.api.subscription_models import SubscriptionPatch
 from shared.contracts.vocabulary import FlagCategory, Severity, Theme
 from shared.organisations import ORGANISATIONS
 from tests.contract.round_trip_support import FEW, assert_sent, examples, text_of

@@ -20,7 +20,7 @@ from services.notifications.api.common import (
     Reading,
     Writer,
 )
-from services.notifications.api.models import AttemptList, AttemptOut, DeliveryOut
+from services.notifications.api.delivery_models import AttemptList, AttemptOut, DeliveryOut
 from services.notifications.domain.deliveries import DeliveryStatus
 from services.notifications.domain.resends import ResendsExhausted
 from services.notifications.service_layer import deliveries

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from services.notifications.api.common import NOT_FOUND, Context, EntryIdPath, Reading, Writer
-from services.notifications.api.models import InboxEntryOut, InboxEntryPatch
+from services.notifications.api.inbox_models import InboxEntryOut, InboxEntryPatch
 from services.notifications.service_layer import inbox
 from services.notifications.service_layer.commands import (
     InboxQuery,

@@ -17,7 +17,7 @@ from services.notifications.api.common import (
     SubscriptionIdPath,
     Writer,
 )
-from services.notifications.api.models import (
+from services.notifications.api.subscription_models import (
     SecretOut,
     SubscriptionCreated,
     SubscriptionIn,

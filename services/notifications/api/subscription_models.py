@@ -1,15 +1,12 @@
-"""Request and response bodies of the notifications API."""
+"""Request and response bodies of ``/subscriptions``: the selection, its filters and sinks."""
 
 from __future__ import annotations
 
-import json
 import uuid
-from typing import Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 
-from services.notifications.domain.deliveries import AttemptRecord, Delivery
-from services.notifications.domain.inbox import InboxEntry
 from services.notifications.domain.routing import MINE, Filters
 from services.notifications.domain.sinks import Sink
 from services.notifications.domain.subscriptions import Subscription
@@ -221,73 +218,3 @@ class SecretOut(ApiModel):
     previous_secret_valid_until: UtcDateTime = Field(
         description="Until then deliveries carry signatures with both the new and the old secret."
     )
-
-
-class DeliveryOut(ApiModel):
-    delivery_id: uuid.UUID = Field(description="Also the stable `webhook-id` of every attempt.")
-    subscription_id: uuid.UUID
-    event_id: str
-    event_type: str
-    event_source: str
-    subject: str | None = None
-    status: str = Field(description="`pending`, `delivered` or `failed`.")
-    attempts: int
-    next_attempt_at: UtcDateTime | None = None
-    last_http_status: int | None = None
-    last_reason: str | None = None
-    delivered_at: UtcDateTime | None = None
-    created_at: UtcDateTime
-
-    @classmethod
-    def of(cls, delivery: Delivery) -> DeliveryOut:
-        return cls.model_validate(delivery, from_attributes=True)
-
-
-class AttemptOut(ApiModel):
-    number: int
-    attempted_at: UtcDateTime
-    duration_ms: int
-    outcome: str = Field(description="`delivered` or `failed`.")
-    http_status: int | None = None
-    reason: str | None = None
-    error: str | None = Field(default=None, description="Short error; never the response body.")
-
-    @classmethod
-    def of(cls, attempt: AttemptRecord) -> AttemptOut:
-        return cls.model_validate(attempt, from_attributes=True)
-
-
-class AttemptList(ApiModel):
-    items: list[AttemptOut]
-
-
-class InboxEntryOut(ApiModel):
-    entry_id: uuid.UUID
-    event_type: str
-    event_id: str
-    subject: str | None = None
-    event_time: UtcDateTime
-    received_at: UtcDateTime
-    read: bool
-    read_at: UtcDateTime | None = None
-    subscription_ids: list[uuid.UUID]
-    event: dict[str, Any] = Field(description="The CloudEvent in structured JSON form.")
-
-    @classmethod
-    def of(cls, entry: InboxEntry) -> InboxEntryOut:
-        return cls(
-            entry_id=entry.entry_id,
-            event_type=entry.event_type,
-            event_id=entry.event_id,
-            subject=entry.subject,
-            event_time=entry.event_time,
-            received_at=entry.created_at,
-            read=entry.read_at is not None,
-            read_at=entry.read_at,
-            subscription_ids=list(entry.subscription_ids),
-            event=json.loads(entry.body),
-        )
-
-
-class InboxEntryPatch(InputModel):
-    read: bool = Field(description="True marks the entry read, false unread.")
