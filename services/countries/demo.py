@@ -5,32 +5,33 @@ creates, so a second run creates nothing: a profile is written only while it
 is at revision 0, decisions only when dated after the country's latest, a
 track only when no track of the country has its title, a status change only
 when the track is not in that status yet, an assessment only when its scope
-has none. The content is in :mod:`services.countries.demo_data`.
+has none. The content is data, ``demo.json`` (read by :func:`shared.demo.demo_data`):
+per country its profile patch, decisions, tracks (the opening body and the
+status changes that follow) and one assessment, of the track titled
+``assessedTrack`` or of the whole country when that is null.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 
-from services.countries.demo_data import COUNTRIES, DemoCountry
-from shared.demo import DemoApi
+from shared.demo import DemoApi, TokenFor, demo_data
 
 WRITE = ["countries:write"]
 #: Who does what in the demo: the secretariat keeps profiles and records decisions,
 #: the lead organisation opens its tracks, Foreign Affairs records the assessments.
 RECORDER = "tf-secretariaat"
+#: One country of ``demo.json``: code, profile, decisions, tracks, assessment, assessedTrack.
+DemoCountry = dict[str, Any]
 
 
-async def load(
-    client: httpx.AsyncClient, base_url: str, token_for: Callable[[str, list[str]], str]
-) -> int:
+async def load(client: httpx.AsyncClient, base_url: str, token_for: TokenFor) -> int:
     """Create what is missing of the demo countries; returns how many things were created."""
     api = _Api(client, base_url, token_for, WRITE)
     created = 0
-    for country in COUNTRIES:
+    for country in demo_data("countries")["countries"]:
         created += await _profile(api, country)
         created += await _decisions(api, country)
         titles = await _tracks(api, country)
@@ -49,19 +50,19 @@ class _Api(DemoApi):
 
 
 async def _profile(api: _Api, country: DemoCountry) -> int:
-    profile = await api.request("GET", f"/countries/{country.code}")
+    profile = await api.request("GET", f"/countries/{country['code']}")
     if profile["revision"] > 0:
         return 0
-    await api.request("PATCH", f"/countries/{country.code}", json=country.profile)
+    await api.request("PATCH", f"/countries/{country['code']}", json=country["profile"])
     return 1
 
 
 async def _decisions(api: _Api, country: DemoCountry) -> int:
-    path = f"/countries/{country.code}/designations"
+    path = f"/countries/{country['code']}/designations"
     existing = await api.request("GET", path, params={"pageSize": 1})
     latest = existing["items"][0]["decidedOn"] if existing["items"] else ""
     created = 0
-    for decision in country.decisions:
+    for decision in country["decisions"]:
         if decision["decidedOn"] > latest:
             await api.request("POST", path, json=decision)
             created += 1
@@ -73,24 +74,22 @@ async def _tracks(api: _Api, country: DemoCountry) -> dict[str, Any]:
 
     Returns the tracks' ids by title, plus the number created under ``""``.
     """
-    path = f"/countries/{country.code}/partnerships"
+    path = f"/countries/{country['code']}/partnerships"
     listed = await api.request("GET", path, params={"pageSize": 100})
     by_title = {track["title"]: track for track in listed["items"]}
     created = 0
-    for plan in country.tracks:
-        title = plan.body["title"]
+    for plan in country["tracks"]:
+        title = plan["open"]["title"]
+        lead = plan["open"]["leadOrganisation"]
         track = by_title.get(title)
         if track is None:
-            lead = plan.body["leadOrganisation"]
-            track = await api.request("POST", path, lead, json=plan.body)
+            track = await api.request("POST", path, lead, json=plan["open"])
             created += 1
-        for status, effective_from in plan.then:
+        for change in plan["then"]:
+            status = change["status"]
             if track["status"] != status and status in track["allowedNextStatuses"]:
                 track = await api.request(
-                    "POST",
-                    f"{path}/{track['id']}/status-changes",
-                    plan.body["leadOrganisation"],
-                    json={"status": status, "effectiveFrom": effective_from},
+                    "POST", f"{path}/{track['id']}/status-changes", lead, json=change
                 )
                 created += 1
         by_title[title] = track
@@ -98,11 +97,11 @@ async def _tracks(api: _Api, country: DemoCountry) -> dict[str, Any]:
 
 
 async def _assessment(api: _Api, country: DemoCountry, track_ids: dict[str, Any]) -> int:
-    path = f"/countries/{country.code}/risk-assessments"
-    body = dict(country.assessment)
+    path = f"/countries/{country['code']}/risk-assessments"
+    body = dict(country["assessment"])
     params: dict[str, Any] = {"pageSize": 1}
-    if country.assessed_track is not None:
-        body["partnershipId"] = track_ids[country.assessed_track]
+    if country["assessedTrack"] is not None:
+        body["partnershipId"] = track_ids[country["assessedTrack"]]
         params["partnershipId"] = body["partnershipId"]
     existing = await api.request("GET", path, params=params)
     if existing["totalItems"] > 0:

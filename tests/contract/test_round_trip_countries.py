@@ -52,6 +52,8 @@ from tests.contract.round_trip_support import (
 from tests.countries.conftest import _started
 from tests.countries.support import Countries
 
+pytestmark = pytest.mark.kafka  # the app's runtime provisions topics on the broker
+
 #: A country per generated decision or assessment: each is then the first of its scope, so
 #: the rule that decisions and assessments are recorded in date order never applies.
 CODES = [

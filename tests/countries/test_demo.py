@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.countries.demo import load
-from services.countries.demo_data import COUNTRIES
+from shared.demo import demo_data
 from shared.http.auth import issue_token
 from tests.countries.support import Countries
 
@@ -18,17 +18,18 @@ async def test_the_demo_loads_the_seed_countries_once(fresh_countries: Countries
     def token_for(organisation: str, scopes: list[str]) -> str:
         return issue_token(service.settings, organisation, scopes)
 
+    countries = demo_data("countries")["countries"]
     created = await load(service.client, "http://test", token_for)
     expected = sum(
-        1 + len(c.decisions) + len(c.tracks) + sum(len(t.then) for t in c.tracks) + 1
-        for c in COUNTRIES
+        1 + len(c["decisions"]) + len(c["tracks"]) + sum(len(t["then"]) for t in c["tracks"]) + 1
+        for c in countries
     )
     assert created == expected
     assert len(await service.emitted()) == created  # one event per thing created
     assert await load(service.client, "http://test", token_for) == 0
     assert len(await service.emitted()) == created
 
-    codes = {c.code for c in COUNTRIES}
+    codes = {c["code"] for c in countries}
     assert {"MAR", "TUN", "EGY", "JOR", "TUR", "UGA", "LBY", "DZA"} <= codes
     focus = (await service.get("/focus-countries", designation="focus")).json()
     assert {c["countryCode"] for c in focus["items"]} == {"MAR", "TUN", "EGY", "TUR"}
