@@ -8,24 +8,18 @@ deployment configures (``TASKFORCE_PUBLIC_BASE_URL``), not from a request.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 from uuid import UUID
 
-from shared.http.app import server_url
-from shared.settings import PlatformSettings
+from shared.http.links import ServiceLinks
 
 
 @dataclass(frozen=True)
-class Links:
-    """URLs of the resources, under the versioned base (``.../v1``)."""
-
-    base: str
+class Links(ServiceLinks):
+    service: ClassVar[str] = "notifications"
 
     def subscription(self, subscription_id: UUID) -> str:
         return f"{self.base}/subscriptions/{subscription_id}"
 
     def delivery(self, delivery_id: UUID) -> str:
         return f"{self.base}/deliveries/{delivery_id}"
-
-    @classmethod
-    def of(cls, settings: PlatformSettings) -> Links:
-        return cls(server_url(settings, "notifications", "/v1"))

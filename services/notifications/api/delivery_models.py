@@ -9,6 +9,7 @@ from pydantic import Field
 from services.notifications.domain.deliveries import AttemptRecord, Delivery
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel
+from shared.http.shaping import built_from
 
 
 class DeliveryOut(ApiModel):
@@ -28,7 +29,7 @@ class DeliveryOut(ApiModel):
 
     @classmethod
     def of(cls, delivery: Delivery) -> DeliveryOut:
-        return cls.model_validate(delivery, from_attributes=True)
+        return built_from(cls, delivery)
 
 
 class AttemptOut(ApiModel):
@@ -42,7 +43,7 @@ class AttemptOut(ApiModel):
 
     @classmethod
     def of(cls, attempt: AttemptRecord) -> AttemptOut:
-        return cls.model_validate(attempt, from_attributes=True)
+        return built_from(cls, attempt)
 
 
 class AttemptList(ApiModel):

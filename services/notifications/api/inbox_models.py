@@ -11,6 +11,7 @@ from pydantic import Field
 from services.notifications.domain.inbox import InboxEntry
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel
+from shared.http.shaping import built_from
 
 
 class InboxEntryOut(ApiModel):
@@ -27,16 +28,11 @@ class InboxEntryOut(ApiModel):
 
     @classmethod
     def of(cls, entry: InboxEntry) -> InboxEntryOut:
-        return cls(
-            entry_id=entry.entry_id,
-            event_type=entry.event_type,
-            event_id=entry.event_id,
-            subject=entry.subject,
-            event_time=entry.event_time,
+        return built_from(
+            cls,
+            entry,
             received_at=entry.created_at,
             read=entry.read_at is not None,
-            read_at=entry.read_at,
-            subscription_ids=list(entry.subscription_ids),
             event=json.loads(entry.body),
         )
 

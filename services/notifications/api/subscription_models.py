@@ -20,6 +20,7 @@ from shared.contracts.vocabulary import (
 )
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel, Text
+from shared.http.shaping import built_from
 
 OwnerValue = Annotated[
     str,
@@ -72,7 +73,7 @@ class FiltersOut(ApiModel):
 
     @classmethod
     def of(cls, filters: Filters) -> FiltersOut:
-        return cls.model_validate(filters, from_attributes=True)
+        return built_from(cls, filters)
 
 
 _URL_FIELD = Field(
@@ -184,24 +185,13 @@ class SubscriptionOut(ApiModel):
 
     @classmethod
     def of(cls, subscription: Subscription) -> SubscriptionOut:
-        selection = subscription.selection
-        return cls(
-            subscription_id=subscription.subscription_id,
-            organisation=subscription.organisation,
-            url=subscription.url,
-            description=subscription.description,
-            event_types=list(selection.event_types),
-            channels=list(selection.channels),
-            filters=FiltersOut.of(selection.filters),
-            sinks=list(subscription.sinks),
-            status=subscription.status.value,
-            status_reason=subscription.status_reason,
-            verified_at=subscription.verified_at,
-            previous_secret_valid_until=(
-                subscription.previous_secret_until if subscription.previous_secret else None
-            ),
-            created_at=subscription.created_at,
-            updated_at=subscription.updated_at,
+        previous = bool(subscription.previous_secret)
+        return built_from(
+            cls,
+            subscription.selection,
+            subscription,
+            filters=FiltersOut.of(subscription.selection.filters),
+            previous_secret_valid_until=subscription.previous_secret_until if previous else None,
         )
 
 
@@ -210,6 +200,11 @@ class SubscriptionCreated(SubscriptionOut):
         default=None,
         description="The signing secret. Shown only now: store it where the receiver can read it.",
     )
+
+    @classmethod
+    def shown(cls, subscription: Subscription, secret: str | None) -> SubscriptionCreated:
+        """The new subscription with its secret in clear (never the sealed one it holds)."""
+        return built_from(cls, SubscriptionOut.of(subscription), secret=secret)
 
 
 class SecretOut(ApiModel):

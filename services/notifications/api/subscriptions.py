@@ -73,8 +73,7 @@ async def create_subscription(
         body.command(caller.organisation), runtime, ctx
     )
     response.headers["Location"] = ctx.links.subscription(created.subscription.subscription_id)
-    shown = SubscriptionOut.of(created.subscription).model_dump()
-    return SubscriptionCreated.model_validate({**shown, "secret": created.secret})
+    return SubscriptionCreated.shown(created.subscription, created.secret)
 
 
 @router.get(
