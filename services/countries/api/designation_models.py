@@ -21,6 +21,7 @@ from shared.contracts.vocabulary import Designation
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel, Text
 from shared.http.pagination import Page
+from shared.http.shaping import built_from
 
 
 class NewDecision(InputModel):
@@ -76,7 +77,7 @@ class DecisionView(ApiModel):
     def of(cls, decision: Decision, today: date) -> DecisionView:
         """The decision, its review judged on ``today``."""
         overdue = decision.current and review_overdue(decision.review_date, today)
-        return cls(**vars(decision), review_overdue=overdue)
+        return built_from(cls, decision, review_overdue=overdue)
 
 
 class FocusCountryView(ApiModel):
@@ -101,14 +102,15 @@ class FocusCountryView(ApiModel):
         reference = country(decision.country_code)
         if reference is None:  # decisions are only recorded for ISO 3166 countries
             raise ValueError(f"{decision.country_code} is not an ISO 3166 country")
-        overdue = review_overdue(decision.review_date, today)
-        shown = {
-            "rank": entry.rank,
-            "weighted_score": entry.weighted_score,
-            "review_overdue": overdue,
-        }
-        names = {"name_en": reference.name_en, "name_nl": reference.name_nl}
-        return cls(**{**vars(decision), **shown, **names, "decision_id": decision.id})
+        return built_from(
+            cls,
+            decision,
+            reference,
+            rank=entry.rank,
+            weighted_score=entry.weighted_score,
+            decision_id=decision.id,
+            review_overdue=review_overdue(decision.review_date, today),
+        )
 
 
 class FocusCountryPage(Page[FocusCountryView]):

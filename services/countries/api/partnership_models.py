@@ -21,6 +21,7 @@ from services.countries.domain.partnerships import (
 from shared.contracts.vocabulary import Instruments, PartnershipKind, PartnershipStatus, Themes
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel, Text
+from shared.http.shaping import built_from
 
 
 class NewPartnership(PartnershipContent):
@@ -73,12 +74,8 @@ class PartnershipView(PartnershipContent):
 
     @classmethod
     def of(cls, partnership: Partnership) -> PartnershipView:
-        track = {name: value for name, value in vars(partnership).items() if name != "content"}
-        return cls(
-            **partnership.content.model_dump(),
-            **track,
-            allowed_next_statuses=tuple(sorted(allowed_next(partnership.status))),
-        )
+        allowed = tuple(sorted(allowed_next(partnership.status)))
+        return built_from(cls, partnership.content, partnership, allowed_next_statuses=allowed)
 
 
 class NewStatusChange(InputModel):
@@ -101,4 +98,4 @@ class StatusChangeView(ApiModel):
 
     @classmethod
     def of(cls, change: StatusChange) -> StatusChangeView:
-        return cls(**vars(change))
+        return built_from(cls, change)

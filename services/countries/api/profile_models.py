@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -10,7 +11,7 @@ from pydantic import Field
 
 from services.countries.api.common import OptionalDate
 from services.countries.domain.designations import Decision, review_overdue
-from services.countries.domain.m49 import Region
+from services.countries.domain.m49 import Location, Region
 from services.countries.domain.profiles import (
     DiplomaticRelations,
     EuPartnership,
@@ -23,6 +24,7 @@ from services.countries.service_layer.profiles import ListedCountry, Standing
 from shared.contracts.vocabulary import CountryRole, Designation
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel, Text
+from shared.http.shaping import built_from
 
 
 class RegionView(ApiModel):
@@ -34,6 +36,25 @@ class RegionView(ApiModel):
     @classmethod
     def of(cls, region: Region | None) -> RegionView | None:
         return cls(code=region.code, name=region.name) if region is not None else None
+
+
+@dataclass(frozen=True)
+class Regions:
+    """Where a country lies, as the views show it: each M49 level, or ``None``."""
+
+    region: RegionView | None
+    sub_region: RegionView | None
+    intermediate_region: RegionView | None
+
+    @classmethod
+    def of(cls, location: Location | None) -> Regions:
+        if location is None:
+            return cls(None, None, None)
+        return cls(
+            RegionView.of(location.region),
+            RegionView.of(location.sub_region),
+            RegionView.of(location.intermediate_region),
+        )
 
 
 class DesignationSummary(ApiModel):
@@ -50,13 +71,8 @@ class DesignationSummary(ApiModel):
         """The standing ``decision`` gives, with its review judged on ``today``."""
         if decision is None:
             return cls(designation=Designation.NONE, review_overdue=False)
-        return cls(
-            designation=decision.designation,
-            decision_id=decision.id,
-            decided_on=decision.decided_on,
-            review_date=decision.review_date,
-            review_overdue=review_overdue(decision.review_date, today),
-        )
+        overdue = review_overdue(decision.review_date, today)
+        return built_from(cls, decision, decision_id=decision.id, review_overdue=overdue)
 
 
 class CountrySummary(ApiModel):
@@ -73,13 +89,12 @@ class CountrySummary(ApiModel):
 
     @classmethod
     def of(cls, entry: ListedCountry) -> CountrySummary:
-        reference, profile, location = entry.reference, entry.profile, entry.reference.location
-        return cls(
+        reference, profile = entry.reference, entry.profile
+        return built_from(
+            cls,
+            reference,
+            Regions.of(reference.location),
             country_code=reference.code,
-            name_en=reference.name_en,
-            name_nl=reference.name_nl,
-            region=RegionView.of(location.region if location else None),
-            sub_region=RegionView.of(location.sub_region if location else None),
             migration_roles=profile.content.migration_roles if profile else (),
             designation=entry.designation,
             revision=profile.revision if profile else 0,
@@ -113,28 +128,16 @@ class CountryProfileView(ApiModel):
     @classmethod
     def of(cls, reference: CountryReference, standing: Standing, today: date) -> CountryProfileView:
         """The profile of ``reference`` with its designation as it stands on ``today``."""
-        location = reference.location
         profile = standing.profile
-        content = profile.content
-        return cls(
-            country_code=reference.code,
+        return built_from(
+            cls,
+            reference,
+            Regions.of(reference.location),
+            profile.content,
+            profile,
             alpha_2_code=reference.alpha_2,
             numeric_code=reference.numeric,
-            name_en=reference.name_en,
-            name_nl=reference.name_nl,
-            official_name_en=reference.official_name_en,
-            region=RegionView.of(location.region if location else None),
-            sub_region=RegionView.of(location.sub_region if location else None),
-            intermediate_region=RegionView.of(location.intermediate_region if location else None),
-            migration_roles=content.migration_roles,
-            key_figures=content.key_figures,
-            diplomatic_relations=content.diplomatic_relations,
-            eu_partnership=content.eu_partnership,
-            notes=content.notes,
             designation=DesignationSummary.of(standing.decision, today),
-            revision=profile.revision,
-            updated_at=profile.updated_at,
-            updated_by=profile.updated_by,
         )
 
 
@@ -174,12 +177,5 @@ class ProfileRevisionView(ApiModel):
 
     @classmethod
     def of(cls, revision: ProfileRevision) -> ProfileRevisionView:
-        return cls(
-            revision=revision.revision,
-            changed_at=revision.changed_at,
-            changed_by=revision.changed_by,
-            changes=[
-                FieldChangeView(field=c.field, before=c.before, after=c.after)
-                for c in revision.changes
-            ],
-        )
+        changes = [built_from(FieldChangeView, change) for change in revision.changes]
+        return built_from(cls, revision, changes=changes)

@@ -20,6 +20,7 @@ from services.countries.service_layer.risk import ReadAssessment
 from shared.contracts.vocabulary import AssessmentOutcome, AssessmentPhase, RiskCategory, RiskRating
 from shared.http import UtcDateTime
 from shared.http.models import ApiModel, InputModel, Text
+from shared.http.shaping import built_from
 from shared.need_to_know import Audience, NeedToKnow, need_to_know_text, withheld_field, withhold
 
 READERS: Final = (
@@ -84,14 +85,7 @@ class RiskItemView(ApiModel):
     @classmethod
     def of(cls, item: RiskItem, *, shown: bool) -> RiskItemView:
         texts, withheld = withhold(shown, description=item.description, mitigation=item.mitigation)
-        return cls(
-            **{**item.model_dump(), **texts},
-            withheld=withheld,
-            inherent_score=item.inherent_score,
-            inherent_rating=item.inherent_rating,
-            residual_score=item.residual_score,
-            residual_rating=item.residual_rating,
-        )
+        return built_from(cls, item, **texts, withheld=withheld)
 
 
 class AssessmentView(ApiModel):
@@ -127,9 +121,13 @@ class AssessmentView(ApiModel):
         texts, withheld = withhold(shown, summary=assessment.summary)
         overdue = is_overdue(assessment.next_review_date, today, current=assessment.current)
         items = [RiskItemView.of(item, shown=shown) for item in assessment.items]
-        return cls(
-            **{**vars(assessment), **texts, "items": items},
-            categories_of_concern=categories_of_concern(assessment.items),
+        concern = categories_of_concern(assessment.items)
+        return built_from(
+            cls,
+            assessment,
+            **texts,
+            items=items,
+            categories_of_concern=concern,
             overdue=overdue,
             withheld=withheld,
         )
