@@ -12,8 +12,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Final
+from uuid import UUID
 
 from fastapi import Depends, Path
 from pydantic import WithJsonSchema
@@ -22,9 +24,10 @@ from services.countries.context import CountriesContext
 from services.countries.domain.reference import CountryReference, country
 from services.countries.service_layer.commands import Window
 from shared.http import AuthenticatedCaller, Caller, Problem, require_scope
-from shared.http.dependencies import context_of
+from shared.http.dependencies import Runtime, context_of
 from shared.http.pagination import PageParams
 from shared.need_to_know import NeedToKnow, need_to_know_reader
+from shared.service import ServiceRuntime
 
 WRITE_SCOPE: Final = "countries:write"
 
@@ -35,6 +38,29 @@ Context = Annotated[CountriesContext, Depends(context_of(CountriesContext))]
 """The service's context: settings, links and clock."""
 Viewer = Annotated[NeedToKnow, Depends(need_to_know_reader("countries"))]
 """The authenticated caller, judged for need-to-know texts (risk assessments')."""
+
+
+@dataclass(frozen=True)
+class WriteRequest:
+    """What a write route needs besides its body: a caller allowed to write, the service, its
+    context."""
+
+    caller: Caller
+    runtime: ServiceRuntime
+    ctx: CountriesContext
+
+    @property
+    def by(self) -> str:
+        """The calling organisation, recorded as who made the change."""
+        return self.caller.organisation
+
+
+async def write_request(caller: Writer, runtime: Runtime, ctx: Context) -> WriteRequest:
+    return WriteRequest(caller, runtime, ctx)
+
+
+Write = Annotated[WriteRequest, Depends(write_request)]
+"""A write: its caller (scope ``countries:write``), the runtime and the context."""
 
 OptionalDate = Annotated[
     date | None, WithJsonSchema({"type": ["string", "null"], "format": "date"})
@@ -71,6 +97,9 @@ def known_country(
 
 
 Country = Annotated[CountryReference, Depends(known_country)]
+DecisionId = Annotated[UUID, Path(alias="decisionId", description="The decision's id.")]
+AssessmentId = Annotated[UUID, Path(alias="assessmentId", description="The assessment's id.")]
+PartnershipId = Annotated[UUID, Path(alias="partnershipId", description="The track's id.")]
 
 
 def window(paging: PageParams) -> Window:

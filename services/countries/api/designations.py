@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from typing import Annotated, Any
-from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from services.countries.api.common import CONFLICT, Context, Country, Reader, Writer, window
+from services.countries.api.common import (
+    CONFLICT,
+    Context,
+    Country,
+    DecisionId,
+    Reader,
+    Write,
+    window,
+)
 from services.countries.api.designation_models import (
     DecisionView,
     FocusCountryPage,
@@ -22,8 +29,6 @@ from shared.http.pagination import Page
 
 router = APIRouter(tags=["Focus designation"])
 
-DecisionId = Annotated[UUID, Path(alias="decisionId", description="The decision's id.")]
-
 
 @router.post(
     "/countries/{countryCode}/designations",
@@ -32,12 +37,7 @@ DecisionId = Annotated[UUID, Path(alias="decisionId", description="The decision'
     responses={201: {"description": "Recorded; `Location` names the new decision."}, **CONFLICT},
 )
 async def decide_designation(
-    reference: Country,
-    body: NewDecision,
-    caller: Writer,
-    runtime: Runtime,
-    ctx: Context,
-    response: Response,
+    reference: Country, body: NewDecision, write: Write, response: Response
 ) -> DecisionView:
     """Designate (focus, watch), withdraw (none) or review a country's designation.
 
@@ -52,12 +52,12 @@ async def decide_designation(
         scores=tuple(body.scores),
         review_date=body.review_date,
         summary=body.summary,
-        by=caller.organisation,
+        by=write.by,
     )
-    async with runtime.unit_of_work() as uow:
-        decision = await designations.decide_designation(command, uow, ctx)
-    response.headers["Location"] = ctx.links.decision(reference.code, decision.id)
-    return DecisionView.of(decision, ctx.today())
+    async with write.runtime.unit_of_work() as uow:
+        decision = await designations.decide_designation(command, uow, write.ctx)
+    response.headers["Location"] = write.ctx.links.decision(reference.code, decision.id)
+    return DecisionView.of(decision, write.ctx.today())
 
 
 @router.get("/countries/{countryCode}/designations", summary="A country's designation decisions")

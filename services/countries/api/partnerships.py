@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from services.countries.api.common import CONFLICT, Context, Country, Reader, Writer
+from services.countries.api.common import CONFLICT, Country, PartnershipId, Reader, Write
 from services.countries.api.partnership_models import (
     NewPartnership,
     NewStatusChange,
@@ -34,8 +33,6 @@ from shared.http.dependencies import Paging, Runtime
 from shared.http.pagination import Page, PageParams
 
 router = APIRouter(tags=["Partnerships"])
-
-PartnershipId = Annotated[UUID, Path(alias="partnershipId", description="The track's id.")]
 
 
 StatusFilter = Annotated[PartnershipStatus | None, Query(description="Tracks with this status.")]
@@ -100,21 +97,14 @@ async def list_partnerships(
     responses={201: {"description": "Opened; `Location` names the new track."}, **CONFLICT},
 )
 async def open_partnership(
-    reference: Country,
-    body: NewPartnership,
-    caller: Writer,
-    runtime: Runtime,
-    ctx: Context,
-    response: Response,
+    reference: Country, body: NewPartnership, write: Write, response: Response
 ) -> PartnershipView:
     """Opens a track and emits `partnership-status-changed` (without a previous status)."""
     content = PartnershipContent.model_validate(body.model_dump(include=set(PARTNERSHIP_FIELDS)))
-    command = OpenPartnership(
-        reference.code, content, body.status, body.status_since, caller.organisation
-    )
-    async with runtime.unit_of_work() as uow:
-        partnership = await partnerships.open_partnership(command, uow, ctx)
-    response.headers["Location"] = ctx.links.partnership(reference.code, partnership.id)
+    command = OpenPartnership(reference.code, content, body.status, body.status_since, write.by)
+    async with write.runtime.unit_of_work() as uow:
+        partnership = await partnerships.open_partnership(command, uow, write.ctx)
+    response.headers["Location"] = write.ctx.links.partnership(reference.code, partnership.id)
     return PartnershipView.of(partnership)
 
 
@@ -136,15 +126,13 @@ async def update_partnership(
     reference: Country,
     partnership_id: PartnershipId,
     patch: PartnershipPatch,
-    caller: Writer,
-    runtime: Runtime,
-    ctx: Context,
+    write: Write,
 ) -> PartnershipView:
     """Partial update of everything but the status; emits `partnership-updated` on a change."""
     updates = {name: getattr(patch, name) for name in patch.model_fields_set}
-    command = ChangePartnership(reference.code, partnership_id, updates, caller.organisation)
-    async with runtime.unit_of_work() as uow:
-        partnership = await partnerships.change_partnership(command, uow, ctx)
+    command = ChangePartnership(reference.code, partnership_id, updates, write.by)
+    async with write.runtime.unit_of_work() as uow:
+        partnership = await partnerships.change_partnership(command, uow, write.ctx)
     return PartnershipView.of(partnership)
 
 
@@ -174,9 +162,7 @@ async def change_status(
     reference: Country,
     partnership_id: PartnershipId,
     body: NewStatusChange,
-    caller: Writer,
-    runtime: Runtime,
-    ctx: Context,
+    write: Write,
 ) -> PartnershipView:
     """Follows the transition table; emits `partnership-status-changed`."""
     command = MovePartnership(
@@ -185,8 +171,8 @@ async def change_status(
         body.status,
         body.effective_from,
         body.reason,
-        caller.organisation,
+        write.by,
     )
-    async with runtime.unit_of_work() as uow:
-        partnership = await partnerships.move_partnership(command, uow, ctx)
+    async with write.runtime.unit_of_work() as uow:
+        partnership = await partnerships.move_partnership(command, uow, write.ctx)
     return PartnershipView.of(partnership)

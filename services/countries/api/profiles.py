@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 
-from services.countries.api.common import CONFLICT, Context, Country, Reader, Writer
+from services.countries.api.common import CONFLICT, Context, Country, Reader, Write
 from services.countries.api.profile_models import (
     CountryProfileView,
     CountrySummary,
@@ -71,7 +71,7 @@ async def get_country(
     responses=CONFLICT,
 )
 async def update_country(
-    reference: Country, patch: ProfilePatch, caller: Writer, runtime: Runtime, ctx: Context
+    reference: Country, patch: ProfilePatch, write: Write
 ) -> CountryProfileView:
     """Partial update with JSON merge patch semantics; lists are replaced whole.
 
@@ -79,10 +79,10 @@ async def update_country(
     `country-profile-updated`; a patch that changes nothing does neither.
     """
     updates = {name: getattr(patch, name) for name in patch.model_fields_set}
-    command = ChangeProfile(reference.code, updates, caller.organisation)
-    async with runtime.unit_of_work() as uow:
-        standing = await profiles.change_profile(command, uow, ctx)
-    return CountryProfileView.of(reference, standing, ctx.today())
+    command = ChangeProfile(reference.code, updates, write.by)
+    async with write.runtime.unit_of_work() as uow:
+        standing = await profiles.change_profile(command, uow, write.ctx)
+    return CountryProfileView.of(reference, standing, write.ctx.today())
 
 
 @router.get("/countries/{countryCode}/history", summary="A country profile's change history")

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.countries.api.common import CONFLICT, Context, Country, Viewer, Writer, window
+from services.countries.api.common import (
+    CONFLICT,
+    AssessmentId,
+    Context,
+    Country,
+    Viewer,
+    Write,
+    window,
+)
 from services.countries.api.risk_models import AssessmentView, NewAssessment
 from services.countries.service_layer import risk
 from services.countries.service_layer.commands import AssessmentQuery, AssessRisk
@@ -17,7 +26,23 @@ from shared.http.pagination import Page, PageParams
 
 router = APIRouter(tags=["Risk assessments"])
 
-AssessmentId = Annotated[UUID, Path(alias="assessmentId", description="The assessment's id.")]
+OverdueFilter = Annotated[
+    bool | None,
+    Query(description="`true`: only current assessments past their review date; `false`: none."),
+]
+RatingFilter = Annotated[
+    RiskRating | None, Query(alias="residualRating", description="Only this residual rating.")
+]
+CountryFilter = Annotated[
+    CountryCode | None, Query(alias="countryCode", description="Only this country.")
+]
+TrackFilter = Annotated[
+    UUID | None, Query(alias="partnershipId", description="Only this partnership track.")
+]
+CurrentFilter = Annotated[
+    bool | None,
+    Query(description="`true`: only the latest of each scope; `false`: only superseded ones."),
+]
 
 
 @router.post(
@@ -27,12 +52,7 @@ AssessmentId = Annotated[UUID, Path(alias="assessmentId", description="The asses
     responses={201: {"description": "Recorded; `Location` names the new assessment."}, **CONFLICT},
 )
 async def assess_risk(
-    reference: Country,
-    body: NewAssessment,
-    caller: Writer,
-    runtime: Runtime,
-    ctx: Context,
-    response: Response,
+    reference: Country, body: NewAssessment, write: Write, response: Response
 ) -> AssessmentView:
     """Derive the ratings, supersede the scope's current assessment, emit an event.
 
@@ -49,40 +69,59 @@ async def assess_risk(
         assessed_by=body.assessed_by,
         next_review_date=body.next_review_date,
         summary=body.summary,
-        by=caller.organisation,
+        by=write.by,
     )
-    async with runtime.unit_of_work() as uow:
-        assessment = await risk.assess_risk(command, uow, ctx)
-    response.headers["Location"] = ctx.links.assessment(reference.code, assessment.id)
+    async with write.runtime.unit_of_work() as uow:
+        assessment = await risk.assess_risk(command, uow, write.ctx)
+    response.headers["Location"] = write.ctx.links.assessment(reference.code, assessment.id)
     # The assessing side's own texts, just written: shown, and no read to note.
-    return AssessmentView.of(assessment, shown=True, today=ctx.today())
+    return AssessmentView.of(assessment, shown=True, today=write.ctx.today())
 
 
-OverdueFilter = Annotated[
-    bool | None,
-    Query(description="`true`: only current assessments past their review date; `false`: none."),
-]
-RatingFilter = Annotated[
-    RiskRating | None, Query(alias="residualRating", description="Only this residual rating.")
-]
-CurrentFilter = Annotated[
-    bool | None,
-    Query(description="`true`: only the latest of each scope; `false`: only superseded ones."),
-]
+@dataclass(frozen=True)
+class AskedPage:
+    """Which assessments a list route was asked for, and which page of them.
+
+    Read by one dependency per list (the filters, then ``Paging`` beneath them),
+    so the OpenAPI document lists and the validation reports the parameters in
+    the order the routes have always had: filters first, then the page.
+    """
+
+    query: AssessmentQuery
+    paging: PageParams
+
+
+async def _all_asked(
+    paging: Paging,
+    country_code: CountryFilter = None,
+    overdue: OverdueFilter = None,
+    residual_rating: RatingFilter = None,
+    current: CurrentFilter = None,
+) -> AskedPage:
+    """The filters and page of ``/risk-assessments``."""
+    return AskedPage(AssessmentQuery(country_code, None, overdue, residual_rating, current), paging)
+
+
+async def _country_asked(
+    paging: Paging,
+    partnership_id: TrackFilter = None,
+    overdue: OverdueFilter = None,
+    residual_rating: RatingFilter = None,
+    current: CurrentFilter = None,
+) -> AskedPage:
+    """The filters and page of a country's assessments; the country comes from the path."""
+    return AskedPage(
+        AssessmentQuery(None, partnership_id, overdue, residual_rating, current), paging
+    )
 
 
 async def _page(
-    request: Request,
-    paging: PageParams,
-    runtime: Runtime,
-    ctx: Context,
-    query: AssessmentQuery,
-    viewer: Viewer,
+    request: Request, viewer: Viewer, runtime: Runtime, ctx: Context, asked: AskedPage
 ) -> Page[AssessmentView]:
     async with runtime.sessions() as session:
-        found, total = await risk.risk_assessments(query, window(paging), session, ctx)
+        found, total = await risk.risk_assessments(asked.query, window(asked.paging), session, ctx)
     views = [AssessmentView.seen_by(viewer, read, ctx.today()) for read in found]
-    return Page[AssessmentView].of(views, total=total, params=paging, request=request)
+    return Page[AssessmentView].of(views, total=total, params=asked.paging, request=request)
 
 
 @router.get("/risk-assessments", summary="Risk assessments of all countries")
@@ -91,17 +130,10 @@ async def list_all_assessments(
     viewer: Viewer,
     runtime: Runtime,
     ctx: Context,
-    paging: Paging,
-    country_code: Annotated[
-        CountryCode | None, Query(alias="countryCode", description="Only this country.")
-    ] = None,
-    overdue: OverdueFilter = None,
-    residual_rating: RatingFilter = None,
-    current: CurrentFilter = None,
+    asked: Annotated[AskedPage, Depends(_all_asked)],
 ) -> Page[AssessmentView]:
     """Newest first; `overdue=true` lists the assessments due for review."""
-    query = AssessmentQuery(country_code, None, overdue, residual_rating, current)
-    return await _page(request, paging, runtime, ctx, query, viewer)
+    return await _page(request, viewer, runtime, ctx, asked)
 
 
 @router.get("/countries/{countryCode}/risk-assessments", summary="A country's risk assessments")
@@ -111,17 +143,11 @@ async def list_assessments(
     viewer: Viewer,
     runtime: Runtime,
     ctx: Context,
-    paging: Paging,
-    partnership_id: Annotated[
-        UUID | None, Query(alias="partnershipId", description="Only this partnership track.")
-    ] = None,
-    overdue: OverdueFilter = None,
-    residual_rating: RatingFilter = None,
-    current: CurrentFilter = None,
+    asked: Annotated[AskedPage, Depends(_country_asked)],
 ) -> Page[AssessmentView]:
     """Newest first."""
-    query = AssessmentQuery(reference.code, partnership_id, overdue, residual_rating, current)
-    return await _page(request, paging, runtime, ctx, query, viewer)
+    in_country = replace(asked, query=replace(asked.query, country_code=reference.code))
+    return await _page(request, viewer, runtime, ctx, in_country)
 
 
 @router.get("/countries/{countryCode}/risk-assessments/{assessmentId}", summary="A risk assessment")
