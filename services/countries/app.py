@@ -49,6 +49,11 @@ ROUTERS = (profiles.router, designations.router, partnerships.router, risk.route
 def create_app(
     settings: PlatformSettings | None = None, countries: CountriesSettings | None = None
 ) -> FastAPI:
+    """The countries service's app; its context (settings, links, clock) is built here, once.
+
+    ``countries`` overrides the service's own settings (the criteria weights),
+    as ``settings`` does the platform's; both default to the environment.
+    """
     platform = settings or PlatformSettings()
     app = service_app(
         "countries",
