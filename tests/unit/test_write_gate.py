@@ -87,22 +87,33 @@ async def test_a_unit_of_work_inside_another_in_the_same_task_does_not_wait_for_
 async def test_other_databases_do_not_wait(
     sessions: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:
+    """While a unit of work holds one database, others' finish, in this task and in another."""
     other = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'other.db'}")
+    log: list[str] = []
     try:
         other_sessions = make_session_factory(other)
         async with unit_of_work(sessions, None):
-            async with unit_of_work(other_sessions, None) as uow:  # another task would too
-                await uow.session.execute(text("SELECT 1"))
-            done = await asyncio.wait_for(_in_other_task(other_sessions), timeout=5)
-        assert done
+            try:
+                async with asyncio.timeout(5), unit_of_work(other_sessions, None) as uow:
+                    await uow.session.execute(text("SELECT 1"))
+            except TimeoutError:
+                pytest.fail("a unit of work on another database, same task, waited for this one")
+            log.append("same task committed on the other database")
+            elsewhere = asyncio.create_task(_committed(other_sessions, log))
+            finished, _ = await asyncio.wait({elsewhere}, timeout=5)
+            assert elsewhere in finished, "another task's unit of work waited for this database"
+            elsewhere.result()
+            log.append("first commits")
+        assert log == [
+            "same task committed on the other database",
+            "other task committed on the other database",
+            "first commits",
+        ]
     finally:
         await other.dispose()
 
 
-async def _in_other_task(sessions: async_sessionmaker[AsyncSession]) -> bool:
-    async def work() -> bool:
-        async with unit_of_work(sessions, None) as uow:
-            await uow.session.execute(text("SELECT 1"))
-        return True
-
-    return await asyncio.create_task(work())
+async def _committed(sessions: async_sessionmaker[AsyncSession], log: list[str]) -> None:
+    async with unit_of_work(sessions, None) as uow:
+        await uow.session.execute(text("SELECT 1"))
+    log.append("other task committed on the other database")
