@@ -73,6 +73,9 @@ class ServiceRuntime:
     background: list[BackgroundTask] = field(default_factory=list, init=False)
     _background_tasks: list[asyncio.Task[None]] = field(default_factory=list, init=False)
     _lag: metrics.LagProbe | None = field(default=None, init=False)
+    #: ``False``: broker-free, for tests of the API alone: ``start`` migrates the database and
+    #: starts the background tasks, but no topic check, producer, relay or consumer.
+    kafka: bool = field(default=True, init=False)
 
     @classmethod
     def create(cls, service: str, settings: PlatformSettings | None = None) -> ServiceRuntime:
@@ -93,6 +96,15 @@ class ServiceRuntime:
     async def start(self) -> None:
         self._telemetry = telemetry.setup_telemetry(self.service, self.settings.var_dir)
         await upgrade_async(self.service, self.settings.database_url_for(self.service))
+        if self.kafka:
+            await self._start_kafka()
+        self._background_tasks = [
+            asyncio.create_task(_run_background(task, self), name=f"{self.service}-background-{i}")
+            for i, task in enumerate(self.background)
+        ]
+
+    async def _start_kafka(self) -> None:
+        """Everything that talks to the broker: topic check, producer, relay, consumer."""
         await _retry_until_kafka(self._topics_provisioned)
         # aiokafka clients bind to the running loop, so they are made here, not in create().
         self.producer = make_producer(
@@ -113,10 +125,6 @@ class ServiceRuntime:
         )
         self.consumer.subscribe(self.broker)
         await self.broker.start()
-        self._background_tasks = [
-            asyncio.create_task(_run_background(task, self), name=f"{self.service}-background-{i}")
-            for i, task in enumerate(self.background)
-        ]
 
     async def stop(self) -> None:
         """In-flight records finish and commit their offsets; the relay ends its batch."""
@@ -126,7 +134,8 @@ class ServiceRuntime:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._background_tasks = []
-        await self.broker.stop()
+        if self.kafka:
+            await self.broker.stop()
         if self.relay is not None and self._relay_task is not None:
             self.relay.stop()
             with contextlib.suppress(asyncio.CancelledError):

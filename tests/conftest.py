@@ -9,6 +9,12 @@ the end unless ``TASKFORCE_TEST_KEEP_KAFKA=1``; ``TASKFORCE_TEST_KAFKA_PORT`` mo
 it (the controller takes the next port). Set ``TASKFORCE_TEST_KAFKA`` to
 a bootstrap address (and ``TASKFORCE_KAFKA_SECRETS_DIR`` to its passwords) to
 use some other running broker instead.
+
+Only tests marked ``kafka`` get the broker, and it starts when the first of
+them asks for it: ``pytest -m "not kafka"`` never starts one. The other tests
+run broker-free (``tests.harness``): their apps start without Kafka, and any
+Kafka client they make fails at once (``forbidding_kafka``), as does asking
+for the broker's fixtures without the marker.
 """
 
 from __future__ import annotations
@@ -24,11 +30,33 @@ import pytest
 from shared.kafka.provisioning import provision
 from shared.kafka_local import LocalKafka
 from shared.settings import PlatformSettings
+from tests.harness import bootstrap_for, forbidding_kafka, settings_for
 from tests.support import TEST_SECRETS, TEST_VAR
+
+#: The fixtures that are the broker: only tests marked ``kafka`` may take them.
+BROKER_FIXTURES = ("kafka_bootstrap", "local_kafka")
 
 # Every PlatformSettings a test builds, and every process it starts, finds the
 # test broker's passwords without being told.
 os.environ.setdefault("TASKFORCE_KAFKA_SECRETS_DIR", str(TEST_SECRETS))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test that takes the broker without the ``kafka`` marker fails before it starts one."""
+    if item.get_closest_marker("kafka") is None:
+        taken = [name for name in BROKER_FIXTURES if name in getattr(item, "fixturenames", ())]
+        if taken:
+            pytest.fail(f"{item.nodeid} takes {', '.join(taken)} but is not marked kafka")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> object:
+    """Tests not marked ``kafka`` run, fixtures and all, with Kafka forbidden."""
+    if item.get_closest_marker("kafka") is not None:
+        return (yield)
+    with forbidding_kafka(item.nodeid):
+        return (yield)
 
 
 @pytest.fixture(scope="session")
@@ -71,18 +99,12 @@ def local_kafka(kafka_bootstrap: str) -> LocalKafka:
 
 
 @pytest.fixture
-def settings(kafka_bootstrap: str, tmp_path: Path) -> PlatformSettings:
-    """Settings for one test: its own var dir and database, the test broker, fast retries."""
-    return PlatformSettings(
-        var_dir=tmp_path,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        kafka_secrets_dir=TEST_SECRETS,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'service.db'}",
-        consumer_backoff_initial_s=0.01,
-        consumer_backoff_max_s=0.05,
-        consumer_max_attempts=3,
-        outbox_poll_interval_s=0.2,
-    )
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> PlatformSettings:
+    """Settings for one test: its own var dir and database, fast retries; the test broker
+    for a test marked ``kafka``, none (broker-free) for the others."""
+    bootstrap = bootstrap_for(request)
+    changes = {} if bootstrap is None else {"kafka_secrets_dir": TEST_SECRETS}
+    return settings_for("service", tmp_path, bootstrap, **changes)
 
 
 @pytest.fixture

@@ -57,7 +57,7 @@ FIGURE = {
 COUNTRIES = ["MAR", "TUN", "EGY", "SEN", "NGA", "IRQ", "JOR", "LBN", "ETH", "GMB"]
 
 
-async def test_country_profiles_read_back(kafka_bootstrap: str, tmp_path: Path) -> None:
+async def test_country_profiles_read_back(tmp_path: Path) -> None:
     patches = examples(
         st.fixed_dictionaries(
             {
@@ -93,7 +93,7 @@ async def test_country_profiles_read_back(kafka_bootstrap: str, tmp_path: Path) 
         assert read["notes"] == sent["notes"]
         assert [f["label"] for f in read["keyFigures"]] == [f["label"] for f in sent["keyFigures"]]
 
-    async for countries in started_countries(tmp_path, kafka_bootstrap):
+    async for countries in started_countries(tmp_path, None):
         accepted = await round_trip(
             countries.client,
             writes,
@@ -108,7 +108,7 @@ async def test_country_profiles_read_back(kafka_bootstrap: str, tmp_path: Path) 
 # --- programmes -------------------------------------------------------------------
 
 
-async def test_programmes_read_back_and_export(kafka_bootstrap: str, tmp_path: Path) -> None:
+async def test_programmes_read_back_and_export(tmp_path: Path) -> None:
     def body(title: str, description: str, name: str) -> dict[str, Any]:
         organisations = programmes.programme_body()["participatingOrganisations"]
         return programmes.programme_body(
@@ -124,7 +124,7 @@ async def test_programmes_read_back_and_export(kafka_bootstrap: str, tmp_path: P
         assert read == written
         assert (read["title"], read["description"]) == (sent["title"], sent["description"])
 
-    settings_ = programmes.settings_for(tmp_path, kafka_bootstrap)
+    settings_ = programmes.settings_for(tmp_path, None)
     async with programmes.running(settings_) as service:
         headers = service.auth()
         accepted = await round_trip(
@@ -144,7 +144,7 @@ async def test_programmes_read_back_and_export(kafka_bootstrap: str, tmp_path: P
 # --- monitoring -------------------------------------------------------------------
 
 
-async def test_monitoring_evidence_reads_back(kafka_bootstrap: str, tmp_path: Path) -> None:
+async def test_monitoring_evidence_reads_back(tmp_path: Path) -> None:
     programme_id = f"prg-2026-{uuid.uuid4().int % 10000:04d}"
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     ratings = dict.fromkeys(
@@ -195,7 +195,7 @@ async def test_monitoring_evidence_reads_back(kafka_bootstrap: str, tmp_path: Pa
         assert read == written
         assert read["summary"] == sent["summary"]
 
-    settings_ = monitoring.settings_for(tmp_path, kafka_bootstrap)
+    settings_ = monitoring.settings_for(tmp_path, None)
     async with monitoring.running(settings_) as service:
         event = monitoring.cloud_event(monitoring.approved(programme_id))
         await monitoring.deliver(service, event)
@@ -208,7 +208,7 @@ async def test_monitoring_evidence_reads_back(kafka_bootstrap: str, tmp_path: Pa
 # --- notifications ----------------------------------------------------------------
 
 
-async def test_subscriptions_read_back(kafka_bootstrap: str, tmp_path: Path) -> None:
+async def test_subscriptions_read_back(tmp_path: Path) -> None:
     writes = examples(
         st.builds(
             lambda description: (
@@ -223,7 +223,7 @@ async def test_subscriptions_read_back(kafka_bootstrap: str, tmp_path: Path) -> 
     def same(sent: dict[str, Any], written: dict[str, Any], read: dict[str, Any]) -> None:
         assert read["description"] == written["description"] == sent["description"]
 
-    settings_ = notifications.settings_for(tmp_path, kafka_bootstrap)
+    settings_ = notifications.settings_for(tmp_path, None)
     async with notifications.running(settings_) as service:
         accepted = await round_trip(
             service.client,

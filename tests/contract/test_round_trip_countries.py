@@ -52,8 +52,6 @@ from tests.contract.round_trip_support import (
 from tests.countries.conftest import _started
 from tests.countries.support import Countries
 
-pytestmark = pytest.mark.kafka  # the app's runtime provisions topics on the broker
-
 #: A country per generated decision or assessment: each is then the first of its scope, so
 #: the rule that decisions and assessments are recorded in date order never applies.
 CODES = [
@@ -89,10 +87,8 @@ SECRETARIAT = "tf-secretariaat"
 
 
 @pytest.fixture(scope="module")
-async def countries(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Countries]:
-    async for service in _started(tmp_path_factory.mktemp("round-trip-countries"), kafka_bootstrap):
+async def countries(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Countries]:
+    async for service in _started(tmp_path_factory.mktemp("round-trip-countries"), None):
         yield service
 
 

@@ -37,11 +37,9 @@ PERIODS = [
 
 
 @pytest.fixture(scope="module")
-async def service(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[monitoring.Service]:
+async def service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[monitoring.Service]:
     var = tmp_path_factory.mktemp("round-trip-monitoring")
-    async with monitoring.running(monitoring.settings_for(var, kafka_bootstrap)) as started:
+    async with monitoring.running(monitoring.settings_for(var, None)) as started:
         yield started
 
 

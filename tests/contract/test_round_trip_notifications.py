@@ -39,11 +39,9 @@ LISTS = {"owningOrganisation", "countryCode", "theme", "programmeId", "flagCateg
 
 
 @pytest.fixture(scope="module")
-async def service(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[notifications.Service]:
+async def service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[notifications.Service]:
     var = tmp_path_factory.mktemp("round-trip-notifications")
-    async with notifications.running(notifications.settings_for(var, kafka_bootstrap)) as started:
+    async with notifications.running(notifications.settings_for(var, None)) as started:
         yield started
 
 

@@ -44,11 +44,9 @@ CELLS = [(YEAR, "bho", True), (YEAR + 1, "bho", True), (YEAR + 1, "am", False)]
 
 
 @pytest.fixture(scope="module")
-async def service(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[programmes.Service]:
+async def service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[programmes.Service]:
     var = tmp_path_factory.mktemp("round-trip-programmes")
-    async with programmes.running(programmes.settings_for(var, kafka_bootstrap)) as started:
+    async with programmes.running(programmes.settings_for(var, None)) as started:
         yield started
 
 

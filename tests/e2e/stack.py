@@ -30,8 +30,8 @@ from shared.http.auth import issue_token
 from shared.kafka.provisioning import deprovision, provision
 from shared.settings import PlatformSettings
 from shared.supervisor import Supervisor
-from tests.e2e.receiver import WebhookReceiver
 from tests.support import kafka_options, partitions_of
+from tests.webhook_receiver import Receiver, free_port
 
 YEAR = date.today().year
 #: A small frame for this year, so one commitment can exceed it (scenario c).
@@ -101,7 +101,7 @@ async def commit_groups_at_end(bootstrap: str, groups: dict[str, list[str]]) -> 
 class Stack:
     supervisor: Supervisor
     settings: PlatformSettings
-    receiver: WebhookReceiver
+    receiver: Receiver
     bootstrap: str
     prefix: str
 
@@ -132,7 +132,8 @@ class Stack:
                 },
             )
         )
-        receiver = WebhookReceiver(oin=oin)  # its port goes on the allow-list
+        # Checks signatures as a subscriber would; its own port goes on the allow-list.
+        receiver = Receiver(port=free_port(), checks_signatures=True, oin=oin)
         supervisor = Supervisor(
             ports=ports,
             log_dir=var / "logs",

@@ -1,8 +1,8 @@
-"""The monitoring service as the tests drive it: the real app and runtime on the test broker.
+"""The monitoring service as the tests drive it: the real app and runtime (``tests.harness``).
 
-Each runtime reads with a consumer group of its own, positioned at the end of
-the topics it reads. Programmes' events are handed to the consumer directly
-(``deliver``) or published to the broker (the integration tests).
+API tests share one app per module, broker-free unless the module is marked
+``kafka``. Programmes' events are handed to the consumer directly (``deliver``)
+or published to the broker (the integration tests).
 """
 
 from __future__ import annotations
@@ -16,18 +16,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
-import pytest
 
 from services.monitoring.app import create_app
-from shared.consumer import ConsumedRecord, Outcome
 from shared.contracts.countries import HumanRightsRiskAssessed
 from shared.contracts.programmes import ProgrammeApproved, ReviewDecided
-from shared.events.catalogue import CATALOGUE, EventData, entry_for
-from shared.events.envelope import CloudEvent, new_event
-from shared.service import ServiceRuntime
 from shared.settings import PlatformSettings
-from tests.service_harness import ServiceUnderTest
-from tests.support import example, own_group, start_group_at_end
+from tests import harness
+from tests.harness import ServiceUnderTest, cloud_event, deliver
+from tests.support import example
+
+__all__ = ["cloud_event", "deliver"]  # the harness's, for the monitoring tests
 
 WRITE = "monitoring:write"
 TABLES = (
@@ -61,62 +59,19 @@ class Service(ServiceUnderTest):
         return await self.client.get(f"/v1{path}", params=params, headers=self.auth(scopes=()))
 
 
-def settings_for(var_dir: Path, bootstrap: str) -> PlatformSettings:
-    return PlatformSettings(
-        var_dir=var_dir,
-        kafka_bootstrap_servers=bootstrap,
-        database_url=f"sqlite+aiosqlite:///{var_dir / 'monitoring.db'}",
-        consumer_backoff_initial_s=0.01,
-        consumer_backoff_max_s=0.05,
-        consumer_max_attempts=3,
-        outbox_poll_interval_s=0.2,
-    )
+def settings_for(var_dir: Path, bootstrap: str | None) -> PlatformSettings:
+    return harness.settings_for("monitoring", var_dir, bootstrap)
 
 
 @asynccontextmanager
 async def running(settings: PlatformSettings, group: str | None = None) -> AsyncIterator[Service]:
-    """The app with its runtime started; a fresh group from the topics' ends unless ``group``."""
-    app = create_app(settings)
-    runtime: ServiceRuntime = app.state.runtime
-    runtime.consumer.group_id = group or own_group(settings, "monitoring", uuid.uuid4().hex[:12])
-    for topic in sorted({CATALOGUE[t].topic for t in runtime.consumer.handlers}):
-        if group is None:
-            await start_group_at_end(
-                settings.kafka_bootstrap_servers, runtime.consumer.group_id, topic
-            )
-    await runtime.start()
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Service(app, settings, client)
-    finally:
-        await runtime.stop()
+    """The app with its runtime started; on the broker a fresh group from the topics' ends
+    unless ``group``."""
+    async with harness.running(create_app(settings), Service, group=group) as started:
+        yield started
 
 
-@pytest.fixture(scope="module")
-async def service(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Service]:
-    async with running(settings_for(tmp_path_factory.mktemp("monitoring"), kafka_bootstrap)) as s:
-        yield s
-
-
-def cloud_event(data: EventData) -> CloudEvent:
-    entry = entry_for(type(data))
-    return new_event(
-        source=f"urn:nld:oin:00000000000000000000:systeem:{entry.service}",
-        type=entry.type,
-        data=data.to_data(),
-        subject=data.aggregate_id(),
-        dataschema=entry.dataschema,
-    )
-
-
-async def deliver(service: Service, event: CloudEvent) -> Outcome:
-    """Run the consumer on ``event`` as if it came from the topic (no broker hop)."""
-    record = event.to_record(CATALOGUE[event.type].topic, event.subject)
-    consumed = ConsumedRecord(record.topic, 0, 0, record.key, record.value, list(record.headers))
-    return await service.runtime.consumer.process(consumed)
+service = harness.app_fixture(running, settings_for)
 
 
 INDICATORS: list[dict[str, Any]] = [

@@ -1,4 +1,8 @@
-"""The notifications service as the tests drive it: the real app and runtime, a real receiver."""
+"""The notifications service as the tests drive it: the real app and runtime, a real receiver.
+
+The app and its runtime come from ``tests.harness``: broker-free unless the test
+is marked ``kafka``; events are handed to the consumer (``deliver``) or published.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +13,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from services.notifications.app import create_app
 from services.notifications.settings import NotificationsSettings
 from services.notifications.storage.tables import DeliveryRow, SubscriptionRow
-from shared.consumer import ConsumedRecord, Outcome
 from shared.contracts.monitoring import ProgrammeFlagged
-from shared.events.catalogue import CATALOGUE, EventData, entry_for
-from shared.events.envelope import CloudEvent, new_event
-from shared.service import ServiceRuntime
 from shared.settings import PlatformSettings
-from tests.notifications.receiver import Receiver, allowed_receivers
-from tests.service_harness import ServiceUnderTest
-from tests.support import example, own_group, start_group_at_end
+from tests import harness
+from tests.harness import ServiceUnderTest, cloud_event, deliver
+from tests.support import example
+from tests.webhook_receiver import Receiver, allowed_receivers
+
+__all__ = ["cloud_event", "deliver"]  # the harness's, for the notifications tests
 
 WRITE = "notifications:write"
 FLAGGED = "nl.migratiesamenwerking.monitoring.programme-flagged"
@@ -47,16 +49,8 @@ def fast_settings(**changes: Any) -> NotificationsSettings:
     return NotificationsSettings(**values)
 
 
-def settings_for(var_dir: Path, bootstrap: str) -> PlatformSettings:
-    return PlatformSettings(
-        var_dir=var_dir,
-        kafka_bootstrap_servers=bootstrap,
-        database_url=f"sqlite+aiosqlite:///{var_dir / 'notifications.db'}",
-        consumer_backoff_initial_s=0.01,
-        consumer_backoff_max_s=0.05,
-        consumer_max_attempts=3,
-        outbox_poll_interval_s=0.2,
-    )
+def settings_for(var_dir: Path, bootstrap: str | None) -> PlatformSettings:
+    return harness.settings_for("notifications", var_dir, bootstrap)
 
 
 @dataclass
@@ -90,25 +84,14 @@ async def running(
     *,
     group_id: str | None = None,
 ) -> AsyncIterator[Service]:
-    """The app with its runtime started, reading with its own group from the topics' ends."""
+    """The app with its runtime started; on the broker reading with its own group from the
+    topics' ends unless ``group_id``."""
     app = create_app(settings, notifications or fast_settings())
-    runtime: ServiceRuntime = app.state.runtime
-    fresh = group_id is None
-    runtime.consumer.group_id = group_id or own_group(
-        settings, "notifications", uuid.uuid4().hex[:12]
-    )
-    if fresh:
-        for topic in runtime.consumer.topics:
-            await start_group_at_end(
-                settings.kafka_bootstrap_servers, runtime.consumer.group_id, topic
-            )
-    await runtime.start()
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Service(app, settings, client)
-    finally:
-        await runtime.stop()
+    async with harness.running(app, Service, group=group_id) as started:
+        yield started
+
+
+service = harness.app_fixture(running, settings_for)
 
 
 @pytest.fixture
@@ -116,26 +99,6 @@ def receiver() -> Iterator[Receiver]:
     started = Receiver().start()
     yield started
     started.stop()
-
-
-def cloud_event(data: EventData) -> CloudEvent:
-    """``data`` as its producing service would publish it."""
-    entry = entry_for(type(data))
-    return new_event(
-        source=f"urn:nld:oin:00000000000000000000:systeem:{entry.service}",
-        type=entry.type,
-        data=data.to_data(),
-        subject=data.aggregate_id(),
-        dataschema=entry.dataschema,
-    )
-
-
-async def deliver(service: Service, event: CloudEvent) -> Outcome:
-    """Run the consumer on ``event`` as if it came from its topic (no broker hop)."""
-    entry = CATALOGUE[event.type]
-    record = event.to_record(entry.topic, event.subject)
-    consumed = ConsumedRecord(record.topic, 0, 0, record.key, record.value, list(record.headers))
-    return await service.runtime.consumer.process(consumed)
 
 
 def flagged(**changes: Any) -> ProgrammeFlagged:

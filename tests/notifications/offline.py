@@ -23,13 +23,10 @@ from shared.migrate import upgrade_async
 from shared.outbox import OutboxMessage
 from tests.notifications.conftest import Service, fast_settings, settings_for
 
-#: Nothing listens there: a test that reached for the broker would fail at once.
-NO_BROKER = "127.0.0.1:9"
-
 
 @pytest.fixture
 async def offline(tmp_path: Path) -> AsyncIterator[Service]:
-    settings = settings_for(tmp_path, NO_BROKER)
+    settings = settings_for(tmp_path, None)  # broker-free: reaching for Kafka fails at once
     app = create_app(settings, fast_settings())
     await upgrade_async("notifications", settings.database_url_for("notifications"))
     transport = httpx.ASGITransport(app=app)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -14,22 +13,9 @@ from tests.notifications.conftest import (
     cloud_event,
     deliver,
     flagged,
-    running,
-    settings_for,
 )
-from tests.notifications.receiver import Receiver
 from tests.support import eventually
-
-pytestmark = pytest.mark.kafka
-
-
-@pytest.fixture(scope="module")
-async def service(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Service]:
-    settings = settings_for(tmp_path_factory.mktemp("notifications"), kafka_bootstrap)
-    async with running(settings) as started:
-        yield started
+from tests.webhook_receiver import Receiver
 
 
 def causes(response: Any) -> dict[str, str]:

@@ -29,7 +29,7 @@ from services.notifications.webhooks import (
     post,
 )
 from shared.contracts.vocabulary import DeliveryFailureReason
-from tests.notifications.receiver import Receiver, free_port
+from tests.webhook_receiver import Receiver, free_port
 
 NOW = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 PUBLIC = "93.184.215.14"

@@ -30,8 +30,8 @@ from tests.notifications.conftest import (
     flagged,
 )
 from tests.notifications.offline import offline
-from tests.notifications.receiver import Receiver
 from tests.support import eventually
+from tests.webhook_receiver import Receiver
 
 __all__ = ["offline"]  # the fixture, imported for pytest to find
 

@@ -18,14 +18,12 @@ from tests.notifications.conftest import (
     running,
     settings_for,
 )
-from tests.notifications.receiver import free_port
 from tests.support import eventually
-
-pytestmark = pytest.mark.kafka
+from tests.webhook_receiver import free_port
 
 
 async def test_demo_subscriptions_reach_the_receiver_verified(
-    kafka_bootstrap: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     port = free_port()
     monkeypatch.setenv("TASKFORCE_VAR_DIR", str(tmp_path))
@@ -34,7 +32,7 @@ async def test_demo_subscriptions_reach_the_receiver_verified(
     lines: list[str] = []
     server = make_server(port, secrets_file, out=lines.append)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings = settings_for(tmp_path, kafka_bootstrap)
+    settings = settings_for(tmp_path, None)
     try:
         allowed = fast_settings(allowed_hosts=[f"127.0.0.1:{port}"])
         async with running(settings, allowed) as service:

@@ -26,8 +26,8 @@ from services.notifications.worker import DeliveryWorker
 from shared.migrate import alembic_config, upgrade
 from tests.notifications.conftest import FLAGGED, Service, cloud_event, deliver, flagged
 from tests.notifications.offline import offline
-from tests.notifications.receiver import Receiver
 from tests.support import eventually
+from tests.webhook_receiver import Receiver
 
 __all__ = ["offline"]  # the fixture, imported for pytest to find
 

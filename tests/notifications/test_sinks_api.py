@@ -21,8 +21,8 @@ from shared.events.envelope import CloudEvent, KafkaRecord
 from shared.outbox import OutboxMessage, forwarding_id
 from tests.notifications.conftest import FLAGGED, Service, deliver, flagged
 from tests.notifications.offline import inbox_rows, offline, stream_rows
-from tests.notifications.receiver import Receiver
 from tests.notifications.stream_support import published, trace_id_of
+from tests.webhook_receiver import Receiver
 
 __all__ = ["offline"]  # the fixture, imported for pytest to find
 

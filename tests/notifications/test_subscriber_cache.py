@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -17,23 +16,10 @@ from tests.notifications.conftest import (
     Service,
     cloud_event,
     deliver,
-    running,
-    settings_for,
 )
 from tests.support import example
 
-pytestmark = pytest.mark.kafka
-
 FIRST, SECOND = "prg-2026-0101", "prg-2026-0102"
-
-
-@pytest.fixture(scope="module")
-async def service(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Service]:
-    settings = settings_for(tmp_path_factory.mktemp("notifications"), kafka_bootstrap)
-    async with running(settings) as started:
-        yield started
 
 
 def flag_about(programme_id: str) -> CloudEvent:

@@ -7,28 +7,13 @@ is a 404 problem, and changes nothing; the holder itself may do each of them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 
-from tests.notifications.conftest import Service, cloud_event, deliver, flagged, running
-from tests.notifications.conftest import settings_for as notification_settings
-from tests.notifications.receiver import Receiver
+from tests.notifications.conftest import Service, cloud_event, deliver, flagged
 from tests.support import eventually
-
-pytestmark = pytest.mark.kafka
+from tests.webhook_receiver import Receiver
 
 OTHERS = ("bz", "tf-secretariaat", "coa")  # another ministry, the secretariat, an agency
-
-
-@pytest.fixture(scope="module")
-async def service(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Service]:
-    var = tmp_path_factory.mktemp("notifications-rights")
-    async with running(notification_settings(var, kafka_bootstrap)) as started:
-        yield started
 
 
 async def subscription_state(service: Service, subscription_id: str) -> httpx.Response:

@@ -25,8 +25,8 @@ from tests.notifications.conftest import (
     running,
     settings_for,
 )
-from tests.notifications.receiver import Receiver
 from tests.support import eventually, producer_as
+from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.kafka
 

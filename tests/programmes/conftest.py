@@ -1,10 +1,7 @@
-"""The programmes service as the tests drive it: the real app and runtime on the test broker.
+"""The programmes service as the tests drive it: the real app and runtime (``tests.harness``).
 
-Starting a runtime migrates a database, provisions topics, starts a producer and
-joins a consumer group, so API tests share one app per module. Each runtime
-reads with a consumer group of its own, positioned at the end of the topics it
-reads: the test broker keeps earlier runs' records, and the service's real
-group must not be moved by tests.
+API tests share one app per module, broker-free unless the module is marked
+``kafka``; other services' events are handed to the consumer (``deliver``).
 """
 
 from __future__ import annotations
@@ -17,20 +14,16 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-import httpx
-import pytest
-
 from services.programmes.app import create_app
 from services.programmes.settings import ProgrammesSettings
-from shared.consumer import ConsumedRecord, Outcome
 from shared.contracts.countries import HumanRightsRiskAssessed
 from shared.contracts.monitoring import ProgrammeFlagged
-from shared.events.catalogue import CATALOGUE, EventData, entry_for
-from shared.events.envelope import CloudEvent, new_event
-from shared.service import ServiceRuntime
 from shared.settings import PlatformSettings
-from tests.service_harness import ServiceUnderTest
-from tests.support import example, own_group, start_group_at_end
+from tests import harness
+from tests.harness import ServiceUnderTest, cloud_event, deliver
+from tests.support import example
+
+__all__ = ["cloud_event", "deliver"]  # the harness's, for the programmes tests
 
 WRITE = "programmes:write"
 DECIDE = "programmes:decide"
@@ -164,68 +157,23 @@ def framework_body() -> dict[str, Any]:
     }
 
 
-def settings_for(var_dir: Path, bootstrap: str) -> PlatformSettings:
-    return PlatformSettings(
-        var_dir=var_dir,
-        kafka_bootstrap_servers=bootstrap,
-        database_url=f"sqlite+aiosqlite:///{var_dir / 'programmes.db'}",
-        consumer_backoff_initial_s=0.01,
-        consumer_backoff_max_s=0.05,
-        consumer_max_attempts=3,
-        outbox_poll_interval_s=0.2,
-    )
+def settings_for(var_dir: Path, bootstrap: str | None) -> PlatformSettings:
+    return harness.settings_for("programmes", var_dir, bootstrap)
 
 
 @asynccontextmanager
 async def running(
     settings: PlatformSettings, programmes_settings: ProgrammesSettings | None = None
 ) -> AsyncIterator[Service]:
-    """The app with its runtime started, reading with a fresh group from the topics' ends."""
-    app = create_app(settings, programmes_settings)
-    runtime: ServiceRuntime = app.state.runtime
-    runtime.consumer.group_id = own_group(settings, "programmes", uuid.uuid4().hex[:12])
-    for topic in sorted({CATALOGUE[t].topic for t in runtime.consumer.handlers}):
-        await start_group_at_end(settings.kafka_bootstrap_servers, runtime.consumer.group_id, topic)
-    await runtime.start()
-    try:
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Service(app, settings, client)
-    finally:
-        await runtime.stop()
-
-
-@pytest.fixture(scope="module")
-async def service(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Service]:
-    settings = settings_for(tmp_path_factory.mktemp("programmes"), kafka_bootstrap)
-    async with running(settings) as started:
+    """The app with its runtime started (on the broker: a fresh group from the topics' ends)."""
+    async with harness.running(create_app(settings, programmes_settings), Service) as started:
         yield started
 
 
+service = harness.app_fixture(running, settings_for)
+
 MONITORING_SOURCE = "urn:nld:oin:00000000000000000000:systeem:monitoring"
 COUNTRIES_SOURCE = "urn:nld:oin:00000000000000000000:systeem:countries"
-
-
-def cloud_event(data: EventData, *, source: str | None = None) -> CloudEvent:
-    """``data`` as another service would publish it."""
-    entry = entry_for(type(data))
-    return new_event(
-        source=source or f"urn:nld:oin:00000000000000000000:systeem:{entry.service}",
-        type=entry.type,
-        data=data.to_data(),
-        subject=data.aggregate_id(),
-        dataschema=entry.dataschema,
-    )
-
-
-async def deliver(service: Service, event: CloudEvent) -> Outcome:
-    """Run the service's consumer on ``event`` as if it came from the topic (no broker hop)."""
-    entry = CATALOGUE[event.type]
-    record = event.to_record(entry.topic, event.subject)
-    consumed = ConsumedRecord(record.topic, 0, 0, record.key, record.value, list(record.headers))
-    return await service.runtime.consumer.process(consumed)
 
 
 def flagged(programme_id: str, **changes: Any) -> ProgrammeFlagged:

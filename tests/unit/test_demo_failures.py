@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from shared.cli import app
 from shared.cli.stack import load_demo
 from shared.settings import PlatformSettings
-from tests.notifications.receiver import free_port
+from tests.webhook_receiver import free_port
 
 PROBLEM = {"type": "about:blank", "title": "Unprocessable", "status": 422, "detail": "refused"}
 
