@@ -6,8 +6,6 @@ import pytest
 
 from tests.countries.support import Countries, assessment, decision, partnership
 
-pytestmark = pytest.mark.kafka  # the app's runtime provisions topics on the broker
-
 WRITES = [
     ("patch", "/countries/MAR", {"notes": "x"}),
     ("post", "/countries/MAR/designations", decision()),

@@ -15,8 +15,6 @@ import pytest
 
 from tests.countries.support import Countries, assessment, decision, partnership, risk_item, scores
 
-pytestmark = pytest.mark.kafka  # the app's runtime provisions topics on the broker
-
 FIGURE: dict[str, Any] = {
     "kind": "returns-from-nl",
     "value": 100,

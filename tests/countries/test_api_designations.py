@@ -5,11 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
-import pytest
-
 from tests.countries.support import Countries, decision, scores
-
-pytestmark = pytest.mark.kafka  # the app's runtime provisions topics on the broker
 
 CHANGED = "nl.migratiesamenwerking.countries.focus-designation-changed"
 REVIEWED = "nl.migratiesamenwerking.countries.focus-designation-reviewed"

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.countries.support import Countries, partnership
-
-pytestmark = pytest.mark.kafka  # the app's runtime provisions topics on the broker
 
 STATUS_CHANGED = "nl.migratiesamenwerking.countries.partnership-status-changed"
 UPDATED = "nl.migratiesamenwerking.countries.partnership-updated"

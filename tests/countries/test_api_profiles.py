@@ -4,11 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.countries.support import Countries
-
-pytestmark = pytest.mark.kafka  # the app's runtime provisions topics on the broker
 
 FIGURE: dict[str, Any] = {
     "kind": "returns-from-nl",

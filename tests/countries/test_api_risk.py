@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.countries.support import Countries, assessment, partnership, risk_item
-
-pytestmark = pytest.mark.kafka  # the app's runtime provisions topics on the broker
 
 ASSESSED = "nl.migratiesamenwerking.countries.human-rights-risk-assessed"
 

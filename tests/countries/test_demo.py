@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from services.countries.demo import load
 from shared.demo import demo_data
 from shared.http.auth import issue_token
 from tests.countries.support import Countries
-
-pytestmark = pytest.mark.kafka  # the app's runtime provisions topics on the broker
 
 
 async def test_the_demo_loads_the_seed_countries_once(fresh_countries: Countries) -> None:

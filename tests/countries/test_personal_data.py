@@ -9,11 +9,8 @@ nothing and never repeat the detail.
 from __future__ import annotations
 
 import httpx
-import pytest
 
 from tests.countries.support import Countries, assessment, risk_item
-
-pytestmark = pytest.mark.kafka  # the app's runtime provisions topics on the broker
 
 PERSON = "Mohammed El Amrani, born 3 March 1990, of Kerkstraat 12, Utrecht, was held."
 ORDINARY = "Since 1 January 2025: 312 returnees, 2024-2027, EUR 1,250,000, XM-DAC-7-PPR-2024-001."

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.countries.support import Countries, assessment, decision, partnership
-
-pytestmark = pytest.mark.kafka  # the app's runtime provisions topics on the broker
 
 SECRETARIAT = "tf-secretariaat"
 

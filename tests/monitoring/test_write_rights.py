@@ -12,14 +12,10 @@ import uuid
 from datetime import date, timedelta
 from typing import Any
 
-import pytest
-
 from shared.consumer import Outcome
 from shared.contracts.programmes import ProgrammeApproved
 from tests.monitoring.conftest import INDICATORS, YEAR, Service, cloud_event, deliver, result_body
 from tests.support import example
-
-pytestmark = pytest.mark.kafka
 
 #: The example programme: owned by jenv, the National Police implementing it.
 OWNER, PARTNER, SECRETARIAT = "jenv", "politie", "tf-secretariaat"

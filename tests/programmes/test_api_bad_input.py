@@ -6,7 +6,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.programmes.conftest import (
     DECIDE,
@@ -18,8 +17,6 @@ from tests.programmes.conftest import (
     flagged,
     programme_body,
 )
-
-pytestmark = pytest.mark.kafka
 
 
 async def refused(

@@ -18,8 +18,6 @@ from tests.programmes.conftest import (
     settings_for,
 )
 
-pytestmark = pytest.mark.kafka
-
 #: A small frame, so one programme can exceed it.
 FRAME = [
     FrameCellSetting(year=YEAR, budget_line=BudgetLine.BHO, oda=True, amount_eur=1_500_000),
@@ -28,10 +26,8 @@ FRAME = [
 
 
 @pytest.fixture(scope="module")
-async def framed(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> AsyncIterator[Service]:
-    settings = settings_for(tmp_path_factory.mktemp("framed"), kafka_bootstrap)
+async def framed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Service]:
+    settings = settings_for(tmp_path_factory.mktemp("framed"), None)
     async with running(settings, ProgrammesSettings(budget_frame=FRAME)) as started:
         yield started
 
@@ -95,9 +91,9 @@ async def test_an_override_is_recorded_with_who_when_and_why(framed: Service) ->
 
 
 async def test_a_commitment_over_the_frame_is_booked_and_alerts_finance(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
-    settings = settings_for(tmp_path_factory.mktemp("frame"), kafka_bootstrap)
+    settings = settings_for(tmp_path_factory.mktemp("frame"), None)
     async with running(settings, ProgrammesSettings(budget_frame=FRAME)) as service:
         first = await service.approved()
         second = await service.approved()

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.programmes.conftest import YEAR, Service, programme_body
-
-pytestmark = pytest.mark.kafka
 
 
 async def test_register_a_programme(service: Service) -> None:

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
 from tests.programmes.conftest import Service, framework_body
-
-pytestmark = pytest.mark.kafka
 
 
 async def test_each_change_is_a_revision_announced_in_full(service: Service) -> None:

@@ -29,7 +29,7 @@ from tests.programmes.conftest import (
     risk_assessed,
 )
 
-pytestmark = pytest.mark.kafka
+pytestmark = pytest.mark.kafka  # a flag for an unknown programme is dead-lettered
 
 
 async def reviews_of(service: Service, programme_id: str) -> list[dict[str, Any]]:

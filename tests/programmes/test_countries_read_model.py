@@ -20,8 +20,6 @@ from tests.programmes.conftest import (
 )
 from tests.support import example
 
-pytestmark = pytest.mark.kafka
-
 
 def history(code: str) -> list[CloudEvent]:
     now = datetime.now(UTC)
@@ -73,7 +71,7 @@ async def test_the_read_model_follows_the_countries_topic(service: Service) -> N
 
 
 async def test_replaying_the_topic_rebuilds_the_same_model(
-    service: Service, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    service: Service, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     events = history("UGA")
     for event in events:
@@ -82,7 +80,7 @@ async def test_replaying_the_topic_rebuilds_the_same_model(
     for event in events:  # a redelivery: the inbox absorbs it
         assert await deliver(service, event) is Outcome.DUPLICATE
 
-    settings = settings_for(tmp_path_factory.mktemp("rebuilt"), kafka_bootstrap)
+    settings = settings_for(tmp_path_factory.mktemp("rebuilt"), None)
     async with running(settings) as rebuilt:
         for event in events:
             assert await deliver(rebuilt, event) is Outcome.HANDLED

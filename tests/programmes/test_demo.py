@@ -10,13 +10,9 @@ from shared.http.auth import issue_token
 from tests.programmes.conftest import running, settings_for
 from tests.programmes.test_iati_export import validated
 
-pytestmark = pytest.mark.kafka
 
-
-async def test_demo_loads_once(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
-) -> None:
-    settings = settings_for(tmp_path_factory.mktemp("demo"), kafka_bootstrap)
+async def test_demo_loads_once(tmp_path_factory: pytest.TempPathFactory) -> None:
+    settings = settings_for(tmp_path_factory.mktemp("demo"), None)
     async with running(settings) as service:
 
         def token_for(organisation: str, scopes: list[str]) -> str:

@@ -21,8 +21,6 @@ from tests.need_to_know_support import (
 )
 from tests.programmes.conftest import DECIDE, Service, cloud_event, deliver, flagged
 
-pytestmark = pytest.mark.kafka
-
 OWNER, PARTNER = "am", "kmar"
 READERS = callers("programmes", OWNER, PARTNER, unrelated="bz")
 RATIONALE = "Returnees reported being detained on arrival; the partner is asked to stop."

@@ -11,12 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-import pytest
 
 from shared.consumer import Outcome
 from tests.programmes.conftest import DECIDE, Service, cloud_event, deliver, flagged
-
-pytestmark = pytest.mark.kafka
 
 OWNER = "am"
 PERSON = "Mohammed El Amrani, born 3 March 1990, of Kerkstraat 12, Utrecht, was detained."

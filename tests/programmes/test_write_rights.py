@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
-import pytest
 
 from tests.programmes.conftest import (
     DECIDE,
@@ -25,8 +24,6 @@ from tests.programmes.conftest import (
     framework_body,
     programme_body,
 )
-
-pytestmark = pytest.mark.kafka
 
 #: The programme's implementing agency, the secretariat, another ministry.
 OTHERS = ("kmar", "tf-secretariaat", "bz")
