@@ -274,9 +274,7 @@ def service_app(
         settings=runtime.settings,
         routers=[*routers, audit_router],
         readiness=runtime.readiness,
-        asyncapi=lambda: asyncapi_document(
-            service, runtime.broker, consumes=sorted(runtime.consumer.handlers)
-        ),
+        asyncapi=lambda: asyncapi_document(service, runtime.consumer.handlers, runtime.settings),
         lifespan=runtime.lifespan,
     )
     app.state.runtime = runtime

@@ -15,17 +15,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from faststream.kafka import KafkaBroker, KafkaMessage
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError
 from pydantic import ValidationError
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from typer.testing import CliRunner
 
 import shared.contracts as contracts
 from shared.asyncapi import HEADERS_SCHEMA, asyncapi_document
 from shared.cli.schemas import app as schemas_cli
+from shared.consumer import EventConsumer
 from shared.contracts.vocabulary import examples_of
 from shared.events.catalogue import CATALOGUE, SERVICES, EventType, topic_of, types_of
 from shared.schemas import (
@@ -35,6 +36,7 @@ from shared.schemas import (
     export_json_schemas,
     key_property,
 )
+from shared.settings import PlatformSettings
 
 ENTRIES = sorted(CATALOGUE.values(), key=lambda e: e.type)
 IDS = [entry.type for entry in ENTRIES]
@@ -434,23 +436,6 @@ def test_asyncapi_documents_every_produced_type(service: str) -> None:
     assert not [op for op in document["operations"].values() if op["action"] == "receive"]
 
 
-def _raw_subscribers_broker() -> KafkaBroker:
-    """A broker wired the way the services wire theirs: raw bytes, dispatch on ce_type."""
-    broker = KafkaBroker("127.0.0.1:9092")
-
-    async def raw(message: KafkaMessage) -> bytes:
-        return bytes(message.body)
-
-    @broker.subscriber("taskforce.countries.v1", group_id="programmes", decoder=raw)
-    async def on_countries(body: bytes) -> None: ...
-
-    @broker.subscriber("taskforce.monitoring.v1", group_id="programmes", decoder=raw)
-    async def on_monitoring(body: bytes) -> None: ...
-
-    broker.publisher("taskforce.programmes.v1")  # a plain publisher to its own topic
-    return broker
-
-
 CONSUMED_BY_PROGRAMMES = [
     "nl.migratiesamenwerking.countries.human-rights-risk-assessed",
     "nl.migratiesamenwerking.countries.focus-designation-changed",
@@ -459,17 +444,27 @@ CONSUMED_BY_PROGRAMMES = [
 ]
 
 
-def test_asyncapi_documents_consumed_types_on_real_subscribers() -> None:
-    broker = _raw_subscribers_broker()
-    subscribers_before = len(broker.subscribers)
-    document = asyncapi_document("programmes", broker, consumes=CONSUMED_BY_PROGRAMMES)
+def _programmes_consumer() -> EventConsumer:
+    """A consumer wired the way the services wire theirs: one handler per consumed type."""
+    consumer = EventConsumer("programmes", PlatformSettings(), async_sessionmaker())
+
+    async def handle(*_: object) -> None: ...
+
+    for type_ in CONSUMED_BY_PROGRAMMES:
+        consumer.on(CATALOGUE[type_].model)(handle)
+    return consumer
+
+
+def test_asyncapi_documents_consumed_types_from_the_handler_table() -> None:
+    consumer = _programmes_consumer()
+    handlers_before = dict(consumer.handlers)
+    document = asyncapi_document("programmes", consumer.handlers, consumer.settings)
     _assert_well_formed(document)
-    assert len(broker.publishers) == 1, "the service's broker is only read"
+    assert consumer.handlers == handlers_before, "the handler table is only read"
     programmes_channels = [
         key for key, c in document["channels"].items() if c["address"] == "taskforce.programmes.v1"
     ]
-    assert programmes_channels == ["taskforce.programmes.v1"], "its plain publisher is replaced"
-    assert len(broker.subscribers) == subscribers_before
+    assert programmes_channels == ["taskforce.programmes.v1"], "one channel per topic"
 
     receives = {
         _lookup(document, op["channel"]["$ref"])["address"]: op
