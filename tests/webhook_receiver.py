@@ -211,7 +211,10 @@ class Receiver:
         if server is None:
             raise OSError("no receiver port is free")
         self._server = server
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        # A short poll, so that ``stop`` returns at once rather than after up to half a second.
+        threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
         return self
 
     def stop(self) -> None:
