@@ -240,7 +240,6 @@ def service_app(
     description: str,
     version: str = "1.0.0",
     routers: Sequence[APIRouter] = (),
-    register_handlers: Callable[[EventConsumer], None] | None = None,
     handlers: Sequence[On[Any, C]] = (),
     context: C | None = None,
     settings: PlatformSettings | None = None,
@@ -260,8 +259,6 @@ def service_app(
 
     runtime = ServiceRuntime.create(service, settings)
     runtime.background.extend(background)
-    if register_handlers is not None:
-        register_handlers(runtime.consumer)
     if handlers:
         if context is None:
             raise ValueError(f"{service}: event handlers need the service's context")
