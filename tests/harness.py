@@ -29,13 +29,14 @@ from typing import Any, ClassVar, NoReturn, TypeVar
 
 import httpx
 import pytest
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.client import AIOKafkaClient
 from fastapi import FastAPI
 from sqlalchemy import text
 
 import shared.kafka.admin
 from shared.consumer import ConsumedRecord, Outcome
-from shared.events.catalogue import CATALOGUE, EventData, entry_for
+from shared.events.catalogue import CATALOGUE, EventData, entry_for, topic_of
 from shared.events.envelope import CloudEvent, new_event
 from shared.http.auth import issue_token
 from shared.kafka.principals import stack_principals
@@ -44,7 +45,14 @@ from shared.kafka_local import LocalKafka
 from shared.outbox import OutboxMessage
 from shared.service import ServiceRuntime
 from shared.settings import PlatformSettings
-from tests.support import TEST_VAR, own_group, start_group_at_end
+from tests.support import (
+    TEST_VAR,
+    ends,
+    eventually,
+    kafka_options,
+    own_group,
+    start_group_at_end,
+)
 
 S = TypeVar("S")
 #: How a suite builds its client object: ``Service(app, settings, client)``.
@@ -252,6 +260,43 @@ async def deliver(service: ServiceUnderTest, event: CloudEvent) -> Outcome:
     record = event.to_record(CATALOGUE[event.type].topic, event.subject)
     consumed = ConsumedRecord(record.topic, 0, 0, record.key, record.value, list(record.headers))
     return await service.runtime.consumer.process(consumed)
+
+
+# -- what an app published (on the broker) -----------------------------------------------
+
+Offsets = dict[TopicPartition, int]
+
+
+async def outbox_drained(service: ServiceUnderTest) -> bool:
+    """The relay has published everything committed so far."""
+    relay = service.runtime.relay
+    return relay is not None and await relay.backlog() == 0
+
+
+async def published_since(
+    service: ServiceUnderTest, start: Offsets
+) -> list[ConsumerRecord[bytes, bytes]]:
+    """Everything the service published to its topic since ``start``, once its outbox is empty."""
+    await eventually(lambda: outbox_drained(service))
+    bootstrap = service.settings.kafka_bootstrap_servers
+    stop = await ends(bootstrap, topic_of(service.runtime.service))
+    consumer = AIOKafkaConsumer(**kafka_options(bootstrap), enable_auto_commit=False)
+    await consumer.start()
+    records: list[ConsumerRecord[bytes, bytes]] = []
+    try:
+        consumer.assign(list(start))
+        for partition, offset in start.items():
+            consumer.seek(partition, offset)
+        pending = {p for p in start if stop[p] > start[p]}
+        while pending:
+            batch = await consumer.getmany(timeout_ms=500)
+            for partition, items in batch.items():
+                records.extend(items)
+                if await consumer.position(partition) >= stop[partition]:
+                    pending.discard(partition)
+    finally:
+        await consumer.stop()
+    return records
 
 
 # -- the kafka marker, kept honest --------------------------------------------------------

@@ -15,15 +15,15 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from shared.consumer import Outcome
 from shared.contracts.countries import HumanRightsRiskAssessed
 from shared.events.catalogue import topic_of
 from shared.events.envelope import CloudEvent
+from tests.harness import published_since
 from tests.monitoring.conftest import (
     YEAR,
-    Service,
     approved,
     cloud_event,
     decided,
@@ -37,7 +37,6 @@ from tests.support import (
     ends,
     eventually,
     header,
-    kafka_options,
     producer_as,
     publish,
 )
@@ -45,7 +44,6 @@ from tests.support import (
 pytestmark = pytest.mark.kafka
 
 MONITORING_TOPIC = topic_of("monitoring")
-Offsets = dict[TopicPartition, int]
 
 
 @pytest.fixture
@@ -56,35 +54,6 @@ async def producer(kafka_bootstrap: str, tmp_path: Any) -> AsyncIterator[AIOKafk
         yield started
     finally:
         await started.stop()
-
-
-async def _drained(service: Service) -> bool:
-    relay = service.runtime.relay
-    return relay is not None and await relay.backlog() == 0
-
-
-async def published_since(service: Service, start: Offsets) -> list[ConsumerRecord[bytes, bytes]]:
-    await eventually(lambda: _drained(service))
-    stop = await ends(service.settings.kafka_bootstrap_servers, MONITORING_TOPIC)
-    consumer = AIOKafkaConsumer(
-        **kafka_options(service.settings.kafka_bootstrap_servers), enable_auto_commit=False
-    )
-    await consumer.start()
-    records: list[ConsumerRecord[bytes, bytes]] = []
-    try:
-        consumer.assign(list(start))
-        for partition, offset in start.items():
-            consumer.seek(partition, offset)
-        pending = {p for p in start if stop[p] > start[p]}
-        while pending:
-            batch = await consumer.getmany(timeout_ms=500)
-            for partition, items in batch.items():
-                records.extend(items)
-                if await consumer.position(partition) >= stop[partition]:
-                    pending.discard(partition)
-    finally:
-        await consumer.stop()
-    return records
 
 
 def risk_again(event: CloudEvent) -> HumanRightsRiskAssessed:

@@ -14,10 +14,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from shared.consumer import Outcome
 from shared.events.catalogue import topic_of
+from tests.harness import Offsets, outbox_drained, published_since
 from tests.programmes.conftest import (
     DECIDE,
     Service,
@@ -27,12 +28,11 @@ from tests.programmes.conftest import (
     running,
     settings_for,
 )
-from tests.support import ends, eventually, header, kafka_options, producer_as, publish
+from tests.support import ends, eventually, header, producer_as, publish
 
 pytestmark = pytest.mark.kafka
 
 PROGRAMMES_TOPIC = topic_of("programmes")
-Offsets = dict[TopicPartition, int]
 
 
 @pytest.fixture(scope="module")
@@ -51,38 +51,8 @@ async def live(
 
 async def mark(service: Service) -> Offsets:
     """Where the service's topic ends once everything it committed so far is published."""
-    await eventually(lambda: _drained(service))
+    await eventually(lambda: outbox_drained(service))
     return await ends(service.settings.kafka_bootstrap_servers, PROGRAMMES_TOPIC)
-
-
-async def published_since(service: Service, start: Offsets) -> list[ConsumerRecord[bytes, bytes]]:
-    """Everything the service published to its topic since ``start``, once its outbox is empty."""
-    await eventually(lambda: _drained(service))
-    stop = await ends(service.settings.kafka_bootstrap_servers, PROGRAMMES_TOPIC)
-    consumer = AIOKafkaConsumer(
-        **kafka_options(service.settings.kafka_bootstrap_servers), enable_auto_commit=False
-    )
-    await consumer.start()
-    records: list[ConsumerRecord[bytes, bytes]] = []
-    try:
-        consumer.assign(list(start))
-        for partition, offset in start.items():
-            consumer.seek(partition, offset)
-        pending = {p for p in start if stop[p] > start[p]}
-        while pending:
-            batch = await consumer.getmany(timeout_ms=500)
-            for partition, items in batch.items():
-                records.extend(items)
-                if await consumer.position(partition) >= stop[partition]:
-                    pending.discard(partition)
-    finally:
-        await consumer.stop()
-    return records
-
-
-async def _drained(service: Service) -> bool:
-    relay = service.runtime.relay
-    return relay is not None and await relay.backlog() == 0
 
 
 def of_type(records: list[ConsumerRecord[bytes, bytes]], name: str, key: str) -> list[Any]:
