@@ -24,6 +24,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,11 @@ class LocalKafka:
     security_protocol: str = "SASL_PLAINTEXT"
     #: Passwords and certificates; default ``<home>/../secrets/kafka`` (``var/secrets/kafka``).
     secrets_dir: Path | None = None
+    #: Properties set in place of the template's (None: left out), for a node of a cluster
+    #: (``shared.kafka_cluster``); the single broker has none.
+    overrides: tuple[tuple[str, str | None], ...] = ()
+    #: The cluster id to format with, shared by the nodes of a cluster; default a new one.
+    cluster_id: str | None = None
 
     @classmethod
     def from_env(cls) -> LocalKafka:
@@ -116,10 +122,7 @@ class LocalKafka:
             and any(self.libs.glob("kafka_2.13-*.jar"))
         ):
             return False
-        _require(
-            "java",
-            JAVA_HINT,
-        )
+        _require("java", JAVA_HINT)
         _require(
             "mvn", "Maven is needed once to fetch Kafka from Maven Central (apt-get install maven)."
         )
@@ -159,6 +162,7 @@ class LocalKafka:
             .replace("${BROKER_PASSWORD}", broker.password.get_secret_value())
             .replace("${CONTROLLER_PASSWORD}", controller.password.get_secret_value())
         )
+        text = with_overrides(text, self.overrides)
         ensure_local_ca(self.secrets)
         if self.security_protocol == "SASL_SSL":
             text += (
@@ -191,7 +195,7 @@ class LocalKafka:
             moved = ""
         admin, _ = ensure_credentials(self.secrets, ADMIN)
         broker, _ = ensure_credentials(self.secrets, BROKER)
-        cluster_id = self._java("kafka.tools.StorageTool", "random-uuid").strip().splitlines()[-1]
+        cluster_id = self.cluster_id or self.new_cluster_id()
         # The Java launcher expands @file arguments: the passwords stay off the command line.
         arguments = self.home / ".format-arguments"
         write_secret(
@@ -209,7 +213,8 @@ class LocalKafka:
                 cluster_id,
                 "-c",
                 str(self.properties),
-                "--standalone",
+                # A static quorum (a cluster's voters) is formatted without a bootstrap voter.
+                *(() if self.static_quorum else ("--standalone",)),
                 "--ignore-formatted",
                 f"@{arguments}",
             )
@@ -217,6 +222,13 @@ class LocalKafka:
             arguments.unlink(missing_ok=True)
         stamp.write_text("SCRAM-SHA-512 users admin, broker; controller listener PLAIN\n")
         return moved + "storage formatted with SCRAM users"
+
+    def new_cluster_id(self) -> str:
+        return self._java("kafka.tools.StorageTool", "random-uuid").strip().splitlines()[-1]
+
+    @property
+    def static_quorum(self) -> bool:
+        return any(key == "controller.quorum.voters" and v for key, v in self.overrides)
 
     def pid(self) -> int | None:
         """The broker's pid if our broker process is alive."""
@@ -244,37 +256,11 @@ class LocalKafka:
         if self.answering():
             owner = "ours" if self.pid() else "another process's"
             return f"Kafka already answering on {self.bootstrap} ({owner})"
-        for port in (self.broker_port, self.controller_port):
-            if _port_open(port):
-                raise KafkaSetupError(
-                    f"Port {port} is taken by another program; stop it or set "
-                    "TASKFORCE_KAFKA_PORT / TASKFORCE_KAFKA_CONTROLLER_PORT."
-                )
-        _require(
-            "java",
-            JAVA_HINT,
-        )
-        self.fetch()
-        self.write_properties()
-        formatted = self.format_storage()
-        self.logs.mkdir(parents=True, exist_ok=True)
-        out = (self.logs / "kafka.out").open("ab")
-        process = subprocess.Popen(
-            [*self._java_cmd(), "kafka.Kafka", str(self.properties)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-        self.pidfile.write_text(str(process.pid))
+        self.check_ports_free()
+        process, formatted = self.launch()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if process.poll() is not None:
-                raise KafkaSetupError(
-                    f"Kafka exited with {process.returncode}; see {self.logs / 'kafka.out'} "
-                    f"and {self.logs / 'server.log'}"
-                )
-            if self.answering() and self._started_logged():
+            if self.ready(process):
                 note = f"; {formatted}" if formatted else ""
                 return (
                     f"Kafka started on {self.bootstrap} (pid {process.pid}, "
@@ -282,6 +268,46 @@ class LocalKafka:
                 )
             time.sleep(0.25)
         raise KafkaSetupError(f"Kafka did not answer within {timeout:.0f}s; see {self.logs}")
+
+    def check_ports_free(self) -> None:
+        for port in (self.broker_port, self.controller_port):
+            if _port_open(port):
+                raise KafkaSetupError(
+                    f"Port {port} is taken by another program; stop it or set "
+                    "TASKFORCE_KAFKA_PORT / TASKFORCE_KAFKA_CONTROLLER_PORT."
+                )
+
+    def launch(self) -> tuple[subprocess.Popen[bytes], str | None]:
+        """Configure, format if needed and spawn the broker without waiting for it.
+
+        A node of a cluster cannot finish starting alone (it waits for a controller
+        quorum), so the cluster launches every node first and then waits for them.
+        Returns the process and what formatting did.
+        """
+        _require("java", JAVA_HINT)
+        self.fetch()
+        self.write_properties()
+        formatted = self.format_storage()
+        self.logs.mkdir(parents=True, exist_ok=True)
+        with (self.logs / "kafka.out").open("ab") as out:
+            process = subprocess.Popen(
+                [*self._java_cmd(), "kafka.Kafka", str(self.properties)],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        self.pidfile.write_text(str(process.pid))
+        return process, formatted
+
+    def ready(self, process: subprocess.Popen[bytes]) -> bool:
+        """True once the launched broker answers and logged its start; raises if it died."""
+        if process.poll() is not None:
+            raise KafkaSetupError(
+                f"Kafka exited with {process.returncode}; see {self.logs / 'kafka.out'} "
+                f"and {self.logs / 'server.log'}"
+            )
+        return self.answering() and self._started_logged()
 
     def stop(self, timeout: float = 30.0) -> str:
         pid = self.pid()
@@ -351,6 +377,25 @@ class LocalKafka:
                 f"{main} {' '.join(args)} failed:\n{result.stdout}{result.stderr}"
             )
         return result.stdout
+
+
+def with_overrides(text: str, overrides: Iterable[tuple[str, str | None]]) -> str:
+    """``text`` (a properties file) with each overridden key's line replaced or left out.
+
+    The values set come last, under a heading, so the file still reads top to bottom
+    and every key appears once.
+    """
+    changed = dict(overrides)
+    if not changed:
+        return text
+    kept = [
+        line
+        for line in text.splitlines()
+        if line.startswith("#") or line.partition("=")[0].strip() not in changed
+    ]
+    set_here = [f"{key}={value}" for key, value in changed.items() if value is not None]
+    heading = "# Set for this node of a cluster (shared.kafka_cluster), in place of the above."
+    return "\n".join([*kept, "", heading, *set_here]) + "\n"
 
 
 def _require(tool: str, hint: str) -> None:
