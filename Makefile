@@ -13,7 +13,7 @@ VENV_STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.package-lock.json
 
 .DEFAULT_GOAL := help
-.PHONY: help venv node kafka up test bench lint typecheck down clean distclean
+.PHONY: help venv node kafka postgres up test bench lint typecheck down clean distclean
 
 help:
 	@echo "make up         run Kafka and the four services until Ctrl-C"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench      benchmark: raw Kafka baseline, end-to-end flows, per-hop throughput"
 	@echo "make venv       create .venv and install the package (only when pyproject.toml changed)"
 	@echo "make kafka      fetch the pinned Kafka jars from Maven Central"
+	@echo "make postgres   install PostgreSQL's server binaries (Debian) when they are missing"
 	@echo "make lint       ruff check"
 	@echo "make typecheck  mypy (strict, configured in pyproject.toml)"
 	@echo "make down       stop services and Kafka brokers left running by this checkout"
@@ -47,12 +48,26 @@ endif
 kafka: venv
 	$(BIN)/taskforce kafka fetch
 
+# The suite runs every database test on PostgreSQL too, on a server of its own
+# (tests/databases.py): only the Debian server binaries are needed, no cluster of
+# the package's own (createcluster.conf says not to make one).
+postgres:
+	@if [ -n "$$TASKFORCE_PG_BIN" ] || ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then \
+		true; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		mkdir -p /etc/postgresql-common; \
+		echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.conf; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; \
+	else \
+		echo "PostgreSQL's server binaries are missing: sudo apt-get install postgresql" >&2; exit 1; \
+	fi
+
 up: venv
 	$(BIN)/taskforce up
 
 # pytest starts its own broker (tests/conftest.py) from the same jars; fetching them
 # first keeps the one-time download out of any test's timeout.
-test: venv node kafka
+test: venv node kafka postgres
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services tests bench
 	$(BIN)/pytest

@@ -30,6 +30,7 @@ import pytest
 from shared.kafka.provisioning import provision
 from shared.kafka_local import LocalKafka
 from shared.settings import PlatformSettings
+from tests.databases import ENGINES, TestDatabases, keep_server, start_suite_postgres
 from tests.harness import bootstrap_for, forbidding_kafka, settings_for
 from tests.support import TEST_SECRETS, TEST_VAR
 
@@ -98,12 +99,28 @@ def local_kafka(kafka_bootstrap: str) -> LocalKafka:
     return suite_broker()
 
 
+@pytest.fixture(scope="session", params=ENGINES)
+def database(request: pytest.FixtureRequest) -> Iterator[TestDatabases]:
+    """The engine a database test runs on: each such test runs once per engine."""
+    if request.param == "sqlite":
+        yield TestDatabases("sqlite")
+        return
+    server = start_suite_postgres()
+    yield TestDatabases("postgresql", server)
+    if not keep_server():
+        server.stop()
+
+
 @pytest.fixture
-def settings(request: pytest.FixtureRequest, tmp_path: Path) -> PlatformSettings:
+def settings(
+    request: pytest.FixtureRequest, tmp_path: Path, database: TestDatabases
+) -> PlatformSettings:
     """Settings for one test: its own var dir and database, fast retries; the test broker
     for a test marked ``kafka``, none (broker-free) for the others."""
     bootstrap = bootstrap_for(request)
-    changes = {} if bootstrap is None else {"kafka_secrets_dir": TEST_SECRETS}
+    changes: dict[str, object] = {"database_url": database.url_for("service", tmp_path)}
+    if bootstrap is not None:
+        changes["kafka_secrets_dir"] = TEST_SECRETS
     return settings_for("service", tmp_path, bootstrap, **changes)
 
 

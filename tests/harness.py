@@ -45,6 +45,7 @@ from shared.kafka_local import LocalKafka
 from shared.outbox import OutboxMessage
 from shared.service import ServiceRuntime
 from shared.settings import PlatformSettings
+from tests.databases import TestDatabases
 from tests.support import (
     TEST_VAR,
     ends,
@@ -227,14 +228,19 @@ def app_fixture(
     Starting a runtime migrates a database, so tests share one app per module;
     a ``scope="function"`` fixture gives a test an empty database of its own.
     The app is on the broker when the module (for a function fixture, the test)
-    is marked ``kafka``, broker-free otherwise.
+    is marked ``kafka``, broker-free otherwise; its database is on each of the
+    suite's engines in turn (``tests.databases``).
     """
 
     async def started(
-        request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+        request: pytest.FixtureRequest,
+        tmp_path_factory: pytest.TempPathFactory,
+        database: TestDatabases,
     ) -> AsyncIterator[S]:
         var = tmp_path_factory.mktemp(name)
-        async with start(settings(var, bootstrap_for(request))) as service:
+        chosen = settings(var, bootstrap_for(request))
+        url = database.url_for(name, var)
+        async with start(chosen.model_copy(update={"database_url": url})) as service:
             yield service
 
     return pytest.fixture(started, scope=scope, name=name)  # type: ignore[call-overload]

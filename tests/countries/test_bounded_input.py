@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from tests.countries.support import Countries
 
@@ -25,10 +25,11 @@ LONGEST_BARE_HOST = "https://" + "a" * (2083 - len("https://.org")) + ".org"
 async def row_counts(countries: Countries) -> dict[str, int]:
     """Rows of every table of the service's database, the audit trail's included."""
     async with countries.app.state.runtime.sessions() as session:
-        tables = await session.scalars(text("SELECT name FROM sqlite_master WHERE type='table'"))
+        connection = await session.connection()
+        tables = await connection.run_sync(lambda sync: inspect(sync).get_table_names())
         return {
             table: int(await session.scalar(text(f'SELECT count(*) FROM "{table}"')) or 0)
-            for table in list(tables)
+            for table in tables
         }
 
 
