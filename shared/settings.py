@@ -14,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -83,10 +83,24 @@ class PlatformSettings(BaseSettings):
     #: Which organisation may read which domain topic directly (reviewed configuration).
     kafka_entitlements_file: Path = PROJECT_ROOT / "shared" / "kafka" / "entitlements.toml"
 
-    # Topic provisioning: a single local broker by default, RF 3 / ISR 2 in production.
+    # Topic provisioning: a single local broker by default, RF 3 / ISR 2 on a cluster
+    # (``taskforce kafka start --brokers 3``) and in production.
     topic_partitions: int = 3
-    topic_replication_factor: int = 1
-    topic_min_insync_replicas: int = 1
+    topic_replication_factor: int = Field(
+        default=1,
+        ge=1,
+        validation_alias=AliasChoices(
+            "TASKFORCE_TOPIC_REPLICATION_FACTOR", "TOPIC_REPLICATION_FACTOR"
+        ),
+    )
+    #: Replicas that must have a record before ``acks=all`` acknowledges it.
+    topic_min_insync_replicas: int = Field(
+        default=1,
+        ge=1,
+        validation_alias=AliasChoices(
+            "TASKFORCE_TOPIC_MIN_INSYNC_REPLICAS", "TOPIC_MIN_INSYNC_REPLICAS"
+        ),
+    )
     dead_letter_retention_ms: int = 30 * 24 * 3600 * 1000
 
     # Consumers: bounded retries for transient failures, then the dead-letter topic.
@@ -101,6 +115,10 @@ class PlatformSettings(BaseSettings):
     # Outbox relay: woken on commit, polling as a safety net.
     outbox_poll_interval_s: float = 1.0
     outbox_batch_size: int = 500
+    #: The outbox lease (one publishing replica per service): how long it lasts unrenewed,
+    #: so how soon a replica that died is replaced, and how often its holder renews it.
+    outbox_lease_ttl_s: float = Field(default=5.0, gt=0)
+    outbox_lease_renew_s: float = Field(default=1.0, gt=0)
 
     # Bearer tokens: HS256 with a local key by default; an OIDC issuer via JWKS.
     jwt_secret: str | None = Field(default=None, repr=False)
@@ -130,6 +148,18 @@ class PlatformSettings(BaseSettings):
                 "python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
         return secret
+
+    @field_validator("topic_min_insync_replicas")
+    @classmethod
+    def _attainable(cls, min_insync: int, info: ValidationInfo) -> int:
+        """More in-sync replicas than replicas would refuse every acknowledged write."""
+        replicas = info.data.get("topic_replication_factor")
+        if replicas is not None and min_insync > replicas:
+            raise ValueError(
+                f"TASKFORCE_TOPIC_MIN_INSYNC_REPLICAS ({min_insync}) exceeds "
+                f"TASKFORCE_TOPIC_REPLICATION_FACTOR ({replicas}): no write could be acknowledged"
+            )
+        return min_insync
 
     def database_url_for(self, service: str) -> str:
         if self.database_url:
