@@ -12,12 +12,13 @@ from shared.db import make_engine, make_session_factory
 from shared.migrate import upgrade_async
 from shared.outbox import Outbox
 from shared.unit_of_work import unit_of_work
+from tests.databases import TestDatabases
 from tests.support import example
 
 
 @pytest.fixture
-async def sessions(tmp_path: Path):  # type: ignore[no-untyped-def]
-    url = f"sqlite+aiosqlite:///{tmp_path / 'uow.db'}"
+async def sessions(tmp_path: Path, database: TestDatabases):  # type: ignore[no-untyped-def]
+    url = database.url_for("uow", tmp_path)
     await upgrade_async("programmes", url)
     engine = make_engine(url)
     async with engine.begin() as connection:
