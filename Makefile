@@ -70,7 +70,7 @@ up: venv
 test: venv node kafka postgres
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services tests bench
-	$(BIN)/pytest
+	$(BIN)/python -m tests.run_suite
 
 # Not part of `make test`: its own broker and services on spare ports under var/bench,
 # stopped again at the end (also on Ctrl-C). BENCH_ARGS passes options, e.g. --rate 50.
