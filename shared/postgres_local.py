@@ -214,6 +214,7 @@ class LocalPostgres:
     # -- internals ------------------------------------------------------------------------
 
     def _running(self) -> bool:
+        """This cluster's server is up, on this port (on another one it is in the way)."""
         pid = self.pid()
         if pid is None:
             return False
@@ -223,6 +224,13 @@ class LocalPostgres:
             return False
         except PermissionError:
             pass
+        lines = (self.data / "postmaster.pid").read_text().splitlines()
+        port = int(lines[3]) if len(lines) > 3 and lines[3].isdigit() else self.port
+        if port != self.port:
+            raise PostgresSetupError(
+                f"the server of {self.data} runs on port {port}, not {self.port}: "
+                f"stop it first (pg_ctl stop -D {self.data})"
+            )
         return self.answering()
 
     def _initialise(self) -> None:
