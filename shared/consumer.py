@@ -180,6 +180,8 @@ class EventConsumer:
             group_id=self.group_id,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
+            # Outbox batches are Kafka transactions: an aborted one must never be handled.
+            isolation_level="read_committed",
             batch=True,
             max_records=self.settings.consumer_batch_size,
             batch_timeout_ms=self.settings.consumer_poll_timeout_ms,

@@ -3,80 +3,45 @@
 ``Outbox.add`` writes the event into the service's own database inside the
 caller's transaction. ``Outbox.forward`` does the same for an event another
 service built, bound for a topic that is not a domain topic (an organisation's
-stream). ``OutboxRelay`` publishes unsent rows in insertion order
-with an idempotent producer and marks them sent only after the broker has
-acknowledged them, so a crash anywhere in between loses nothing (at worst a row
-is published again, and consumers' inboxes absorb the duplicate).
+stream). ``OutboxRelay`` (``shared.outbox_relay``) publishes unsent rows in
+insertion order, one replica at a time, each batch in a Kafka transaction, and
+marks them sent after the commit: a crash anywhere in between loses nothing and
+publishes nothing twice (the relay's docstring says what happens at each step).
+The tables are in ``shared.outbox_tables``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from datetime import UTC, datetime
+from typing import cast
 
-from aiokafka import AIOKafkaProducer
-from sqlalchemy import (
-    JSON,
-    DateTime,
-    Index,
-    Integer,
-    LargeBinary,
-    String,
-    Table,
-    Text,
-    delete,
-    func,
-    select,
-    update,
-)
+from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared import metrics, telemetry
-from shared.db import Base, write_gate
+from shared import telemetry
 from shared.events.catalogue import SERVICES, EventData, dead_letter_topic_of, entry_for, topic_of
 from shared.events.envelope import CE_PREFIX, TRACE_HEADERS, CloudEvent, new_event
+from shared.outbox_relay import OutboxRelay
+from shared.outbox_tables import OutboxLease, OutboxMessage, OutboxSequence
+
+__all__ = [
+    "FORWARDED",
+    "Outbox",
+    "OutboxLease",
+    "OutboxMessage",
+    "OutboxRelay",
+    "OutboxSequence",
+    "forwarding_id",
+]
 
 log = logging.getLogger(__name__)
-
-
-class OutboxMessage(Base):
-    __tablename__ = "outbox_message"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    event_id: Mapped[str] = mapped_column(String(36), unique=True)
-    event_type: Mapped[str] = mapped_column(String(200))
-    topic: Mapped[str] = mapped_column(String(200))
-    key: Mapped[str | None] = mapped_column(String(200))
-    headers: Mapped[list[list[str]]] = mapped_column(JSON)
-    value: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), default=None)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(Text, default=None)
-
-    __table_args__ = (Index("ix_outbox_message_unsent", "sent_at", "id"),)
-
-    def header_value(self, name: str) -> str | None:
-        """The value of header ``name`` of the record this row becomes, if it has one."""
-        return next((value for key, value in self.headers if key == name), None)
-
-
-class OutboxSequence(Base):
-    """Last ``sequence`` handed out per aggregate, so consumers can order and spot gaps."""
-
-    __tablename__ = "outbox_sequence"
-
-    aggregate: Mapped[str] = mapped_column(String(300), primary_key=True)
-    last: Mapped[int] = mapped_column(Integer)
 
 
 #: Namespace of the ids of forwarded rows (see ``Outbox.forward``); never change it.
@@ -212,138 +177,3 @@ async def _next_sequence(session: AsyncSession, aggregate: str) -> int:
         .returning(table.c.last)
     )
     return int((await session.execute(statement)).scalar_one())
-
-
-class OutboxRelay:
-    """Publishes the outbox in order; one relay per service database."""
-
-    def __init__(
-        self,
-        sessions: async_sessionmaker[AsyncSession],
-        producer: AIOKafkaProducer,
-        *,
-        wake: asyncio.Event | None = None,
-        batch_size: int = 500,
-        poll_interval: float = 1.0,
-        keep_sent: timedelta = timedelta(days=7),
-        service: str = "unknown",
-    ) -> None:
-        self.sessions = sessions
-        self.service = service
-        self.producer = producer
-        self.batch_size = batch_size
-        self.poll_interval = poll_interval
-        self.keep_sent = keep_sent
-        self.wake = wake or asyncio.Event()
-        self._stopping = False
-        self._last_purge = datetime.min.replace(tzinfo=UTC)
-
-    async def run(self) -> None:
-        """Publish until stopped; broker outages are retried with backoff."""
-        backoff = self.poll_interval
-        while not self._stopping:
-            try:
-                published = await self.publish_pending()
-                backoff = self.poll_interval
-                if published == self.batch_size:
-                    continue  # more waiting: don't sleep
-                await self._purge_sent()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox relay: publishing failed; retrying")
-                backoff = min(backoff * 2, 30.0)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout=backoff)
-            self.wake.clear()
-
-    def stop(self) -> None:
-        self._stopping = True
-        self.wake.set()
-
-    async def publish_pending(self) -> int:
-        """Publish one batch of unsent rows; returns how many were acknowledged."""
-        async with self.sessions() as session:
-            rows: Sequence[OutboxMessage] = (
-                await session.scalars(
-                    select(OutboxMessage)
-                    .where(OutboxMessage.sent_at.is_(None))
-                    .order_by(OutboxMessage.id)
-                    .limit(self.batch_size)
-                )
-            ).all()
-        if not rows:
-            return 0
-        futures: list[asyncio.Future[Any]] = []
-        error: BaseException | None = None
-        for row in rows:
-            try:
-                futures.append(await self._send(row))
-            except Exception as exc:  # not even enqueued: stop here, keep order
-                error = exc
-                break
-        acked: list[int] = []
-        for row, future in zip(rows, futures, strict=False):
-            try:
-                await future
-            except Exception as exc:
-                error = exc
-                break  # only an unbroken prefix counts: later rows go again, in order
-            acked.append(row.id)
-        metrics.record_produced(self.service, (row.event_type for row in rows[: len(acked)]))
-        async with write_gate(self.sessions), self.sessions() as session, session.begin():
-            now = datetime.now(UTC)
-            if acked:
-                await session.execute(
-                    update(OutboxMessage).where(OutboxMessage.id.in_(acked)).values(sent_at=now)
-                )
-            if error is not None and len(acked) < len(rows):
-                failed = rows[len(acked)]
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == failed.id)
-                    .values(attempts=OutboxMessage.attempts + 1, last_error=repr(error)[:1000])
-                )
-        if error is not None:
-            raise error
-        return len(acked)
-
-    async def _send(self, row: OutboxMessage) -> asyncio.Future[Any]:
-        stored = [(name, value) for name, value in row.headers if name not in TRACE_HEADERS]
-        parent = telemetry.context_from_headers(
-            [(name, value.encode()) for name, value in row.headers if name in TRACE_HEADERS]
-        )
-        # The CloudEvent's id: a forwarded row's own event_id is its forwarding id.
-        event_id = row.header_value("ce_id") or row.event_id
-        with telemetry.producer_span(
-            row.topic, key=row.key, event_id=event_id, event_type=row.event_type, parent=parent
-        ):
-            trace = telemetry.current_trace_headers()
-            headers = [(name, value.encode()) for name, value in stored]
-            headers += [(name, value.encode()) for name, value in trace.items()]
-            future: asyncio.Future[Any] = await self.producer.send(
-                row.topic,
-                value=row.value,
-                key=row.key.encode() if row.key is not None else None,
-                headers=headers,
-            )
-        return future
-
-    async def backlog(self) -> int:
-        async with self.sessions() as session:
-            count = await session.scalar(
-                select(func.count())
-                .select_from(OutboxMessage)
-                .where(OutboxMessage.sent_at.is_(None))
-            )
-            return int(count or 0)
-
-    async def _purge_sent(self) -> None:
-        now = datetime.now(UTC)
-        if now - self._last_purge < timedelta(minutes=10):
-            return
-        self._last_purge = now
-        async with write_gate(self.sessions), self.sessions() as session, session.begin():
-            await session.execute(
-                delete(OutboxMessage).where(OutboxMessage.sent_at < now - self.keep_sent)
-            )

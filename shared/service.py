@@ -30,7 +30,7 @@ from shared.consumer import EventConsumer
 from shared.db import make_engine, make_session_factory
 from shared.events.catalogue import CONSUMES, dead_letter_topic_of, topic_of
 from shared.kafka.broker import make_broker
-from shared.kafka.producer import make_producer
+from shared.kafka.producer import make_producer, outbox_producers
 from shared.kafka.security import (
     Credentials,
     aiokafka_options,
@@ -114,11 +114,13 @@ class ServiceRuntime:
         self.consumer.dead_letters = self.producer
         self.relay = OutboxRelay(
             self.sessions,
-            self.producer,
+            outbox_producers(self.settings, self.service, self.credentials),
             wake=self.outbox.wake,
             batch_size=self.settings.outbox_batch_size,
             poll_interval=self.settings.outbox_poll_interval_s,
             service=self.service,
+            lease_ttl=self.settings.outbox_lease_ttl_s,
+            lease_renew_every=self.settings.outbox_lease_renew_s,
         )
         self._relay_task = asyncio.create_task(
             self.relay.run(), name=f"{self.service}-outbox-relay"

@@ -78,7 +78,11 @@ async def read_topic(
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Read a topic from the beginning (no group) until ``until(records)`` holds."""
     consumer = AIOKafkaConsumer(
-        topic, **kafka_options(bootstrap), auto_offset_reset="earliest", enable_auto_commit=False
+        topic,
+        **kafka_options(bootstrap),
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
+        isolation_level="read_committed",  # as services read: no aborted outbox batch
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []

@@ -130,6 +130,7 @@ async def tail_events(
         group_id=None,  # no group: nothing is committed, no service's offsets are touched
         enable_auto_commit=False,
         auto_offset_reset="earliest" if from_beginning else "latest",
+        isolation_level="read_committed",  # what services see: no aborted outbox batch
         client_id="taskforce-events-tail",
     )
     await consumer.start()

@@ -12,7 +12,10 @@ what no ACL allows is refused. The ACLs are derived, never written by hand:
   file grants it, with groups of its own.
 
 Idempotent producers need no extra ACL: WRITE on a topic implies it (Kafka 3.0+).
-READ and WRITE imply DESCRIBE. Alignment (``align``) creates what is missing and
+A service's outbox relay produces transactionally: its principal may WRITE the
+transactional ids that start with ``<principal>.outbox`` (``shared.kafka.producer``),
+which is all a transactional producer needs besides its topics (it commits no
+consumer offsets). READ and WRITE imply DESCRIBE. Alignment (``align``) creates what is missing and
 deletes any other ACL of this stack's principals, so a removed ACL comes back and
 a hand-made one goes.
 """
@@ -104,7 +107,7 @@ class Acl:
     """One ALLOW rule, in the terms the table and the tests use."""
 
     principal: str
-    resource: str  # "topic", "group"
+    resource: str  # "topic", "group", "transactional_id"
     pattern: str  # "literal", "prefixed"
     name: str
     operation: str  # "read", "write", "describe"
@@ -147,6 +150,12 @@ def _own_groups(principal: Principal) -> Acl:
     return Acl(principal.acl_name, "group", "prefixed", principal.group_prefix, "read")
 
 
+def _outbox_transactions(principal: Principal) -> Acl:
+    """The outbox relay's transactional ids (``<principal>.outbox``, and tests' suffixed ones)."""
+    prefix = f"{principal.name}.outbox"
+    return Acl(principal.acl_name, "transactional_id", "prefixed", prefix, "write")
+
+
 def acls_of(principal: Principal, settings: PlatformSettings, entitled: Entitlements) -> list[Acl]:
     """What one principal of the stack may do."""
     acls = [_own_groups(principal)]
@@ -156,6 +165,7 @@ def acls_of(principal: Principal, settings: PlatformSettings, entitled: Entitlem
         acls += [_topic(principal, "write", topic_of(service))]
         acls += [_topic(principal, "write", dead_letter_topic_of(service))]
         acls += [_topic(principal, "read", topic_of(other)) for other in CONSUMES[service]]
+        acls += [_outbox_transactions(principal)]
         if service == "notifications":
             acls += [_topic(principal, "write", stream_topic_of(code)) for code in ORGANISATIONS]
     elif principal.kind is PrincipalKind.OPERATORS:

@@ -4,23 +4,37 @@
 commits events through the outbox and then idles without publishing, as a
 service that dies between commit and publish would.
 
-``python -m tests.integration.outbox_child relay <db-url> <batch> <pause-s>`` runs
-the relay until killed; the pause between batches lets a test kill it mid-stream.
+``python -m tests.integration.outbox_child relay <db-url> <batch> <pause-s> <txn-id> [crash]``
+runs a relay (one replica: several may run on one database) until killed; the
+pause between batches lets a test kill it mid-stream. It prints ``relaying
+<holder>`` once started and ``published <n>`` after each batch it published.
+``crash`` is where the relay kills itself (SIGKILL) during its first batch:
+``before-commit`` (the batch is recorded in doubt, the Kafka transaction not
+committed) or ``after-commit`` (committed on Kafka, the rows not yet marked sent).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
+from typing import Any
+
+from aiokafka import AIOKafkaProducer
 
 from shared.contracts.programmes import ProgrammeStatusChanged
 from shared.db import make_engine, make_session_factory
-from shared.kafka.producer import make_producer
+from shared.kafka.producer import outbox_producers
 from shared.kafka.security import credentials_for
 from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import PlatformSettings
 from tests.support import example
+
+#: The test relays' lease: short, so a takeover is quick to watch.
+LEASE_TTL_S = 3.0
+LEASE_RENEW_S = 0.5
 
 
 async def commit(url: str, prefix: str, keys: int, per_key: int) -> None:
@@ -46,16 +60,32 @@ async def commit(url: str, prefix: str, keys: int, per_key: int) -> None:
     await asyncio.Event().wait()  # idle until killed: nothing is ever published here
 
 
-async def relay(url: str, batch: int, pause: float) -> None:
+async def _die(*_args: Any, **_kwargs: Any) -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+async def relay(url: str, batch: int, pause: float, transactional_id: str, crash: str) -> None:
     settings = PlatformSettings()
     engine = make_engine(url)
     programmes = credentials_for(settings, settings.principal_of("programmes"))
-    producer = make_producer(settings, "test-outbox-relay", programmes)
-    await producer.start()
-    relay = OutboxRelay(make_session_factory(engine), producer, batch_size=batch)
-    print("relaying", flush=True)
+    producers = outbox_producers(settings, "programmes", programmes, transactional_id)
+    relay = OutboxRelay(
+        make_session_factory(engine),
+        producers,
+        batch_size=batch,
+        service="programmes",
+        lease_ttl=LEASE_TTL_S,
+        lease_renew_every=LEASE_RENEW_S,
+    )
+    if crash == "after-commit":
+        relay._mark = _die  # type: ignore[method-assign]
+    elif crash == "before-commit":
+        AIOKafkaProducer.commit_transaction = _die
+    print(f"relaying {relay.lease.holder}", flush=True)
     while True:
         published = await relay.publish_pending()
+        if published:
+            print(f"published {published}", flush=True)
         await asyncio.sleep(pause if published else 0.05)
 
 
@@ -64,4 +94,5 @@ if __name__ == "__main__":
     if mode == "commit":
         asyncio.run(commit(url, rest[0], int(rest[1]), int(rest[2])))
     else:
-        asyncio.run(relay(url, int(rest[0]), float(rest[1])))
+        crash = rest[3] if len(rest) > 3 else ""
+        asyncio.run(relay(url, int(rest[0]), float(rest[1]), rest[2], crash))

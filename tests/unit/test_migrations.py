@@ -29,7 +29,13 @@ for _service in SERVICES:  # every service's models share ``Base``
     importlib.import_module(f"services.{_service}.storage.tables")
 
 #: The tables that come with the shared migration, in every service's database.
-SHARED_TABLES = {"outbox_message", "outbox_sequence", "inbox_message", "audit_record"}
+SHARED_TABLES = {
+    "outbox_message",
+    "outbox_sequence",
+    "inbox_message",
+    "audit_record",
+    "outbox_lease",
+}
 #: Indexes the comparison does not see (partial ones): checked by name.
 INDEXES = {"programmes": {"review": {"uq_review_open_per_programme"}}}
 
