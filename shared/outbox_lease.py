@@ -93,9 +93,9 @@ class Lease:
     def seconds_to_renewal(self) -> float:
         return max(0.0, self._asked_at + self.renew_every - time.monotonic())
 
-    async def hold(self) -> bool:
-        """Renew the lease if due, or try to take it; whether this replica holds it now."""
-        if self.epoch is not None and not self.renewal_due:
+    async def hold(self, *, now: bool = False) -> bool:
+        """Renew the lease if due (or ``now``), or try to take it; whether this replica holds it."""
+        if self.epoch is not None and not self.renewal_due and not now:
             return self.held
         asked = time.monotonic()
         async with write_gate(self.sessions), self.sessions() as session, session.begin():

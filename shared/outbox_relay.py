@@ -198,6 +198,9 @@ class OutboxRelay:
             return False
         if self._settled_epoch != self.lease.epoch or self._producer is None:
             await self._drop_producer()
+            # Asked of the database, not believed: a paused replica must not fence the holder.
+            if not await self.lease.hold(now=True):
+                return False
             await self._take_over()
         return True
 
