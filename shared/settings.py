@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import socket
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -60,8 +61,18 @@ class PlatformSettings(BaseSettings):
             "KAFKA_BOOTSTRAP_SERVERS", "TASKFORCE_KAFKA_BOOTSTRAP_SERVERS"
         ),
     )
+    #: One URL for every service: ``{service}`` in it is replaced by the service's name
+    #: (``postgresql+asyncpg://taskforce@127.0.0.1:5432/taskforce_{service}``).
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("DATABASE_URL", "TASKFORCE_DATABASE_URL")
+    )
+    #: Which replica of its service this process is (``TASKFORCE_REPLICA``, set by
+    #: ``taskforce up --replicas``): named in logs, metrics and Kafka client ids so that
+    #: replicas can be told apart. Default: host and process id.
+    replica_id: str = Field(
+        default_factory=lambda: _host_and_process(),
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$",
+        validation_alias=AliasChoices("TASKFORCE_REPLICA", "TASKFORCE_REPLICA_ID"),
     )
 
     # Kafka security: every connection authenticates with SASL/SCRAM-SHA-512; SASL_SSL
@@ -167,7 +178,7 @@ class PlatformSettings(BaseSettings):
 
     def database_url_for(self, service: str) -> str:
         if self.database_url:
-            return self.database_url
+            return self.database_url.replace("{service}", service)
         path = self.var_dir / "db" / f"{service}.db"
         path.parent.mkdir(parents=True, exist_ok=True)
         return f"sqlite+aiosqlite:///{path}"
@@ -213,6 +224,12 @@ class PlatformSettings(BaseSettings):
                 f"{MIN_SIGNING_KEY_BYTES} are needed (delete the file to have one generated)"
             )
         return key
+
+
+def _host_and_process() -> str:
+    """A replica name for a process nobody numbered: its host (letters kept) and pid."""
+    host = "".join(c if c.isalnum() or c in "._-" else "-" for c in socket.gethostname())
+    return f"{host.lstrip('._-')[:40] or 'host'}-{os.getpid()}"
 
 
 def _create_key_once(path: Path) -> str:
