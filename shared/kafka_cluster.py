@@ -67,12 +67,6 @@ class LocalKafkaCluster:
                 f"A cluster of {self.size} nodes cannot keep a quorum and replicate "
                 f"{REPLICATION_FACTOR} times; take 3 (or 5, 7 ...)"
             )
-        ports = [port for n in self.numbers for port in self.ports_of(n)]
-        if len(set(ports)) != len(ports):
-            raise KafkaSetupError(
-                f"Client ports from {self.broker_port} and controller ports from "
-                f"{self.controller_port}, two apart each, overlap: choose ports of opposite parity"
-            )
 
     @classmethod
     def from_env(cls, size: int = 3) -> LocalKafkaCluster:
@@ -169,7 +163,17 @@ class LocalKafkaCluster:
         """Start one node again (after ``kill_node``); the others must be running."""
         return self._start([n], timeout)
 
+    def check_ports(self) -> None:
+        """Refuse ports on which two nodes' listeners would meet."""
+        ports = [port for n in self.numbers for port in self.ports_of(n)]
+        if len(set(ports)) != len(ports):
+            raise KafkaSetupError(
+                f"Client ports from {self.broker_port} and controller ports from "
+                f"{self.controller_port}, two apart each, overlap: choose ports of opposite parity"
+            )
+
     def _start(self, numbers: list[int], timeout: float) -> str:
+        self.check_ports()
         cluster_id = self.cluster_id()
         nodes = {n: self.node(n, cluster_id) for n in numbers}
         to_start = {n: node for n, node in nodes.items() if node.pid() is None}

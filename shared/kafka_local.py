@@ -395,7 +395,7 @@ def with_overrides(text: str, overrides: Iterable[tuple[str, str | None]]) -> st
     ]
     set_here = [f"{key}={value}" for key, value in changed.items() if value is not None]
     heading = "# Set for this node of a cluster (shared.kafka_cluster), in place of the above."
-    return "\n".join([*kept, "", heading, *set_here]) + "\n"
+    return "\n".join([*kept, "", heading, *set_here])
 
 
 def _require(tool: str, hint: str) -> None:

@@ -1,6 +1,7 @@
 """``taskforce kafka``: the local broker, and a stack's principals, topics and ACLs on any broker.
 
-``fetch``, ``start``, ``stop`` and ``status`` run the project's local broker;
+``fetch``, ``start``, ``stop`` and ``status`` run the project's local broker
+(``start --brokers 3``: a three-node cluster instead, ``shared.kafka_cluster``);
 ``provision`` (as the admin principal) creates this stack's principals, topics
 and ACLs and puts drift back; ``acls``, ``principals`` and ``credentials`` show
 them. Every command is safe to repeat. When something outside the project is in the
@@ -22,13 +23,14 @@ from shared.kafka import acls as kafka_acls
 from shared.kafka.principals import PrincipalKind, organisation_principal, stack_principals
 from shared.kafka.provisioning import StackReport, admin_client, provision
 from shared.kafka.security import password_file, password_variable
+from shared.kafka_cluster import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR, LocalKafkaCluster
 from shared.kafka_local import KafkaSetupError, LocalKafka
 from shared.settings import PlatformSettings
 
 app = typer.Typer(
     no_args_is_help=True,
-    help="The local Kafka broker (KRaft, one node, SASL and ACLs), and a stack's "
-    "principals, topics and ACLs.",
+    help="The local Kafka broker (KRaft, one node or a cluster of three, SASL and ACLs), "
+    "and a stack's principals, topics and ACLs.",
 )
 
 T = TypeVar("T")
@@ -96,6 +98,28 @@ def ensure_started(local: LocalKafka) -> str:
     return local.start()
 
 
+def ensure_cluster_started(cluster: LocalKafkaCluster) -> str:
+    """Start the local cluster, refusing while the single broker runs on its first ports.
+
+    Node 1 takes the single broker's ports; and a port held by a program that is
+    not Kafka is named, as for the single broker.
+    """
+    single = LocalKafka.from_env()
+    if single.pid() is not None:
+        raise KafkaSetupError(
+            f"The single broker runs on {single.bootstrap} (pid {single.pid()}); "
+            "stop it first ('taskforce kafka stop')."
+        )
+    for node in cluster.nodes:
+        if node.answering() and not kafka_answers(node.bootstrap):
+            raise KafkaSetupError(
+                f"Port {node.broker_port} is taken by a program that does not answer as a "
+                "Kafka broker; stop it or set TASKFORCE_KAFKA_PORT / "
+                "TASKFORCE_KAFKA_CONTROLLER_PORT."
+            )
+    return cluster.start()
+
+
 @app.command()
 def fetch() -> None:
     """Download the pinned Kafka jars from Maven Central (once; again only if the pom changes)."""
@@ -108,27 +132,74 @@ def fetch() -> None:
 
 
 @app.command()
-def start() -> None:
+def start(
+    brokers: int = typer.Option(
+        1,
+        "--brokers",
+        help="1: one combined node (9092/9093). 3: a cluster of three combined nodes, "
+        "clients on 9092/9094/9096, controllers on 9093/9095/9097, RF 3, min ISR 2.",
+    ),
+) -> None:
     """Start the broker in the background (does nothing if one already answers)."""
+    if brokers != 1:
+        start_cluster(brokers)
+        return
+    cluster = LocalKafkaCluster.from_env()
+    if cluster.running():
+        typer.echo(
+            f"The Kafka cluster of this checkout runs on {cluster.bootstrap}; "
+            "'taskforce kafka stop' stops it before a single broker can start."
+        )
+        return
     local = LocalKafka.from_env()
     typer.echo(_run(lambda: ensure_started(local)))
     typer.echo(f"Logs: {local.logs}")
 
 
+def start_cluster(size: int) -> None:
+    cluster = _run(lambda: LocalKafkaCluster.from_env(size))
+    typer.echo(_run(lambda: ensure_cluster_started(cluster)))
+    typer.echo(f"Logs: {cluster.home}/node-<n>/logs")
+    typer.echo(
+        "The platform's settings for it: "
+        f"KAFKA_BOOTSTRAP_SERVERS={cluster.bootstrap} "
+        f"TASKFORCE_TOPIC_REPLICATION_FACTOR={REPLICATION_FACTOR} "
+        f"TASKFORCE_TOPIC_MIN_INSYNC_REPLICAS={MIN_INSYNC_REPLICAS}"
+    )
+
+
 @app.command()
 def stop() -> None:
-    """Stop the broker this checkout started (a broker run by someone else is left alone)."""
+    """Stop the broker this checkout started (a broker run by someone else is left alone).
+
+    The cluster's nodes too, when ``start --brokers 3`` started them.
+    """
+    cluster = LocalKafkaCluster.from_env()
+    if cluster.running():
+        typer.echo(_run(cluster.stop))
+        if LocalKafka.from_env().pid() is None:
+            return
     typer.echo(_run(LocalKafka.from_env().stop))
 
 
 @app.command()
 def status() -> None:
     """Say whether the broker runs, its pid, bootstrap address, data and log directories."""
+    cluster = LocalKafkaCluster.from_env()
+    if cluster.running():
+        typer.echo(f"Kafka cluster of {cluster.size} nodes:")
+        for line in cluster.status():
+            typer.echo(f"  {line}")
+        typer.echo(f"  bootstrap: {cluster.bootstrap}")
+        typer.echo(f"  nodes:     {cluster.home}/node-<n> (data, logs)")
+        return
     local = LocalKafka.from_env()
     typer.echo(f"Kafka: {local.status()}")
     typer.echo(f"  bootstrap: {local.bootstrap}")
     typer.echo(f"  data:      {local.data}")
     typer.echo(f"  logs:      {local.logs}")
+    if cluster.exists():
+        typer.echo(f"Kafka cluster: stopped ({cluster.home}/node-<n>)")
 
 
 def run_provisioning(settings: PlatformSettings) -> StackReport:
