@@ -54,6 +54,10 @@ class PlatformSettings(BaseSettings):
     #: Largest request body any API reads (``TASKFORCE_HTTP_MAX_BODY_BYTES``); larger ones
     #: are refused with 413 before authentication, auditing or parsing.
     http_max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    #: How long a POST's ``Idempotency-Key`` and its answer are kept
+    #: (``TASKFORCE_IDEMPOTENCY_KEY_RETENTION_HOURS``): a retry within it gets the first
+    #: answer; after it the key is purged and may be used again.
+    idempotency_key_retention_hours: int = Field(default=24, ge=1)
 
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092",

@@ -13,7 +13,9 @@ listens on SQLAlchemy sessions process-wide.
 
 Inside an HTTP request that asks for a change, the unit of work also appends the
 request's audit record to the same transaction (:mod:`shared.audit`): the change and its
-record commit together, so no crash can leave one without the other.
+record commit together, so no crash can leave one without the other. So does the
+request's ``Idempotency-Key``, if it sent one (:mod:`shared.http.idempotency`): whenever
+the change is there, a retry finds the key.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from shared.audit.context import AuditContext, record_change
 from shared.db import write_gate
 from shared.events.catalogue import EventData
 from shared.events.envelope import CloudEvent
+from shared.http.idempotency import PendingKey, claim_key
 from shared.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -100,15 +103,21 @@ async def unit_of_work(
     """
     async with write_gate(sessions), sessions() as session:
         change: AuditContext | None = None
+        key: PendingKey | None = None
         uow = UnitOfWork(session, outbox)
         try:
             async with session.begin():
                 yield uow
                 change = await record_change(session)
+                key = await claim_key(session)
         except BaseException:
             if change is not None:
                 change.abandoned()
+            if key is not None:
+                key.abandoned()
             raise
         if change is not None:
             change.committed()
+        if key is not None:
+            key.committed()
         uow.committed()

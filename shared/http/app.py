@@ -28,6 +28,7 @@ from starlette.types import Lifespan
 from shared.audit.middleware import AuditMiddleware
 from shared.http import openapi
 from shared.http.errors import install_domain_errors
+from shared.http.idempotency import document_keys, install_idempotency
 from shared.http.middleware import (
     ApiVersionMiddleware,
     BodyLimitMiddleware,
@@ -64,8 +65,10 @@ class _PlatformApi(FastAPI):
     def openapi(self) -> dict[str, Any]:
         if self.openapi_schema is None:
             document = super().openapi()
-            self.openapi_schema = openapi.conform(
-                document, base_path=self.platform_base_path, api_version=self.version
+            self.openapi_schema = document_keys(
+                openapi.conform(
+                    document, base_path=self.platform_base_path, api_version=self.version
+                )
             )
         return self.openapi_schema
 
@@ -145,7 +148,9 @@ def create_api(
     _reject_trailing_slashes(app)
     if not settings.jwt_jwks_url:
         _ = settings.signing_key  # a short or unreadable local key stops the start, not a request
-    # Innermost of these: the audit trail records the answers the routes gave.
+    # Inside the audit trail, which records what a retried POST was answered.
+    install_idempotency(app, retention_hours=settings.idempotency_key_retention_hours)
+    # Innermost of the rest: the audit trail records the answers the routes gave.
     app.add_middleware(AuditMiddleware, settings=settings)
     # Added last = outermost: the version header also lands on CORS preflights.
     app.add_middleware(PublicDocumentCorsMiddleware, paths=public_documents)

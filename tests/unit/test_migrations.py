@@ -19,6 +19,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import shared.audit
+import shared.http.idempotency
 import shared.inbox
 import shared.outbox  # noqa: F401  (map the shared tables on Base)
 from shared.db import Base
@@ -34,6 +35,7 @@ SHARED_TABLES = {
     "outbox_sequence",
     "inbox_message",
     "audit_record",
+    "idempotency_key",
     "outbox_lease",
 }
 #: Indexes the comparison does not see (partial ones): checked by name.
