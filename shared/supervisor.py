@@ -7,6 +7,14 @@ own session), so a Ctrl-C in the terminal reaches only the supervisor, which
 then stops the services in order; and stopping a service also stops anything
 it spawned. Each child's pid is written to ``<run_dir>/<name>.pid`` so that
 ``taskforce down`` can clean up after a supervisor that was itself killed.
+
+With ``replicas`` above 1 each service runs as that many processes, named
+``<service>-<i>`` (``countries-1``, ``countries-2``, ...), replica ``i`` on the
+service's port plus ``100 * i`` and with ``TASKFORCE_REPLICA=<i>``; the
+service's own port is then left for the round-robin proxy in front of them
+(``shared.http.round_robin``). One replica (the default) is one process named
+after its service, on the service's port, exactly as without replicas.
+Nothing is restarted automatically, whatever the number of replicas.
 """
 
 from __future__ import annotations
@@ -30,6 +38,9 @@ from shared.settings import SERVICE_PORTS, default_var_dir
 #: How to launch a service: its name -> argv. The default runs ``python -m services.<name>``.
 Command = Callable[[str], list[str]]
 
+#: Replica ``i`` of a service listens on the service's port plus this times ``i``.
+REPLICA_PORT_STEP = 100
+
 
 class ServiceError(RuntimeError):
     """A service did not become ready or died; the message carries the tail of its log."""
@@ -43,6 +54,17 @@ def service_command(name: str) -> list[str]:
 def port_env_var(name: str) -> str:
     """The variable that overrides a service's port (read by ``PlatformSettings.port_for``)."""
     return f"TASKFORCE_{name.upper()}_PORT"
+
+
+def replica_port(port: int, replica: int) -> int:
+    """The port of replica ``replica`` (from 1) of a service whose port is ``port``."""
+    return port + REPLICA_PORT_STEP * replica
+
+
+def service_of(name: str) -> str:
+    """The service a process name belongs to: ``countries-2`` -> ``countries``."""
+    service, dash, number = name.rpartition("-")
+    return service if dash and number.isdigit() else name
 
 
 def log_tail(path: Path, lines: int = 40) -> str:
@@ -69,7 +91,8 @@ class Supervisor:
 
     ``ports`` names the services and their ports; the port reaches the child
     through ``TASKFORCE_<NAME>_PORT``. ``env`` is added to the inherited
-    environment of every child.
+    environment of every child. ``replicas`` processes run per service; the
+    methods below take a process name (see :meth:`names_of`).
     """
 
     ports: Mapping[str, int] = field(default_factory=lambda: dict(SERVICE_PORTS))
@@ -78,22 +101,61 @@ class Supervisor:
     env: Mapping[str, str] = field(default_factory=dict)
     command: Command = service_command
     host: str = "127.0.0.1"
+    replicas: int = 1
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, init=False)
+
+    def __post_init__(self) -> None:
+        if self.replicas < 1:
+            raise ValueError(f"replicas must be at least 1, not {self.replicas}")
+
+    # -- names and ports -------------------------------------------------------
+    def names_of(self, service: str) -> list[str]:
+        """The process names of a service: itself for one replica, else ``<service>-<i>``."""
+        if self.replicas == 1:
+            return [service]
+        return [f"{service}-{i}" for i in range(1, self.replicas + 1)]
+
+    @property
+    def names(self) -> list[str]:
+        """Every process name, service by service."""
+        return [name for service in self.ports for name in self.names_of(service)]
+
+    def port_of(self, name: str) -> int:
+        """Where a process listens; for a service name, the service's own (proxy's) port."""
+        if name in self.ports:
+            return self.ports[name]
+        service = service_of(name)
+        return replica_port(self.ports[service], int(name.rpartition("-")[2]))
+
+    def listening_ports(self) -> dict[str, int]:
+        """Every port this stack takes: the processes', and the proxies' with replicas."""
+        taken = {name: self.port_of(name) for name in self.names}
+        if self.replicas > 1:
+            taken |= {f"the {service} proxy": port for service, port in self.ports.items()}
+        return taken
+
+    def upstreams(self, service: str) -> list[str]:
+        """The base URLs of a service's replicas, for the proxy in front of them."""
+        return [self.base_url(name) for name in self.names_of(service)]
 
     # -- single services -----------------------------------------------------
     def start(self, name: str) -> subprocess.Popen[bytes]:
-        """Start one service (no-op if it is already running under this supervisor)."""
+        """Start one process (no-op if it is already running under this supervisor)."""
         running = self.processes.get(name)
         if running is not None and running.poll() is None:
             return running
-        port = self.ports[name]
+        if name not in self.names:
+            raise KeyError(f"{name} is none of {', '.join(self.names)}")
+        service, port = service_of(name), self.port_of(name)
         self.run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        env = {**os.environ, **self.env, port_env_var(name): str(port), "PYTHONUNBUFFERED": "1"}
+        env = {**os.environ, **self.env, port_env_var(service): str(port), "PYTHONUNBUFFERED": "1"}
+        if self.replicas > 1:
+            env["TASKFORCE_REPLICA"] = name.rpartition("-")[2]
         with os.fdopen(open_private_log(self.log_path(name)), "ab") as log:
             log.write(f"\n--- starting {name} on port {port} at {time.ctime()} ---\n".encode())
             log.flush()
             process = subprocess.Popen(
-                self.command(name),
+                self.command(service),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -167,7 +229,7 @@ class Supervisor:
 
     # -- all services ----------------------------------------------------------
     def start_all(self, names: Iterable[str] | None = None) -> None:
-        for name in names if names is not None else self.ports:
+        for name in names if names is not None else self.names:
             self.start(name)
 
     def wait_all_ready(self, timeout: float = 60.0) -> None:
@@ -189,16 +251,26 @@ class Supervisor:
             self.stop(name, timeout=0)
 
     def exited(self) -> dict[str, int]:
-        """Services that have died on their own: name -> exit code."""
+        """Processes that have died on their own: name -> exit code."""
         return {
             name: code
             for name, process in self.processes.items()
             if (code := process.poll()) is not None
         }
 
+    def services_down(self) -> list[str]:
+        """Started services of which no replica runs any more (with one replica: any death)."""
+        return [
+            service
+            for service in self.ports
+            if any(name in self.processes for name in self.names_of(service))
+            and not any(self.running(name) for name in self.names_of(service))
+        ]
+
     # -- places ----------------------------------------------------------------
     def base_url(self, name: str) -> str:
-        return f"http://{self.host}:{self.ports[name]}"
+        """A process's URL; for a service name, the one its clients use (the proxy's)."""
+        return f"http://{self.host}:{self.port_of(name)}"
 
     def log_path(self, name: str) -> Path:
         return self.log_dir / f"{name}.log"
@@ -210,8 +282,9 @@ class Supervisor:
 def stop_strays(run_dir: Path, timeout: float = 15.0) -> list[str]:
     """Stop service processes recorded in ``run_dir`` by a supervisor that is gone.
 
-    A pid is only signalled while its command line still has ``services.<name>``
-    as an argument, so a recycled pid never hits an unrelated process.
+    A pid is only signalled while its command line still has ``services.<service>``
+    as an argument (the service of a replica ``<service>-<i>``), so a recycled pid
+    never hits an unrelated process.
     """
     stopped: list[str] = []
     for pidfile in sorted(run_dir.glob("*.pid")):
@@ -222,7 +295,7 @@ def stop_strays(run_dir: Path, timeout: float = 15.0) -> list[str]:
         except (FileNotFoundError, ValueError):
             pidfile.unlink(missing_ok=True)
             continue
-        if f"services.{name}".encode() not in cmdline.split(b"\0"):
+        if f"services.{service_of(name)}".encode() not in cmdline.split(b"\0"):
             pidfile.unlink(missing_ok=True)
             continue
         _signal_group(pid, signal.SIGTERM)

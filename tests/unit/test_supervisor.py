@@ -28,6 +28,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 print("fake service up", flush=True)
 port = int(os.environ["TASKFORCE_FAKE_PORT"])
+print("replica", os.environ.get("TASKFORCE_REPLICA", "-"), "on", port, flush=True)
 http.server.HTTPServer(("127.0.0.1", port), Handler).serve_forever()
 """
 
@@ -67,15 +68,26 @@ def group_gone(pgid: int, within: float = 5.0) -> bool:
     return True
 
 
-def supervisor_for(tmp_path: Path, script: str, **env: str) -> Supervisor:
+def supervisor_for(tmp_path: Path, script: str, replicas: int = 1, **env: str) -> Supervisor:
     return Supervisor(
-        ports={"fake": free_port()},
+        ports={"fake": free_port() if replicas == 1 else free_replica_ports(replicas)},
         log_dir=tmp_path / "logs",
         run_dir=tmp_path / "run",
         env=env,
         # "services.fake" in argv lets stop_strays recognise the process as ours.
         command=lambda name: [sys.executable, "-c", script, f"services.{name}"],
+        replicas=replicas,
     )
+
+
+def free_replica_ports(replicas: int) -> int:
+    """A free port whose replica ports (+100, +200, ...) are free too."""
+    while True:
+        port = free_port()
+        if port + 100 * replicas < 65536 and not any(
+            port_in_use(port + 100 * i) for i in range(replicas + 1)
+        ):
+            return port
 
 
 @pytest.fixture
@@ -152,3 +164,79 @@ def test_stale_pidfiles_are_ignored(tmp_path: Path) -> None:
     (run / "mine.pid").write_text(str(os.getpid()))  # alive, but not a service: left alone
     assert stop_strays(run) == []
     assert list(run.glob("*.pid")) == []
+
+
+def test_one_replica_is_one_process_named_after_its_service(tmp_path: Path) -> None:
+    sup = supervisor_for(tmp_path, FAKE_SERVICE)
+    assert sup.names == ["fake"]
+    assert sup.listening_ports() == {"fake": sup.ports["fake"]}
+    assert sup.upstreams("fake") == [sup.base_url("fake")]
+
+
+def test_replicas_run_on_their_own_ports_with_their_number(tmp_path: Path) -> None:
+    sup = supervisor_for(tmp_path, FAKE_SERVICE, replicas=2)
+    base = sup.ports["fake"]
+    assert sup.names == ["fake-1", "fake-2"]
+    assert sup.listening_ports() == {
+        "fake-1": base + 100,
+        "fake-2": base + 200,
+        "the fake proxy": base,
+    }
+    assert sup.base_url("fake") == f"http://127.0.0.1:{base}"  # where the proxy goes
+    assert sup.upstreams("fake") == [
+        f"http://127.0.0.1:{base + 100}",
+        f"http://127.0.0.1:{base + 200}",
+    ]
+    try:
+        sup.start_all()
+        sup.wait_all_ready(timeout=20)
+        assert port_in_use(base + 100) and port_in_use(base + 200)
+        assert not port_in_use(base)  # the proxy's, not the supervisor's to take
+        assert sup.log_path("fake-1").read_text().count(f"replica 1 on {base + 100}") == 1
+        assert sup.log_path("fake-2").read_text().count(f"replica 2 on {base + 200}") == 1
+        assert sorted(p.name for p in sup.run_dir.glob("*.pid")) == ["fake-1.pid", "fake-2.pid"]
+    finally:
+        sup.stop_all(timeout=5)
+    assert not port_in_use(base + 100) and not port_in_use(base + 200)
+
+
+def test_a_dead_replica_is_not_restarted_and_the_others_run_on(tmp_path: Path) -> None:
+    sup = supervisor_for(tmp_path, FAKE_SERVICE, replicas=2)
+    try:
+        sup.start_all()
+        sup.wait_all_ready(timeout=20)
+        sup.kill("fake-1")
+        time.sleep(0.5)
+        assert sup.exited() == {"fake-1": -9}
+        assert sup.running("fake-2")
+        assert sup.services_down() == []  # one replica left: the service is still up
+        sup.kill("fake-2")
+        assert sup.services_down() == ["fake"]
+    finally:
+        sup.stop_all(timeout=5)
+
+
+def test_with_one_replica_a_death_takes_the_service_down(supervisor: Supervisor) -> None:
+    assert supervisor.services_down() == []  # nothing started, nothing down
+    supervisor.start("fake")
+    supervisor.wait_ready("fake", timeout=20)
+    assert supervisor.services_down() == []
+    supervisor.kill("fake")
+    assert supervisor.services_down() == ["fake"]
+
+
+def test_strays_of_replicas_are_stopped(tmp_path: Path) -> None:
+    sup = supervisor_for(tmp_path, FAKE_SERVICE, replicas=2)
+    sup.start_all()
+    sup.wait_all_ready(timeout=20)
+    pids = {name: process.pid for name, process in sup.processes.items()}
+    stopped = stop_strays(tmp_path / "run", timeout=5)
+    assert stopped == [f"{name} (pid {pid})" for name, pid in sorted(pids.items())]
+    for process in sup.processes.values():
+        process.wait(timeout=5)
+        assert group_gone(process.pid)
+
+
+def test_replicas_must_be_at_least_one(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="at least 1"):
+        Supervisor(ports={"fake": 1}, replicas=0)
