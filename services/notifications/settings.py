@@ -48,6 +48,9 @@ class NotificationsSettings(BaseSettings):
     max_in_flight: int = Field(default=100, ge=1, le=1000)
     #: Attempts under way at once for one subscription: a slow endpoint holds only these.
     per_subscription_concurrency: int = Field(default=4, ge=1, le=100)
+    #: How long a worker's claim on the deliveries it attempts holds unless renewed: a dead
+    #: replica's deliveries are taken by another this long after its last renewal.
+    claim_ttl_s: float = Field(default=5.0, ge=0.5, le=300)
     #: How long a rotated-out secret keeps signing beside the new one.
     secret_grace_s: float = Field(default=24 * 3600.0, ge=0)
     #: Manual re-sends per subscription within ``resend_window_s`` (then 429).

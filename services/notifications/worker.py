@@ -10,6 +10,13 @@ that commits whatever attempts have ended together in one transaction (one by
 one if that transaction fails). All state is in the database: a restart
 resumes where the last commit left off, and attempts in flight then are simply
 made again (same ``webhook-id``), at most ``MAX_IN_FLIGHT`` of them.
+
+Several replicas may run on one database. Each worker has a name of its own
+(``holder``) and claims what its rounds start; while attempts are under way it
+renews their claims every third of ``CLAIM_TTL_S``; recording an attempt ends
+its claim. A worker that stops gives its claims up; one that dies leaves them
+to run out, after at most ``CLAIM_TTL_S``, when another replica takes the
+deliveries (and makes the attempts that were in flight again).
 """
 
 from __future__ import annotations
@@ -17,8 +24,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Sequence
+from datetime import timedelta
 
 from services.notifications.context import NotificationsContext
 from services.notifications.domain.deliveries import Attempt, DueDelivery
@@ -28,6 +38,7 @@ from services.notifications.service_layer.attempts import (
     record_attempt,
 )
 from services.notifications.service_layer.delivery_round import Lanes, Round, run_delivery_round
+from services.notifications.storage import deliveries
 from services.notifications.webhooks import EndpointClients
 from shared import metrics
 from shared.service import ServiceRuntime
@@ -38,6 +49,13 @@ log = logging.getLogger(__name__)
 RECORD_BATCH = 100
 #: How long a delivery whose attempt could not even run (a bug, a wrong key) waits.
 STUCK_PAUSE_S = 30.0
+#: The longest a stopping worker spends giving its claims up.
+RELEASE_TIMEOUT_S = 2.0
+
+
+def worker_name() -> str:
+    """A name no other worker has: host, process, and a random part for several per process."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 class DeliveryWorker:
@@ -49,11 +67,14 @@ class DeliveryWorker:
         self._ended: asyncio.Queue[Attempt | uuid.UUID] = asyncio.Queue()
         self._tasks: set[asyncio.Task[None]] = set()
         self._clients = EndpointClients(ctx.settings.request_timeout_s)
+        #: Whose claims this worker's are.
+        self.holder = worker_name()
 
     async def run(self) -> None:
         async with self.runtime.sessions() as session:
             await check_secrets_key(session, self.ctx)
         recorder = asyncio.create_task(self._recorder(), name="notifications-recorder")
+        keeper = asyncio.create_task(self._keep_claims(), name="notifications-claims")
         try:
             while True:
                 # Cleared before reading what is due: a wake-up meanwhile is kept.
@@ -64,15 +85,18 @@ class DeliveryWorker:
                 await self._wait()
         finally:
             recorder.cancel()
+            keeper.cancel()
             for task in list(self._tasks):
                 task.cancel()
-            await asyncio.gather(recorder, *self._tasks, return_exceptions=True)
+            await asyncio.gather(recorder, keeper, *self._tasks, return_exceptions=True)
             await self._clients.close()
+            await self._release_claims()
 
     async def _round(self) -> Round:
         try:
-            async with self.runtime.sessions() as session:
-                started = await run_delivery_round(self.lanes, session, self.ctx)
+            # Claimed in a transaction of its own, committed before any attempt starts.
+            async with self.runtime.unit_of_work() as uow:
+                started = await run_delivery_round(self.lanes, uow.session, self.ctx, self.holder)
         except Exception:
             log.exception("reading due deliveries failed; trying again")
             return Round((), full=False)
@@ -81,6 +105,29 @@ class DeliveryWorker:
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
         return started
+
+    async def _keep_claims(self) -> None:
+        """Renew the claims of the attempts under way, every third of their time to live."""
+        ttl = self.ctx.settings.claim_ttl_s
+        while True:
+            await asyncio.sleep(ttl / 3)
+            under_way = self.lanes.deliveries
+            if not under_way:
+                continue
+            until = self.ctx.now() + timedelta(seconds=ttl)
+            try:
+                async with self.runtime.unit_of_work() as uow:
+                    await deliveries.renew(uow.session, self.holder, under_way, until)
+            except Exception:
+                log.exception("renewing %d claims failed; trying again", len(under_way))
+
+    async def _release_claims(self) -> None:
+        """Give up the claims of attempts cut short by stopping: other replicas go on at once."""
+        try:
+            async with asyncio.timeout(RELEASE_TIMEOUT_S), self.runtime.unit_of_work() as uow:
+                await deliveries.release(uow.session, self.holder)
+        except Exception:
+            log.warning("claims of %s not released; they run out instead", self.holder)
 
     async def _wait(self) -> None:
         """Until deliveries were queued or attempts recorded (woken), or a poll interval passed."""

@@ -12,8 +12,8 @@ Recording it, in one unit of work: the attempt log row, the delivery's new
 state (``Delivery.after``) and the event that says so
 (``notification-delivered``, or ``delivery-failed`` after every failed
 attempt, ``final`` when no further attempt will be made). A 410 Gone disables
-the subscription. An attempt that a re-send or another round overtook is not
-recorded again.
+the subscription. The delivery's claim ends with the same UPDATE. An attempt
+that a re-send, another round or another replica overtook is not recorded again.
 """
 
 from __future__ import annotations
@@ -102,12 +102,14 @@ async def attempt_delivery(
 
 async def record_attempt(attempt: Attempt, uow: UnitOfWork, ctx: NotificationsContext) -> None:
     """The attempt, the delivery's new state and its event, in ``uow``."""
-    delivery = await deliveries.get(uow.session, attempt.delivery_id)
+    # Locked (PostgreSQL): a replica that took the delivery over once this worker's claim
+    # ran out records its own attempt of the same number before or after, never beside.
+    delivery = await deliveries.get(uow.session, attempt.delivery_id, for_update=True)
     if delivery is None or not delivery.awaits(attempt):
-        return  # re-sent, finished, or recorded by another round meanwhile
+        return  # re-sent, finished, or recorded by another round or replica meanwhile
     await deliveries.add_attempt(uow.session, attempt)
     after = delivery.after(attempt, ctx.retry_policy)
-    await deliveries.save(uow.session, after)
+    await deliveries.save(uow.session, after, released=True)
     if attempt.outcome.delivered:
         await uow.emit(events.notification_delivered(after, attempt, ctx.links))
         return
@@ -115,6 +117,6 @@ async def record_attempt(attempt: Attempt, uow: UnitOfWork, ctx: NotificationsCo
         subscription = await subscriptions.get(uow.session, delivery.subscription_id)
         if subscription is not None and (gone := subscription.gone(attempt.at)) != subscription:
             await subscriptions.save(uow.session, gone)
-            subscriptions_changed(uow, ctx)
+            await subscriptions_changed(uow, ctx)
             log.warning("subscription %s disabled: 410 Gone", subscription.subscription_id)
     await uow.emit(events.delivery_failed(after, attempt, ctx.links))

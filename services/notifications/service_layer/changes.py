@@ -13,6 +13,7 @@ from typing import Protocol
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notifications.context import NotificationsContext
+from services.notifications.storage import subscriptions
 from shared.unit_of_work import UnitOfWork
 
 
@@ -30,11 +31,12 @@ class Transactions(Protocol):
     def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]: ...
 
 
-def subscriptions_changed(uow: UnitOfWork, ctx: NotificationsContext) -> None:
+async def subscriptions_changed(uow: UnitOfWork, ctx: NotificationsContext) -> None:
     """``uow`` changed subscriptions: it routes by its own view of them until it ends, and
-    once it commits every routing reads them again (``storage/subscribers.py``)."""
+    it raises their version, so that once it commits every routing, on every replica,
+    reads them again (``storage/subscribers.py``)."""
     ctx.subscribers.changed_in(uow.session)
-    uow.after_commit(ctx.subscribers.forget)
+    await subscriptions.raise_version(uow.session)
 
 
 def deliveries_due(uow: UnitOfWork, ctx: NotificationsContext) -> None:

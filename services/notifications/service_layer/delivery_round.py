@@ -6,7 +6,13 @@ per subscription and ``MAX_IN_FLIGHT`` in all (:class:`Lanes`); a
 subscription at its limit is left out of the read, so one organisation's slow
 or hanging endpoint holds only its own few slots and never the deliveries of
 anyone else. A delivery stays in its lane until its attempt is recorded, so
-it is never started twice.
+this worker never starts it twice.
+
+What a round starts it claims (``storage/deliveries.claim``), in the round's
+own short transaction, so no other replica on the same database starts it
+too: each replica's lanes hold what it claimed, and the limits are per
+replica (N replicas make at most N times ``PER_SUBSCRIPTION_CONCURRENCY``
+attempts to one endpoint at once).
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -67,22 +74,31 @@ class Round:
 
 
 async def run_delivery_round(
-    lanes: Lanes, session: AsyncSession, ctx: NotificationsContext
+    lanes: Lanes, session: AsyncSession, ctx: NotificationsContext, holder: str
 ) -> Round:
-    """The due deliveries that start now, each taken into ``lanes``; the caller attempts them."""
+    """Claim for ``holder`` the due deliveries that start now, each taken into ``lanes``; the
+    caller attempts them once ``session``'s transaction has committed the claims."""
     settings = ctx.settings
     room = settings.max_in_flight - len(lanes)
     if room <= 0:
         return Round((), full=False)
     limit = settings.per_subscription_concurrency
     wanted = min(settings.batch_size, room)
-    due = await deliveries.due(
+    now = ctx.now()
+    claimed = await deliveries.claim(
         session,
-        ctx.now(),
+        now,
         wanted,
+        holder=holder,
+        until=now + timedelta(seconds=settings.claim_ttl_s),
         not_deliveries=lanes.deliveries,
         not_subscriptions=lanes.busy(limit),
     )
-    # Its next ones wait for a slot of their own subscription.
-    started = tuple(item for item in due if lanes.take(item, limit))
-    return Round(started, full=len(due) >= wanted)
+    # Its next ones wait for a slot of their own subscription: released again at once, so
+    # that any replica (this one too) may start them as soon as a slot is free.
+    started = tuple(item for item in claimed if lanes.take(item, limit))
+    if len(started) < len(claimed):
+        taken = {item.delivery.delivery_id for item in started}
+        waiting = [item.delivery.delivery_id for item in claimed]
+        await deliveries.release(session, holder, [i for i in waiting if i not in taken])
+    return Round(started, full=len(claimed) >= wanted)

@@ -98,7 +98,7 @@ async def create_subscription(
     )
     async with transactions.unit_of_work() as uow:
         await subscriptions.add(uow.session, created)
-        subscriptions_changed(uow, ctx)
+        await subscriptions_changed(uow, ctx)
     return Created(created, secret if url is not None else None)
 
 
@@ -162,7 +162,7 @@ async def change_subscription(
             now=now,
         )
         await subscriptions.save(uow.session, changed)
-        subscriptions_changed(uow, ctx)
+        await subscriptions_changed(uow, ctx)
     return changed
 
 
@@ -172,7 +172,7 @@ async def pause_subscription(
     """No more pushes (webhooks, stream records); the inbox still fills, queued deliveries wait."""
     paused = (await _held(uow.session, asked, for_update=True)).paused(ctx.now())
     await subscriptions.save(uow.session, paused)
-    subscriptions_changed(uow, ctx)
+    await subscriptions_changed(uow, ctx)
     return paused
 
 
@@ -195,7 +195,7 @@ async def resume_subscription(
     async with transactions.unit_of_work() as uow:
         resumed = (await _held(uow.session, asked, for_update=True)).resumed(ctx.now())
         await subscriptions.save(uow.session, resumed)
-        subscriptions_changed(uow, ctx)
+        await subscriptions_changed(uow, ctx)
         deliveries_due(uow, ctx)  # its queued deliveries are due again
     return resumed
 
@@ -206,7 +206,7 @@ async def delete_subscription(
     """Its delivery log is kept; its pending deliveries fail at their next attempt."""
     deleted = (await _held(uow.session, asked, for_update=True)).deleted(ctx.now())
     await subscriptions.save(uow.session, deleted)
-    subscriptions_changed(uow, ctx)
+    await subscriptions_changed(uow, ctx)
     deliveries_due(uow, ctx)  # its pending deliveries fail now
 
 
@@ -220,5 +220,5 @@ async def rotate_secret(
     secret = new_secret()
     rotated = held.rotated(ctx.secrets.seal(secret), until=until, now=now)
     await subscriptions.save(uow.session, rotated)
-    subscriptions_changed(uow, ctx)
+    await subscriptions_changed(uow, ctx)
     return Rotated(held.subscription_id, secret, until)

@@ -2,6 +2,17 @@
 
 The ``delivery`` table is the persistent queue the worker reads what is due
 from; ``delivery_attempt`` the log of every attempt made.
+
+Several replicas may work one queue. A worker *claims* what it is about to
+attempt (:func:`claim`): one UPDATE sets its name and an expiry on due,
+unclaimed rows and returns them, the candidates found with ``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL, so replicas claiming at the same moment pass over each
+other's rows instead of waiting for them. The UPDATE's own condition (unclaimed
+or expired) is what makes a claim exclusive on either engine: on SQLite, whose
+single writer runs one such statement at a time and ignores ``FOR UPDATE``,
+the same statement is simply never concurrent. A live worker renews its claims
+(:func:`renew`); recording an attempt releases it (``save(..., released=True)``);
+a dead replica's claims run out and another replica takes the deliveries.
 """
 
 from __future__ import annotations
@@ -11,7 +22,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.domain.deliveries import (
@@ -91,6 +102,10 @@ def _write(row: DeliveryRow, delivery: Delivery) -> None:
     row.status = delivery.status.value
 
 
+def _unclaimed(now: datetime) -> ColumnElement[bool]:
+    return or_(DeliveryRow.claimed_until.is_(None), DeliveryRow.claimed_until <= now)
+
+
 async def add(session: AsyncSession, delivery: Delivery) -> None:
     row = DeliveryRow(trace=dict(delivery.trace))
     assign(row, delivery, _FIXED)
@@ -98,16 +113,23 @@ async def add(session: AsyncSession, delivery: Delivery) -> None:
     session.add(row)
 
 
-async def save(session: AsyncSession, delivery: Delivery) -> None:
-    """Store a delivery's new state (read in this session, so its row is at hand)."""
+async def save(session: AsyncSession, delivery: Delivery, *, released: bool = False) -> None:
+    """Store a delivery's new state (read in this session, so its row is at hand);
+    ``released``: its attempt is recorded, so its claim ends too (in the same UPDATE)."""
     row = await session.get(DeliveryRow, delivery.delivery_id)
     if row is None:
         raise LookupError(f"delivery {delivery.delivery_id} is not stored")
     _write(row, delivery)
+    if released:
+        row.claimed_by = None
+        row.claimed_until = None
 
 
-async def get(session: AsyncSession, delivery_id: uuid.UUID) -> Delivery | None:
-    row = await session.get(DeliveryRow, delivery_id)
+async def get(
+    session: AsyncSession, delivery_id: uuid.UUID, *, for_update: bool = False
+) -> Delivery | None:
+    """The delivery; ``for_update`` locks its row until the transaction ends (PostgreSQL)."""
+    row = await session.get(DeliveryRow, delivery_id, with_for_update=for_update or None)
     return None if row is None else _delivery_of(row)
 
 
@@ -137,6 +159,25 @@ async def of_organisation(
     return [_delivery_of(row) for row in rows], int(total or 0)
 
 
+def _due_where(
+    now: datetime, not_deliveries: Sequence[uuid.UUID], not_subscriptions: Sequence[uuid.UUID]
+) -> list[Any]:
+    where: list[Any] = [
+        DeliveryRow.status == DeliveryStatus.PENDING.value,
+        DeliveryRow.next_attempt_at <= now,
+        SubscriptionRow.status != SubscriptionStatus.PAUSED.value,
+        _unclaimed(now),
+    ]
+    if not_deliveries:
+        where.append(DeliveryRow.delivery_id.not_in(not_deliveries))
+    if not_subscriptions:
+        where.append(DeliveryRow.subscription_id.not_in(not_subscriptions))
+    return where
+
+
+_OLDEST_FIRST = (DeliveryRow.next_attempt_at, DeliveryRow.created_at)
+
+
 async def due(
     session: AsyncSession,
     now: datetime,
@@ -145,33 +186,97 @@ async def due(
     not_deliveries: Sequence[uuid.UUID] = (),
     not_subscriptions: Sequence[uuid.UUID] = (),
 ) -> list[DueDelivery]:
-    """Pending deliveries whose time has come, oldest first, each with its subscription.
-
-    Those of paused subscriptions wait. Read together so an attempt needs no
-    query of its own before it sends. The worker leaves out deliveries it is
-    attempting already and subscriptions at their concurrency limit (both
-    bounded by its settings), so a busy endpoint's backlog never fills the read.
-    """
-    where: list[Any] = [
-        DeliveryRow.status == DeliveryStatus.PENDING.value,
-        DeliveryRow.next_attempt_at <= now,
-        SubscriptionRow.status != SubscriptionStatus.PAUSED.value,
-    ]
-    if not_deliveries:
-        where.append(DeliveryRow.delivery_id.not_in(not_deliveries))
-    if not_subscriptions:
-        where.append(DeliveryRow.subscription_id.not_in(not_subscriptions))
+    """Unclaimed pending deliveries whose time has come, oldest first, each with its
+    subscription; read only (the worker :func:`claim`-s them instead)."""
     rows = await session.execute(
         select(DeliveryRow, SubscriptionRow)
         .join(SubscriptionRow, SubscriptionRow.subscription_id == DeliveryRow.subscription_id)
-        .where(*where)
-        .order_by(DeliveryRow.next_attempt_at, DeliveryRow.created_at)
+        .where(*_due_where(now, not_deliveries, not_subscriptions))
+        .order_by(*_OLDEST_FIRST)
         .limit(limit)
     )
     return [
         DueDelivery(_delivery_of(delivery), subscription_of(subscription))
         for delivery, subscription in rows
     ]
+
+
+async def claim(
+    session: AsyncSession,
+    now: datetime,
+    limit: int,
+    *,
+    holder: str,
+    until: datetime,
+    not_deliveries: Sequence[uuid.UUID] = (),
+    not_subscriptions: Sequence[uuid.UUID] = (),
+) -> list[DueDelivery]:
+    """Claim for ``holder`` until ``until`` up to ``limit`` due deliveries, oldest first,
+    each with its subscription; only what no one else holds (see the module's note).
+
+    Those of paused subscriptions wait. Read with their subscriptions so an
+    attempt needs no query of its own before it sends. The worker leaves out
+    deliveries it is attempting already and subscriptions at their concurrency
+    limit (both bounded by its settings), so a busy endpoint's backlog never
+    fills the read. Two statements, in the caller's (short) transaction.
+    """
+    candidates = (
+        select(DeliveryRow.delivery_id)
+        .join(SubscriptionRow, SubscriptionRow.subscription_id == DeliveryRow.subscription_id)
+        .where(*_due_where(now, not_deliveries, not_subscriptions))
+        .order_by(*_OLDEST_FIRST)
+        .limit(limit)
+        .with_for_update(of=DeliveryRow, skip_locked=True)
+    )
+    claimed = list(
+        await session.scalars(
+            update(DeliveryRow)
+            .where(DeliveryRow.delivery_id.in_(candidates), _unclaimed(now))
+            .values(claimed_by=holder, claimed_until=until)
+            .returning(DeliveryRow),
+            execution_options={"synchronize_session": False},
+        )
+    )
+    if not claimed:
+        return []
+    ids = {row.subscription_id for row in claimed}
+    subscribed = {
+        row.subscription_id: subscription_of(row)
+        for row in await session.scalars(
+            select(SubscriptionRow).where(SubscriptionRow.subscription_id.in_(ids))
+        )
+    }
+    claimed.sort(key=lambda row: (as_utc(row.next_attempt_at or now), as_utc(row.created_at)))
+    return [DueDelivery(_delivery_of(row), subscribed[row.subscription_id]) for row in claimed]
+
+
+async def renew(
+    session: AsyncSession, holder: str, delivery_ids: Sequence[uuid.UUID], until: datetime
+) -> int:
+    """Extend ``holder``'s claims on the deliveries to ``until``; how many it still held."""
+    result = await session.execute(
+        update(DeliveryRow)
+        .where(DeliveryRow.claimed_by == holder, DeliveryRow.delivery_id.in_(delivery_ids))
+        .values(claimed_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def release(
+    session: AsyncSession, holder: str, delivery_ids: Sequence[uuid.UUID] | None = None
+) -> None:
+    """Give up ``holder``'s claims on the deliveries (on all it holds: a worker stopping),
+    unattempted: any worker may take them at once."""
+    where: list[Any] = [DeliveryRow.claimed_by == holder]
+    if delivery_ids is not None:
+        where.append(DeliveryRow.delivery_id.in_(delivery_ids))
+    await session.execute(
+        update(DeliveryRow)
+        .where(*where)
+        .values(claimed_by=None, claimed_until=None)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def delivered_to(

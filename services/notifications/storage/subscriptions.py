@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifications.domain.routing import Filters
@@ -20,7 +20,7 @@ from services.notifications.domain.subscriptions import (
     Subscription,
     SubscriptionStatus,
 )
-from services.notifications.storage.tables import SubscriptionRow, assign
+from services.notifications.storage.tables import SubscriptionRow, SubscriptionsVersionRow, assign
 from shared.contracts.vocabulary import Severity
 from shared.http.times import as_utc
 
@@ -153,3 +153,22 @@ async def some_secret(session: AsyncSession) -> str | None:
         select(SubscriptionRow.secret).where(SubscriptionRow.secret.is_not(None)).limit(1)
     )
     return found
+
+
+async def version(session: AsyncSession) -> int:
+    """The subscriptions' version: raised by every transaction that changed one."""
+    found: int | None = await session.scalar(
+        select(SubscriptionsVersionRow.version).where(SubscriptionsVersionRow.id == 1)
+    )
+    return found or 0
+
+
+async def raise_version(session: AsyncSession) -> None:
+    """This transaction changes subscriptions: every replica's cache is out of date once it
+    commits. The row stays locked until then, so changes count one after the other."""
+    await session.execute(
+        update(SubscriptionsVersionRow)
+        .where(SubscriptionsVersionRow.id == 1)
+        .values(version=SubscriptionsVersionRow.version + 1)
+        .execution_options(synchronize_session=False)
+    )

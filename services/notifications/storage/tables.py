@@ -9,8 +9,14 @@
   its secrets.
 - ``delivery``: the persistent queue, one row per (event, subscription); its
   id is the stable ``webhook-id``; the signed body is stored as sent.
+  While a worker attempts it, the row holds that worker's claim
+  (``claimed_by``, ``claimed_until``): no other replica starts it until the
+  claim is released or has expired (``storage/deliveries.py``).
 - ``delivery_attempt``: the attempt log (time, status or error, duration).
 - ``inbox_entry``: one row per (organisation, event) routed to it.
+- ``subscriptions_version``: one row, a number every change to a subscription
+  raises, so that each replica's routing cache tells it is out of date
+  (``storage/subscribers.py``).
 """
 
 from __future__ import annotations
@@ -96,6 +102,9 @@ class DeliveryRow(Base):
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: The worker attempting it now, and until when its claim holds unless renewed.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AttemptRow(Base):
@@ -131,6 +140,15 @@ class InboxEntryRow(Base):
     subscription_ids: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class SubscriptionsVersionRow(Base):
+    __tablename__ = "subscriptions_version"
+
+    #: Always ``1``: the table has one row.
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: Raised by every transaction that changes a subscription.
+    version: Mapped[int] = mapped_column(Integer)
 
 
 def assign(row: Base, source: object, names: Iterable[str]) -> None:
