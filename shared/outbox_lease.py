@@ -44,7 +44,7 @@ class LeaseLost(RuntimeError):
     """Another replica holds the outbox lease now: this one must stop publishing."""
 
 
-def _database_now(dialect: str) -> ColumnElement[float]:
+def database_now(dialect: str) -> ColumnElement[float]:
     """Seconds since the Unix epoch on the database's clock (one clock for every replica)."""
     if dialect == "postgresql":
         return literal_column("extract(epoch from clock_timestamp())", Float)
@@ -114,12 +114,12 @@ class Lease:
 
     async def _renew(self, session: AsyncSession) -> bool:
         result = await session.execute(
-            self._mine().values(expires_at=_database_now(_dialect(session)) + self.ttl)
+            self._mine().values(expires_at=database_now(_dialect(session)) + self.ttl)
         )
         return _rowcount(result) == 1
 
     async def _take(self, session: AsyncSession) -> int | None:
-        now = _database_now(_dialect(session))
+        now = database_now(_dialect(session))
         taken = await session.execute(
             update(OutboxLease)
             .where(OutboxLease.name == self.name, OutboxLease.expires_at < now)

@@ -10,18 +10,23 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
-from pathlib import Path
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import pytest
 from aiokafka import ConsumerRecord
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.contracts.programmes import ProgrammeStatusChanged
+from shared.db import make_engine
 from shared.events.catalogue import entry_for
+from shared.outbox import OutboxLease, OutboxMessage
+from shared.outbox_lease import database_now
 from shared.settings import PROJECT_ROOT, PlatformSettings
 from tests.integration import outbox_child
 from tests.support import eventually, header, read_topic
@@ -55,33 +60,56 @@ def _kill(process: subprocess.Popen[str]) -> None:
     process.wait(timeout=10)
 
 
-def _counts(db: Path) -> tuple[int, int]:
-    """(sent, unsent) rows in the outbox."""
-    with sqlite3.connect(db) as connection:
-        sent = connection.execute("SELECT count(*) FROM outbox_message WHERE sent_at IS NOT NULL")
-        unsent = connection.execute("SELECT count(*) FROM outbox_message WHERE sent_at IS NULL")
-        return sent.fetchone()[0], unsent.fetchone()[0]
+@dataclass
+class OutboxTables:
+    """The test's view of the outbox the child processes share, on either engine."""
+
+    url: str
+    engine: AsyncEngine
+
+    async def counts(self) -> tuple[int, int]:
+        """(sent, unsent) rows in the outbox."""
+        async with self.engine.connect() as connection:
+            sent = await connection.scalar(
+                select(func.count()).where(OutboxMessage.sent_at.is_not(None))
+            )
+            unsent = await connection.scalar(
+                select(func.count()).where(OutboxMessage.sent_at.is_(None))
+            )
+        return int(sent or 0), int(unsent or 0)
+
+    async def sent_at_least(self, count: int) -> bool:
+        return (await self.counts())[0] >= count
+
+    async def drained(self) -> bool:
+        return (await self.counts())[1] == 0
+
+    async def event_ids(self) -> set[str]:
+        async with self.engine.connect() as connection:
+            return set((await connection.scalars(select(OutboxMessage.event_id))).all())
+
+    async def holder(self) -> str | None:
+        """Who holds the programmes outbox lease, if anyone does now."""
+        now = database_now(self.engine.dialect.name)
+        async with self.engine.connect() as connection:
+            holder = await connection.scalar(
+                select(OutboxLease.holder).where(OutboxLease.expires_at > now)
+            )
+        return None if holder is None else str(holder)
+
+    async def in_doubt(self) -> list[int] | None:
+        async with self.engine.connect() as connection:
+            found = await connection.scalar(select(OutboxLease.in_doubt))
+        return None if found is None else list(found)
 
 
-def _event_ids(db: Path) -> set[str]:
-    with sqlite3.connect(db) as connection:
-        return {row[0] for row in connection.execute("SELECT event_id FROM outbox_message")}
-
-
-def _holder(db: Path) -> str | None:
-    """Who holds the programmes outbox lease, if anyone does now."""
-    with sqlite3.connect(db) as connection:
-        row = connection.execute(
-            "SELECT holder FROM outbox_lease WHERE expires_at > "
-            "(julianday('now') - 2440587.5) * 86400.0"
-        ).fetchone()
-        return None if row is None else str(row[0])
-
-
-def _in_doubt(db: Path) -> str | None:
-    with sqlite3.connect(db) as connection:
-        row = connection.execute("SELECT in_doubt FROM outbox_lease").fetchone()
-        return None if row is None or row[0] in (None, "null") else str(row[0])
+@pytest.fixture
+async def outbox(settings: PlatformSettings) -> AsyncIterator[OutboxTables]:
+    """The test's own outbox database (SQLite or PostgreSQL, as ``settings`` has it)."""
+    assert settings.database_url is not None
+    engine = make_engine(settings.database_url)
+    yield OutboxTables(settings.database_url, engine)
+    await engine.dispose()
 
 
 def _relay(
@@ -139,29 +167,28 @@ def _txn(unique: str) -> str:
     return f"taskforce.programmes.outbox.test-{unique}"
 
 
-async def _relay_until_drained(db: Path, url: str, txn: str, batch: str = "200") -> None:
-    relay = _relay(url, txn, batch, "0")
+async def _relay_until_drained(outbox: OutboxTables, txn: str, batch: str = "200") -> None:
+    relay = _relay(outbox.url, txn, batch, "0")
     try:
         await _await_line(relay, "relaying")
-        await eventually(lambda: _counts(db)[1] == 0, timeout=60)
+        await eventually(outbox.drained, timeout=60)
     finally:
         _kill(relay)
 
 
 async def test_event_committed_before_a_crash_is_published_after_restart(
-    settings: PlatformSettings, tmp_path: Path, unique: str
+    settings: PlatformSettings, outbox: OutboxTables, unique: str
 ) -> None:
-    db = tmp_path / "programmes.db"
-    url = f"sqlite+aiosqlite:///{db}"
+    url = outbox.url
     prefix = f"crash-{unique}"
 
     writer = _spawn("commit", url, prefix, "3", "4")
     await _await_line(writer, "committed 12")
     _kill(writer)  # died after commit, before any publish
-    assert _counts(db) == (0, 12)
+    assert await outbox.counts() == (0, 12)
 
-    await _relay_until_drained(db, url, _txn(unique))
-    expected = _event_ids(db)
+    await _relay_until_drained(outbox, _txn(unique))
+    expected = await outbox.event_ids()
     records = await read_topic(
         settings.kafka_bootstrap_servers,
         TOPIC,
@@ -172,10 +199,9 @@ async def test_event_committed_before_a_crash_is_published_after_restart(
 
 
 async def test_per_key_order_holds_across_a_relay_killed_mid_stream(
-    settings: PlatformSettings, tmp_path: Path, unique: str
+    settings: PlatformSettings, outbox: OutboxTables, unique: str
 ) -> None:
-    db = tmp_path / "programmes.db"
-    url = f"sqlite+aiosqlite:///{db}"
+    url = outbox.url
     prefix = f"order-{unique}"
     keys, per_key = 10, 200
 
@@ -185,12 +211,12 @@ async def test_per_key_order_holds_across_a_relay_killed_mid_stream(
 
     relay = _relay(url, _txn(unique), "50", "0.05")
     await _await_line(relay, "relaying")
-    await eventually(lambda: _counts(db)[0] >= 400, timeout=60)
+    await eventually(lambda: outbox.sent_at_least(400), timeout=60)
     _kill(relay)
-    _sent, unsent = _counts(db)
+    _sent, unsent = await outbox.counts()
     assert unsent > 0, "the relay finished before it could be killed: the test proved nothing"
 
-    await _relay_until_drained(db, url, _txn(unique))
+    await _relay_until_drained(outbox, _txn(unique))
     total = keys * per_key
     records = await read_topic(
         settings.kafka_bootstrap_servers,
@@ -208,17 +234,16 @@ async def test_per_key_order_holds_across_a_relay_killed_mid_stream(
         assert record.key is not None
         by_key[record.key.decode()].append(int(header(record, "ce_sequence") or 0))
     assert len(seen) == total
-    _exactly_once(await _all_of(settings, prefix, total), _event_ids(db))
+    _exactly_once(await _all_of(settings, prefix, total), await outbox.event_ids())
     assert len(by_key) == keys
     for key, sequences in by_key.items():
         assert sequences == list(range(1, per_key + 1)), f"order broken for {key}"
 
 
 async def test_two_relays_publish_once_and_a_killed_holder_is_replaced_within_the_ttl(
-    settings: PlatformSettings, tmp_path: Path, unique: str
+    settings: PlatformSettings, outbox: OutboxTables, unique: str
 ) -> None:
-    db = tmp_path / "programmes.db"
-    url = f"sqlite+aiosqlite:///{db}"
+    url = outbox.url
     prefix = f"replicas-{unique}"
     keys, per_key = 10, 150
     total = keys * per_key
@@ -231,28 +256,31 @@ async def test_two_relays_publish_once_and_a_killed_holder_is_replaced_within_th
     names = {}
     for relay in (first, second):
         names[(await _await_line(relay, "relaying")).split()[1]] = relay
-    await eventually(lambda: _counts(db)[0] >= 300, timeout=60)
-    holder_name = _holder(db)
+    await eventually(lambda: outbox.sent_at_least(300), timeout=60)
+    holder_name = await outbox.holder()
     assert holder_name in names
     holder = names.pop(holder_name)
     ((standby_name, standby),) = names.items()
     _kill(holder)
     killed = time.monotonic()
-    sent_by_holder, unsent = _counts(db)
+    sent_by_holder, unsent = await outbox.counts()
     assert unsent > 0, "the holder finished before it could be killed"
     assert _published(holder) > 0
 
-    await eventually(lambda: _holder(db) == standby_name, timeout=30)
+    async def standby_holds() -> bool:
+        return await outbox.holder() == standby_name
+
+    await eventually(standby_holds, timeout=30)
     took_over = time.monotonic() - killed
     try:
-        await eventually(lambda: _counts(db)[1] == 0, timeout=60)
+        await eventually(outbox.drained, timeout=60)
     finally:
         _kill(standby)
     assert took_over < outbox_child.LEASE_TTL_S + 2.0, f"took over after {took_over:.1f} s"
     # The standby published nothing while the holder lived: only what was left.
     assert 0 < _published(standby) <= total - sent_by_holder
 
-    by_key = _exactly_once(await _all_of(settings, prefix, total), _event_ids(db))
+    by_key = _exactly_once(await _all_of(settings, prefix, total), await outbox.event_ids())
     assert len(by_key) == keys
     for key, sequences in by_key.items():
         assert sequences == list(range(1, per_key + 1)), f"order broken for {key}"
@@ -260,10 +288,9 @@ async def test_two_relays_publish_once_and_a_killed_holder_is_replaced_within_th
 
 @pytest.mark.parametrize("crash", ["before-commit", "after-commit"])
 async def test_a_relay_killed_around_its_kafka_commit_publishes_each_event_once(
-    settings: PlatformSettings, tmp_path: Path, unique: str, crash: str
+    settings: PlatformSettings, outbox: OutboxTables, unique: str, crash: str
 ) -> None:
-    db = tmp_path / "programmes.db"
-    url = f"sqlite+aiosqlite:///{db}"
+    url = outbox.url
     prefix = f"{crash}-{unique}"
 
     writer = _spawn("commit", url, prefix, "3", "4")
@@ -274,11 +301,11 @@ async def test_a_relay_killed_around_its_kafka_commit_publishes_each_event_once(
     await _await_line(dying, "relaying")
     await asyncio.wait_for(asyncio.to_thread(dying.wait), 60)
     assert dying.returncode == -signal.SIGKILL
-    assert _counts(db) == (0, 12), "the crash came before any row was marked sent"
-    assert _in_doubt(db) is not None, "the batch was recorded in doubt before the commit"
+    assert await outbox.counts() == (0, 12), "the crash came before any row was marked sent"
+    assert await outbox.in_doubt(), "the batch was recorded in doubt before the commit"
 
-    await _relay_until_drained(db, url, _txn(unique))
-    assert _in_doubt(db) is None
-    by_key = _exactly_once(await _all_of(settings, prefix, 12), _event_ids(db))
+    await _relay_until_drained(outbox, _txn(unique))
+    assert await outbox.in_doubt() is None
+    by_key = _exactly_once(await _all_of(settings, prefix, 12), await outbox.event_ids())
     for key, sequences in by_key.items():
         assert sequences == [1, 2, 3, 4], f"order broken for {key}"
