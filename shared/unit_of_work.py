@@ -31,7 +31,7 @@ from shared.audit.context import AuditContext, record_change
 from shared.db import write_gate
 from shared.events.catalogue import EventData
 from shared.events.envelope import CloudEvent
-from shared.http.idempotency import PendingKey, claim_key
+from shared.http.idempotency_keys import PendingKey, claim_key
 from shared.outbox import Outbox
 
 log = logging.getLogger(__name__)

@@ -19,22 +19,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.db import make_engine, make_session_factory
 from shared.http import idempotency
-from shared.http.idempotency import (
-    HEADER,
+from shared.http.idempotency import HEADER, IdempotencyMiddleware, document_keys
+from shared.http.idempotency_keys import (
     MAX_KEY_CHARS,
+    PENDING,
     Answer,
     IdempotencyKeys,
-    IdempotencyMiddleware,
     KeyAlreadyUsed,
     MalformedKey,
     PendingKey,
-    _box,
     claim_key,
-    document_keys,
     fingerprint,
     idempotency_key,
     key_hash,
     parse_key,
+    seal_box,
 )
 from shared.unit_of_work import unit_of_work
 from tests.databases import TestDatabases
@@ -101,10 +100,10 @@ def test_the_fingerprint_is_method_path_query_and_body() -> None:
 
 def test_an_answer_opens_only_with_its_organisations_key() -> None:
     answer = Answer(201, [(b"location", b"https://x/v1/things/1")], b'{"secret":"s3cr3t"}')
-    sealed = answer.sealed(_box("am", "key-1"))
+    sealed = answer.sealed(seal_box("am", "key-1"))
     assert b"s3cr3t" not in sealed and b"location" not in sealed
-    assert Answer.opened(201, sealed, _box("am", "key-1")) == answer
-    for other in (_box("bz", "key-1"), _box("am", "key-2")):
+    assert Answer.opened(201, sealed, seal_box("am", "key-1")) == answer
+    for other in (seal_box("bz", "key-1"), seal_box("am", "key-2")):
         with pytest.raises(InvalidToken):
             Answer.opened(201, sealed, other)
     assert key_hash("key-1") != key_hash("key-2") and len(key_hash("key-1")) == 64
@@ -153,7 +152,7 @@ async def test_the_key_commits_with_the_change_or_not_at_all(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     key = pending()
-    token = idempotency._PENDING.set(key)
+    token = PENDING.set(key)
     try:
         with pytest.raises(RuntimeError):
             async with unit_of_work(sessions, None):
@@ -166,28 +165,28 @@ async def test_the_key_commits_with_the_change_or_not_at_all(
             pass  # a second unit of work of the same request claims nothing more
         assert await keys_stored(sessions) == 1
     finally:
-        idempotency._PENDING.reset(token)
+        PENDING.reset(token)
 
 
 async def test_of_two_first_requests_the_primary_key_lets_one_commit(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     for claimant, expected in ((pending(), "committed"), (pending(organisation="bz"), "committed")):
-        token = idempotency._PENDING.set(claimant)
+        token = PENDING.set(claimant)
         try:
             async with unit_of_work(sessions, None):
                 pass
         finally:
-            idempotency._PENDING.reset(token)
+            PENDING.reset(token)
         assert claimant.state == expected
     late = pending()
-    token = idempotency._PENDING.set(late)
+    token = PENDING.set(late)
     try:
         with pytest.raises(KeyAlreadyUsed):
             async with unit_of_work(sessions, None):
                 pass
     finally:
-        idempotency._PENDING.reset(token)
+        PENDING.reset(token)
     assert late.state == "open"
     assert await keys_stored(sessions) == 2
 
@@ -197,22 +196,22 @@ async def test_an_expired_key_is_replaced_and_the_purge_takes_only_expired_ones(
 ) -> None:
     keys = IdempotencyKeys(retention=timedelta(hours=24), clock=lambda: NOW)
     for claimant in (pending(), pending(key="key-2", expires_at=NOW + timedelta(hours=1))):
-        token = idempotency._PENDING.set(claimant)
+        token = PENDING.set(claimant)
         try:
             async with unit_of_work(sessions, None):
                 pass
         finally:
-            idempotency._PENDING.reset(token)
+            PENDING.reset(token)
     later = NOW + timedelta(hours=2)
     again = pending(
         key="key-2", created_at=later, expires_at=later + timedelta(hours=24), replaces_expired=True
     )
-    token = idempotency._PENDING.set(again)
+    token = PENDING.set(again)
     try:
         async with unit_of_work(sessions, None):
             pass
     finally:
-        idempotency._PENDING.reset(token)
+        PENDING.reset(token)
     assert again.state == "committed"
     keys.clock = lambda: NOW + timedelta(hours=25)
     assert await keys.purge(sessions) == 1  # key-1; key-2 was claimed again two hours in
