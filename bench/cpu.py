@@ -19,14 +19,38 @@ PROC = Path("/proc")
 DRIVER = "driver (load + receiver)"
 
 
-def process_cpu_seconds(pid: int) -> float | None:
-    """User + system CPU seconds of a live process, or None if it cannot be read."""
+def _stat(pid: int | str) -> list[str] | None:
     try:
         stat = (PROC / str(pid) / "stat").read_text()
     except OSError:
         return None
-    fields = stat.rsplit(")", 1)[1].split()  # the command name may hold spaces
+    return stat.rsplit(")", 1)[1].split()  # the command name may hold spaces
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a live process, or None if it cannot be read."""
+    fields = _stat(pid)
+    if fields is None:
+        return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float | None:
+    """CPU seconds of a server and all its children, live and ended (PostgreSQL's backends).
+
+    A backend that ended was reaped by the server, which then counts its time as
+    its children's (``cutime``, ``cstime``); the live ones are counted one by one.
+    """
+    fields = _stat(pid)
+    if fields is None:
+        return None
+    ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+    for entry in PROC.iterdir():
+        if entry.name.isdigit() and entry.name != str(pid):
+            child = _stat(entry.name)
+            if child is not None and child[1] == str(pid):
+                ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -35,13 +59,20 @@ class CpuSnapshot:
     wall: float
 
 
-def snapshot(pids: Mapping[str, int | None]) -> CpuSnapshot | None:
-    """CPU seconds of each named process and of this one; None off Linux."""
+def snapshot(
+    pids: Mapping[str, int | None], trees: Mapping[str, int | None] | None = None
+) -> CpuSnapshot | None:
+    """CPU seconds of each named process (of each of ``trees`` with its children) and of
+    this one; None off Linux."""
     if not PROC.is_dir():
         return None
     seconds = {DRIVER: time.process_time()}
     for name, pid in pids.items():
         used = None if pid is None else process_cpu_seconds(pid)
+        if used is not None:
+            seconds[name] = used
+    for name, pid in (trees or {}).items():
+        used = None if pid is None else tree_cpu_seconds(pid)
         if used is not None:
             seconds[name] = used
     return CpuSnapshot(seconds, time.monotonic())

@@ -189,10 +189,10 @@ async def _flows(
     print(f"flows: {args.duration:.0f} s at {args.rate:g} flows/s ...")
     pids = _pids(stack)
     offsets_before = await end_offsets(_admin(stack))
-    cpu_before = cpu.snapshot(pids)
+    cpu_before = cpu.snapshot(pids, _trees(stack))
     measured = await flow_module.drive(api, supply, args.rate, args.duration)
     await flow_module.wait_for_webhooks(recorder, measured, timeout=30)
-    cpu_after = cpu.snapshot(pids)
+    cpu_after = cpu.snapshot(pids, _trees(stack))
     await asyncio.sleep(1.0)  # the outboxes relay what the last flows' handlers wrote
     offsets_after = await end_offsets(_admin(stack))
     e2e = latency_summary(measured, recorder)
@@ -234,6 +234,11 @@ def _pids(stack: BenchStack) -> dict[str, int | None]:
     }
     pids["kafka"] = stack.kafka.pid()
     return pids
+
+
+def _trees(stack: BenchStack) -> dict[str, int | None]:
+    """Servers counted with their children: PostgreSQL runs a backend per connection."""
+    return {} if stack.postgres is None else {"postgres": stack.postgres.pid()}
 
 
 def _ratio(value: float, baseline: float) -> float:
@@ -397,6 +402,12 @@ def _interrupt(signum: int, frame: FrameType | None) -> None:
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--database",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the services' store: a SQLite file each, or a PostgreSQL server of the bench's",
+    )
     parser.add_argument("--rate", type=float, default=100.0, help="offered flows per second")
     parser.add_argument("--duration", type=float, default=25.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
@@ -421,11 +432,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     signal.signal(signal.SIGTERM, _interrupt)
-    stack = BenchStack()
+    stack = BenchStack(database=args.database)
     code = 0
     try:
         print(f"broker on {stack.kafka.bootstrap}; data under {stack.root}")
         stack.start_kafka()
+        stack.start_database()
         from shared.kafka.provisioning import provision
 
         report = asyncio.run(provision(stack.settings()))

@@ -25,6 +25,7 @@ from pathlib import Path
 from shared.kafka.principals import ADMIN
 from shared.kafka.security import Credentials, load_credentials, write_secret
 from shared.kafka_local import KafkaSetupError, LocalKafka
+from shared.postgres_local import LocalPostgres
 from shared.settings import PROJECT_ROOT, SERVICE_PORTS, PlatformSettings
 from shared.supervisor import Supervisor
 
@@ -93,15 +94,29 @@ class BenchStack:
     """Broker, services and the settings a client of them needs."""
 
     root: Path = BENCH_DIR
+    #: ``sqlite`` (a file per service, as ``make up``) or ``postgresql`` (a server of the
+    #: bench's own, durable as in production, one database per service).
+    database: str = "sqlite"
     jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     kafka: BenchKafka = field(init=False)
+    postgres: LocalPostgres | None = field(default=None, init=False)
     supervisor: Supervisor = field(init=False)
     receiver_port: int = field(init=False)
     _kafka_started: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
-        broker, controller, plain, receiver, *service_ports = spare_ports(4 + len(SERVICE_PORTS))
+        broker, controller, plain, receiver, database, *service_ports = spare_ports(
+            5 + len(SERVICE_PORTS)
+        )
         self.receiver_port = receiver
+        if self.database == "postgresql":
+            self.postgres = LocalPostgres(
+                home=self.root / "postgres",
+                port=database,
+                secrets_dir=self.root / "secrets" / "postgres",
+            )
+        elif self.database != "sqlite":
+            raise ValueError(f"database {self.database!r}: sqlite or postgresql")
         self.kafka = BenchKafka(
             home=self.root / "kafka",
             broker_port=broker,
@@ -133,6 +148,15 @@ class BenchStack:
             "TASKFORCE_KAFKA_SECRETS_DIR": str(self.kafka.secrets),
             "TASKFORCE_JWT_SECRET": self.jwt_secret,
             "TASKFORCE_NOTIFICATIONS_ALLOWED_HOSTS": f'["127.0.0.1:{self.receiver_port}"]',
+            **self._database_env(),
+        }
+
+    def _database_env(self) -> dict[str, str]:
+        if self.postgres is None:
+            return {}
+        return {
+            "DATABASE_URL": self.postgres.url("taskforce_{service}"),
+            **self.postgres.client_environment(),
         }
 
     def settings(self) -> PlatformSettings:
@@ -164,14 +188,27 @@ class BenchStack:
         self._kafka_started = True  # set first: an interrupt during start still stops it
         self.kafka.start()
 
+    def start_database(self) -> None:
+        """On PostgreSQL: a fresh server (the previous run's data removed), one database each."""
+        if self.postgres is None:
+            return
+        if self.postgres.pid() is not None:
+            self.postgres.stop()
+        shutil.rmtree(self.postgres.home, ignore_errors=True)
+        self.postgres.start()
+        for service in SERVICE_PORTS:
+            self.postgres.create_database(f"taskforce_{service}")
+
     def start_services(self, timeout: float = 120.0) -> None:
         os.environ.update(self.env)  # for PlatformSettings() read in this process too
         self.supervisor.start_all()
         self.supervisor.wait_all_ready(timeout)
 
     def stop(self) -> None:
-        """Services first (they drain), then the broker; safe to call twice."""
+        """Services first (they drain), then the broker and the database; safe to call twice."""
         self.supervisor.stop_all(timeout=20)
         if self._kafka_started:
             self.kafka.stop()
             self._kafka_started = False
+        if self.postgres is not None and self.postgres.pid() is not None:
+            self.postgres.stop()
