@@ -10,7 +10,7 @@ it spawned. Each child's pid is written to ``<run_dir>/<name>.pid`` so that
 
 With ``replicas`` above 1 each service runs as that many processes, named
 ``<service>-<i>`` (``countries-1``, ``countries-2``, ...), replica ``i`` on the
-service's port plus ``100 * i`` and with ``TASKFORCE_REPLICA=<i>``; the
+service's port plus ``100 * i`` (``port_step``) and with ``TASKFORCE_REPLICA=<i>``; the
 service's own port is then left for the round-robin proxy in front of them
 (``shared.http.round_robin``). One replica (the default) is one process named
 after its service, on the service's port, exactly as without replicas.
@@ -38,7 +38,7 @@ from shared.settings import SERVICE_PORTS, default_var_dir
 #: How to launch a service: its name -> argv. The default runs ``python -m services.<name>``.
 Command = Callable[[str], list[str]]
 
-#: Replica ``i`` of a service listens on the service's port plus this times ``i``.
+#: Replica ``i`` of a service listens on the service's port plus this times ``i`` (by default).
 REPLICA_PORT_STEP = 100
 
 
@@ -56,9 +56,9 @@ def port_env_var(name: str) -> str:
     return f"TASKFORCE_{name.upper()}_PORT"
 
 
-def replica_port(port: int, replica: int) -> int:
+def replica_port(port: int, replica: int, step: int = REPLICA_PORT_STEP) -> int:
     """The port of replica ``replica`` (from 1) of a service whose port is ``port``."""
-    return port + REPLICA_PORT_STEP * replica
+    return port + step * replica
 
 
 def service_of(name: str) -> str:
@@ -102,6 +102,8 @@ class Supervisor:
     command: Command = service_command
     host: str = "127.0.0.1"
     replicas: int = 1
+    #: How far apart the replicas' ports are; the service ports must be further apart.
+    port_step: int = REPLICA_PORT_STEP
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
@@ -125,7 +127,7 @@ class Supervisor:
         if name in self.ports:
             return self.ports[name]
         service = service_of(name)
-        return replica_port(self.ports[service], int(name.rpartition("-")[2]))
+        return replica_port(self.ports[service], int(name.rpartition("-")[2]), self.port_step)
 
     def listening_ports(self) -> dict[str, int]:
         """Every port this stack takes: the processes', and the proxies' with replicas."""
@@ -237,6 +239,20 @@ class Supervisor:
         deadline = time.monotonic() + timeout
         for name in self.processes:
             self.wait_ready(name, timeout=max(0.0, deadline - time.monotonic()))
+
+    def start_all_ready(self, timeout: float = 60.0) -> None:
+        """Start every process and wait until all are ready, sharing one deadline.
+
+        With replicas, each service's first replica starts alone and must be ready
+        before the others start: it migrates the service's database, and replicas
+        migrating one fresh database at once collide creating its tables.
+        """
+        deadline = time.monotonic() + timeout
+        if self.replicas > 1:
+            self.start_all([self.names_of(service)[0] for service in self.ports])
+            self.wait_all_ready(timeout)
+        self.start_all()
+        self.wait_all_ready(max(0.0, deadline - time.monotonic()))
 
     def stop_all(self, timeout: float = 15.0) -> None:
         """Stop every service: SIGTERM all at once, then wait, then SIGKILL what is left."""

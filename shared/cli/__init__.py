@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import typer
 
-from shared.cli import audit, events, kafka, receiver, schemas, stack, tokens, topics, trace
+from shared.cli import (
+    audit,
+    events,
+    kafka,
+    postgres,
+    receiver,
+    schemas,
+    stack,
+    tokens,
+    topics,
+    trace,
+)
 from shared.private import keep_private
 
 app = typer.Typer(no_args_is_help=True, help="Operate the migration-cooperation event platform.")
 app.add_typer(kafka.app, name="kafka")
+app.add_typer(postgres.app, name="postgres")
 app.add_typer(topics.app, name="topics")
 app.add_typer(tokens.app, name="token")
 app.add_typer(schemas.app, name="schemas")

@@ -4,6 +4,14 @@
 processes, demo data, then it waits. Ctrl-C or SIGTERM stops the services and
 then the broker, but only a broker that ``up`` started itself: a broker that
 already answered (someone's tests, another shell) is reused and left running.
+
+``--database postgresql`` runs the services on the local PostgreSQL of
+``shared.cli.postgres`` (started, or reused, and stopped on the same terms as
+the broker). ``--replicas N`` runs N processes of every service behind a
+round-robin proxy on the service's usual port (``shared.http.round_robin``);
+it needs PostgreSQL, because SQLite makes the replicas of a service queue for
+one file's write lock. A replica that dies is reported and not restarted; the
+stack stops when a service has no replica left.
 """
 
 from __future__ import annotations
@@ -22,12 +30,30 @@ import httpx
 import typer
 
 from shared.cli.kafka import ensure_started, kafka_answers
+from shared.cli.postgres import (
+    Database,
+    describe,
+    explicit_database_url,
+    local_postgres,
+    postgres_for_stack,
+    refuse_sqlite_replicas,
+    start_for_stack,
+)
 from shared.demo import DemoLoadError
 from shared.events.catalogue import stream_topic_of
+from shared.http.round_robin import ProxyServer, RoundRobinProxy
 from shared.kafka_local import KafkaSetupError, LocalKafka
+from shared.postgres_local import LocalPostgres, PostgresSetupError
 from shared.private import keep_private
 from shared.settings import SERVICE_PORTS, PlatformSettings
-from shared.supervisor import ServiceError, Supervisor, log_tail, port_in_use, stop_strays
+from shared.supervisor import (
+    REPLICA_PORT_STEP,
+    ServiceError,
+    Supervisor,
+    log_tail,
+    port_in_use,
+    stop_strays,
+)
 
 demo_app = typer.Typer(no_args_is_help=True, help="Demo data for a running stack.")
 
@@ -50,6 +76,20 @@ def up(
     ready_timeout: float = typer.Option(
         90.0, help="Seconds to wait for each service's /ready before giving up."
     ),
+    database: Database = typer.Option(
+        Database.sqlite,
+        "--database",
+        envvar="TASKFORCE_DATABASE",
+        case_sensitive=False,
+        help="sqlite: a file per service; postgresql: the local server (taskforce postgres).",
+    ),
+    replicas: int = typer.Option(
+        1,
+        "--replicas",
+        min=1,
+        envvar="TASKFORCE_REPLICAS",
+        help="Processes per service, behind a round-robin proxy on its port (needs PostgreSQL).",
+    ),
 ) -> None:
     """Run Kafka and the four services until Ctrl-C; then stop everything this command started."""
     signal.signal(signal.SIGTERM, _interrupt)
@@ -58,8 +98,12 @@ def up(
         ports={name: settings.port_for(name) for name in SERVICE_PORTS},
         log_dir=settings.var_dir / "logs",
         run_dir=settings.var_dir / "run",
+        replicas=replicas,
+        port_step=int(os.environ.get("TASKFORCE_REPLICA_PORT_STEP", REPLICA_PORT_STEP)),
     )
     kafka_to_stop: LocalKafka | None = None
+    postgres_to_stop: LocalPostgres | None = None
+    proxies: list[ProxyServer] = []
     receiver: ThreadingHTTPServer | None = None
     # The local webhook receiver is on loopback: let the notifications service call it
     # (that host:port only, not the rest of loopback).
@@ -70,6 +114,15 @@ def up(
     )
     code = 0
     try:
+        refuse_sqlite_replicas(database, replicas)
+        database_summary = describe(explicit_database_url(), settings)
+        if database is Database.postgresql:
+            server = postgres_for_stack(settings)
+            # Set first, so that a Ctrl-C during the start still stops it.
+            postgres_to_stop = None if server.answering() else server
+            started, database_summary = start_for_stack(server, settings)
+            if not started:
+                postgres_to_stop = None  # running before this command: not ours to stop
         bootstrap, must_start = _settle_kafka(no_kafka)
         if must_start:
             kafka_to_stop = LocalKafka.from_env()  # set first: a Ctrl-C during start still stops it
@@ -85,32 +138,54 @@ def up(
         _check_ports(supervisor)
         if not no_demo:
             receiver = _start_receiver(settings)
-        supervisor.start_all()
-        typer.echo(f"Starting {', '.join(supervisor.processes)}; logs in {supervisor.log_dir}")
-        supervisor.wait_all_ready(ready_timeout)
+        typer.echo(f"Starting {', '.join(supervisor.names)}; logs in {supervisor.log_dir}")
+        proxies = _start_proxies(supervisor)
+        supervisor.start_all_ready(ready_timeout)
         if not no_demo:
             report = asyncio.run(load_demo(settings, _base_urls(supervisor)))
             typer.echo(f"Demo data: {report.summary()}")
             _warn_demo(report)
-        _print_urls(supervisor, settings, bootstrap, started_kafka=kafka_to_stop is not None)
+        _print_urls(
+            supervisor,
+            settings,
+            bootstrap,
+            started_kafka=kafka_to_stop is not None,
+            database=database_summary,
+        )
         code = _watch(supervisor)
     except KeyboardInterrupt:
         typer.echo("\nStopping ...")
-    except (KafkaSetupError, ServiceError) as exc:
+    except (KafkaSetupError, PostgresSetupError, ServiceError) as exc:
         typer.secho(str(exc), err=True, fg=typer.colors.RED)
         code = 1
     finally:
         # Shutdown must finish even if the user presses Ctrl-C again.
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for proxy in proxies:
+            proxy.stop()
         supervisor.stop_all(timeout=30)  # uvicorn drains for up to 30 s
         if receiver is not None:
             receiver.shutdown()
             receiver.server_close()
         if kafka_to_stop is not None:
             typer.echo(kafka_to_stop.stop())
+        if postgres_to_stop is not None:
+            typer.echo(postgres_to_stop.stop())
         typer.echo("Stopped.")
     raise typer.Exit(code)
+
+
+def _start_proxies(supervisor: Supervisor) -> list[ProxyServer]:
+    """With replicas, one round-robin proxy per service on the service's usual port."""
+    if supervisor.replicas == 1:
+        return []
+    proxies: list[ProxyServer] = []
+    for service, port in supervisor.ports.items():
+        proxy = ProxyServer(RoundRobinProxy(supervisor.upstreams(service)), port, supervisor.host)
+        proxies.append(proxy)
+        proxy.start()
+    return proxies
 
 
 def _start_receiver(settings: PlatformSettings) -> ThreadingHTTPServer:
@@ -167,7 +242,7 @@ def _provision(settings: PlatformSettings) -> None:
 
 
 def _check_ports(supervisor: Supervisor) -> None:
-    for name, port in supervisor.ports.items():
+    for name, port in supervisor.listening_ports().items():
         if port_in_use(port, supervisor.host):
             raise ServiceError(
                 f"Port {port} for {name} is already in use: a stack from an earlier "
@@ -177,26 +252,40 @@ def _check_ports(supervisor: Supervisor) -> None:
 
 
 def _watch(supervisor: Supervisor) -> int:
-    """Wait for Ctrl-C; a service that dies meanwhile ends the stack with exit code 1."""
+    """Wait for Ctrl-C; a service none of whose replicas runs ends the stack with exit code 1.
+
+    With one replica that is any service that dies. With more, each death is reported
+    once, nothing is restarted, and the service's other replicas go on serving.
+    """
+    reported: set[str] = set()
     while True:
-        exited = supervisor.exited()
-        if exited:
-            for name, code in exited.items():
-                typer.secho(
-                    f"{name} exited with code {code}; last lines of "
-                    f"{supervisor.log_path(name)}:\n{log_tail(supervisor.log_path(name))}",
-                    err=True,
-                    fg=typer.colors.RED,
-                )
+        exited = {name: code for name, code in supervisor.exited().items() if name not in reported}
+        for name, code in exited.items():
+            typer.secho(
+                f"{name} exited with code {code}; last lines of "
+                f"{supervisor.log_path(name)}:\n{log_tail(supervisor.log_path(name))}",
+                err=True,
+                fg=typer.colors.RED,
+            )
+        reported |= exited.keys()
+        if supervisor.services_down():
             return 1
+        if exited:
+            left = [n for n in supervisor.processes if supervisor.running(n)]
+            typer.secho(f"Still serving: {', '.join(left)}", err=True, fg=typer.colors.YELLOW)
         time.sleep(0.5)
 
 
 def _print_urls(
-    supervisor: Supervisor, settings: PlatformSettings, bootstrap: str, *, started_kafka: bool
+    supervisor: Supervisor,
+    settings: PlatformSettings,
+    bootstrap: str,
+    *,
+    started_kafka: bool,
+    database: str,
 ) -> None:
     lines = ["", "The stack is up. Ctrl-C stops it.", ""]
-    for name in supervisor.processes:
+    for name in supervisor.ports:
         base = supervisor.base_url(name)
         lines += [
             f"  {name}",
@@ -204,11 +293,20 @@ def _print_urls(
             f"    OpenAPI   {base}/v1/openapi.json",
             f"    AsyncAPI  {base}/v1/asyncapi.json",
             f"    health    {base}/health  (ready: {base}/ready)",
-            f"    log       {supervisor.log_path(name)}",
         ]
+        if supervisor.replicas == 1:
+            lines.append(f"    log       {supervisor.log_path(name)}")
+        for replica in supervisor.names_of(name) if supervisor.replicas > 1 else ():
+            lines.append(
+                f"    {replica:<{len(name) + 4}}  {supervisor.base_url(replica)}  "
+                f"log {supervisor.log_path(replica)}"
+            )
     owner = "started by this command" if started_kafka else "already running, left as it is"
+    if supervisor.replicas > 1:
+        lines += ["", f"  Replicas         {supervisor.replicas} per service, round robin"]
     lines += [
         "",
+        f"  Database         {database}",
         f"  Kafka bootstrap  {bootstrap} ({owner}; {settings.kafka_security_protocol}, "
         "SCRAM-SHA-512, ACLs on)",
         f"  Kafka passwords  {settings.kafka_secrets}/<principal>.password (owner-only)",
@@ -254,13 +352,19 @@ def _per_service(counts: Mapping[str, int]) -> str:
 # -- down ----------------------------------------------------------------------
 def down(
     keep_kafka: bool = typer.Option(False, "--keep-kafka", help="Leave the local broker running."),
+    keep_postgres: bool = typer.Option(
+        False, "--keep-postgres", help="Leave the local PostgreSQL running."
+    ),
 ) -> None:
-    """Stop services left running by an earlier 'taskforce up' of this checkout, then Kafka."""
+    """Stop services left running by an earlier 'taskforce up' of this checkout, then
+    Kafka and PostgreSQL (only those under this checkout's var dir)."""
     settings = PlatformSettings()
     stopped = stop_strays(settings.var_dir / "run")
     typer.echo(f"Services stopped: {', '.join(stopped)}" if stopped else "No services running.")
     if not keep_kafka:
         typer.echo(LocalKafka.from_env().stop())
+    if not keep_postgres:
+        typer.echo(local_postgres(settings).stop())
 
 
 # -- demo ----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -188,8 +189,7 @@ def test_replicas_run_on_their_own_ports_with_their_number(tmp_path: Path) -> No
         f"http://127.0.0.1:{base + 200}",
     ]
     try:
-        sup.start_all()
-        sup.wait_all_ready(timeout=20)
+        sup.start_all_ready(timeout=20)
         assert port_in_use(base + 100) and port_in_use(base + 200)
         assert not port_in_use(base)  # the proxy's, not the supervisor's to take
         assert sup.log_path("fake-1").read_text().count(f"replica 1 on {base + 100}") == 1
@@ -240,3 +240,28 @@ def test_strays_of_replicas_are_stopped(tmp_path: Path) -> None:
 def test_replicas_must_be_at_least_one(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="at least 1"):
         Supervisor(ports={"fake": 1}, replicas=0)
+
+
+def test_the_first_replica_is_ready_before_the_others_start(tmp_path: Path) -> None:
+    """It migrates the database: replicas migrating one fresh database at once collide."""
+    sup = supervisor_for(tmp_path, FAKE_SERVICE, replicas=3)
+    ready_at: dict[str, float] = {}
+    started_at: dict[str, float] = {}
+    wait_ready, start = sup.wait_ready, sup.start
+
+    def noting_ready(name: str, timeout: float = 60.0) -> None:
+        wait_ready(name, timeout)
+        ready_at.setdefault(name, time.monotonic())
+
+    def noting_start(name: str) -> Any:
+        started_at.setdefault(name, time.monotonic())
+        return start(name)
+
+    sup.wait_ready, sup.start = noting_ready, noting_start  # type: ignore[method-assign]
+    try:
+        sup.start_all_ready(timeout=20)
+        assert sorted(ready_at) == ["fake-1", "fake-2", "fake-3"]
+        assert started_at["fake-2"] >= ready_at["fake-1"]
+        assert started_at["fake-3"] >= ready_at["fake-1"]
+    finally:
+        sup.stop_all(timeout=5)
