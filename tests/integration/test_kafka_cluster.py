@@ -4,8 +4,10 @@ The module starts its own cluster (``LocalKafkaCluster``, three combined
 broker+controller nodes from the suite's jars) under the test var dir, on
 ``TASKFORCE_TEST_CLUSTER_PORT`` and the five ports after it (default 19500, clear
 of the suite's broker), provisions it the way ``make up`` provisions one broker but
-with RF 3 and ``min.insync.replicas`` 2, and stops it at the end. Every run starts
-from empty storage, so a run that was interrupted leaves nothing the next one trips on.
+with RF 3 and ``min.insync.replicas`` 2, and stops it at the end
+(``TASKFORCE_TEST_CLUSTER_JAVA_OPTS`` replaces the nodes' heap and JIT options).
+Every run starts from empty storage, so a run that was interrupted leaves nothing
+the next one trips on.
 """
 
 from __future__ import annotations
@@ -59,7 +61,11 @@ def cluster() -> Iterator[Cluster]:
         home=home,
         broker_port=base,
         controller_port=base + 1,
-        heap=os.environ.get("TASKFORCE_TEST_CLUSTER_HEAP", "-Xms128m -Xmx384m"),
+        # Three JVMs on a small shared machine: C1 only halves their start (LocalKafka
+        # passes its ``heap`` to java as options, so the flag rides along).
+        heap=os.environ.get(
+            "TASKFORCE_TEST_CLUSTER_JAVA_OPTS", "-Xms128m -Xmx384m -XX:TieredStopAtLevel=1"
+        ),
         libs_dir=suite_broker().libs,
         secrets_dir=home / "secrets",
     )
