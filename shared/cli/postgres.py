@@ -13,6 +13,7 @@ through ``PGPASSFILE``, never in the URL.
 from __future__ import annotations
 
 import os
+import stat
 from enum import StrEnum
 
 import typer
@@ -40,6 +41,33 @@ def local_postgres(settings: PlatformSettings | None = None) -> LocalPostgres:
     settings = settings or PlatformSettings()
     port = int(os.environ.get("TASKFORCE_PG_PORT", DEFAULT_PORT))
     return LocalPostgres(home=settings.var_dir / "postgres", port=port)
+
+
+def start_server(server: LocalPostgres) -> str:
+    """Start (or find running) ``server``, its directory reachable by the server's user."""
+    _let_server_through(server)
+    return server.start()
+
+
+def stop_server(server: LocalPostgres) -> str:
+    """Stop ``server`` if it runs; its data stays."""
+    _let_server_through(server)
+    return server.stop()
+
+
+def _let_server_through(server: LocalPostgres) -> None:
+    """As root, let the ``postgres`` user pass through (not list) the var dir to its home.
+
+    ``keep_private`` closes the var dir to 0700 on every start of a command, which
+    shuts out the server's own user, and ``pg_ctl`` runs as it. Only the execute bit
+    is added, where it is missing; everything inside stays 0700/0600.
+    """
+    if os.geteuid() != 0 or not server.home.exists():
+        return
+    for ancestor in server.home.resolve().parents:
+        mode = ancestor.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            ancestor.chmod(mode | stat.S_IXOTH)
 
 
 def create_service_databases(server: LocalPostgres) -> dict[str, str]:
@@ -97,7 +125,7 @@ def start_for_stack(server: LocalPostgres, settings: PlatformSettings) -> tuple[
     the services inherit. Returns whether this call started the server, and the
     line the stack's summary shows.
     """
-    message = server.start()
+    message = start_server(server)
     typer.echo(message)
     started = message.startswith("PostgreSQL started")
     os.environ.update(create_service_databases(server))
@@ -114,7 +142,7 @@ def start() -> None:
     """Start (or find running) the local server and create each service's database."""
     server = local_postgres()
     try:
-        typer.echo(server.start())
+        typer.echo(start_server(server))
         environment = create_service_databases(server)
     except PostgresSetupError as exc:
         typer.secho(str(exc), err=True, fg=typer.colors.RED)
@@ -128,7 +156,7 @@ def start() -> None:
 def stop() -> None:
     """Stop this checkout's server (one found under its var dir); its data stays."""
     try:
-        typer.echo(local_postgres().stop())
+        typer.echo(stop_server(local_postgres()))
     except PostgresSetupError as exc:
         typer.secho(str(exc), err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from exc

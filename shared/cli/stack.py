@@ -38,6 +38,7 @@ from shared.cli.postgres import (
     postgres_for_stack,
     refuse_sqlite_replicas,
     start_for_stack,
+    stop_server,
 )
 from shared.demo import DemoLoadError
 from shared.events.catalogue import stream_topic_of
@@ -171,7 +172,7 @@ def up(
         if kafka_to_stop is not None:
             typer.echo(kafka_to_stop.stop())
         if postgres_to_stop is not None:
-            typer.echo(postgres_to_stop.stop())
+            typer.echo(stop_server(postgres_to_stop))
         typer.echo("Stopped.")
     raise typer.Exit(code)
 
@@ -268,7 +269,9 @@ def _watch(supervisor: Supervisor) -> int:
                 fg=typer.colors.RED,
             )
         reported |= exited.keys()
-        if supervisor.services_down():
+        if down := supervisor.services_down():
+            if supervisor.replicas > 1:
+                typer.secho(f"No replica left of {', '.join(down)}.", err=True, fg=typer.colors.RED)
             return 1
         if exited:
             left = [n for n in supervisor.processes if supervisor.running(n)]
@@ -298,8 +301,7 @@ def _print_urls(
             lines.append(f"    log       {supervisor.log_path(name)}")
         for replica in supervisor.names_of(name) if supervisor.replicas > 1 else ():
             lines.append(
-                f"    {replica:<{len(name) + 4}}  {supervisor.base_url(replica)}  "
-                f"log {supervisor.log_path(replica)}"
+                f"    {replica}  {supervisor.base_url(replica)}  log {supervisor.log_path(replica)}"
             )
     owner = "started by this command" if started_kafka else "already running, left as it is"
     if supervisor.replicas > 1:
@@ -364,7 +366,7 @@ def down(
     if not keep_kafka:
         typer.echo(LocalKafka.from_env().stop())
     if not keep_postgres:
-        typer.echo(local_postgres(settings).stop())
+        typer.echo(stop_server(local_postgres(settings)))
 
 
 # -- demo ----------------------------------------------------------------------
