@@ -17,6 +17,7 @@ NODE_STAMP := node_modules/.package-lock.json
 
 help:
 	@echo "make up         run Kafka and the four services until Ctrl-C"
+	@echo "                (DATABASE=postgresql: on a local PostgreSQL; REPLICAS=N: N processes each)"
 	@echo "make test       lint, type-check and run the whole test suite"
 	@echo "make bench      benchmark: raw Kafka baseline, end-to-end flows, per-hop throughput"
 	@echo "make venv       create .venv and install the package (only when pyproject.toml changed)"
@@ -62,8 +63,10 @@ postgres:
 		echo "PostgreSQL's server binaries are missing: sudo apt-get install postgresql" >&2; exit 1; \
 	fi
 
+# DATABASE=postgresql and REPLICAS=N pass --database and --replicas; TASKFORCE_DATABASE
+# and TASKFORCE_REPLICAS (environment or make's command line) do the same.
 up: venv
-	$(BIN)/taskforce up
+	$(BIN)/taskforce up $(if $(DATABASE),--database $(DATABASE)) $(if $(REPLICAS),--replicas $(REPLICAS))
 
 # pytest starts its own broker (tests/conftest.py) from the same jars; fetching them
 # first keeps the one-time download out of any test's timeout.
@@ -83,12 +86,15 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy shared services tests bench
 
-# Only what this checkout started: services recorded in var/run, the broker of
-# `make up` (var/kafka) and the test suite's broker (var/test/kafka).
+# Only what this checkout started: services recorded in var/run, the broker and
+# PostgreSQL of `make up` (var/kafka, var/postgres) and the test suite's broker and
+# PostgreSQL (var/test/kafka, var/test/postgres).
 down:
 	@if [ -x $(BIN)/taskforce ]; then \
 		$(BIN)/taskforce down; \
 		TASKFORCE_VAR_DIR="$(CURDIR)/var/test" $(BIN)/taskforce kafka stop; \
+		TASKFORCE_VAR_DIR="$(CURDIR)/var/test" TASKFORCE_PG_PORT="$${TASKFORCE_TEST_PG_PORT:-19432}" \
+			$(BIN)/taskforce postgres stop; \
 	fi
 
 clean: down
