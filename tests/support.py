@@ -20,7 +20,12 @@ from shared.contracts.programmes import ProgrammeStatusChanged
 from shared.events.catalogue import CATALOGUE, EventData
 from shared.events.envelope import CloudEvent
 from shared.kafka.principals import ADMIN
-from shared.kafka.producer import make_producer
+from shared.kafka.producer import (
+    TransactionalProducers,
+    make_producer,
+    outbox_producers,
+    outbox_transactional_id,
+)
 from shared.kafka.security import aiokafka_options, load_credentials
 from shared.kafka_local import PROJECT_ROOT
 from shared.settings import PlatformSettings
@@ -47,6 +52,18 @@ def producer_as(
     a test about one service's rights names that service's principal.
     """
     return make_producer(settings, client_id, load_credentials(settings.kafka_secrets, principal))
+
+
+def outbox_producers_as(
+    settings: PlatformSettings, label: str, principal: str = ADMIN
+) -> TransactionalProducers:
+    """The programmes outbox's transactional producers, under a transactional id of the test's own.
+
+    The id carries ``label`` so that relays of different tests never fence each other.
+    """
+    credentials = load_credentials(settings.kafka_secrets, principal)
+    transactional_id = f"{outbox_transactional_id(settings, 'programmes')}.test-{label}"
+    return outbox_producers(settings, "programmes", credentials, transactional_id)
 
 
 def own_group(settings: PlatformSettings, service: str, label: str) -> str:

@@ -21,7 +21,14 @@ from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import PlatformSettings
 from shared.unit_of_work import UnitOfWork, unit_of_work
-from tests.support import eventually, own_group, producer_as, start_group_at_end, status_change
+from tests.support import (
+    eventually,
+    outbox_producers_as,
+    own_group,
+    producer_as,
+    start_group_at_end,
+    status_change,
+)
 
 pytestmark = pytest.mark.kafka
 
@@ -46,7 +53,11 @@ async def test_request_outbox_kafka_and_consumer_share_one_trace(
     producer = producer_as(settings, "test-flow")
     await producer.start()
     outbox = Outbox("programmes", settings.source_for("programmes"))
-    relay = OutboxRelay(make_session_factory(writer), producer, wake=outbox.wake)
+    relay = OutboxRelay(
+        make_session_factory(writer),
+        outbox_producers_as(settings, f"flow-{unique}"),
+        wake=outbox.wake,
+    )
     relay_task = asyncio.create_task(relay.run())
 
     consumer = EventConsumer(

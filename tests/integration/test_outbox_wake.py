@@ -12,14 +12,11 @@ from sqlalchemy import func, select, text
 from shared.contracts.programmes import ProgrammeStatusChanged
 from shared.db import make_engine, make_session_factory
 from shared.events.catalogue import entry_for
-from shared.kafka.principals import ADMIN
-from shared.kafka.producer import outbox_producers
-from shared.kafka.security import load_credentials
 from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxMessage, OutboxRelay
 from shared.settings import PlatformSettings
 from shared.unit_of_work import unit_of_work
-from tests.support import eventually, header, read_topic, status_change
+from tests.support import eventually, header, outbox_producers_as, read_topic, status_change
 
 pytestmark = pytest.mark.kafka
 
@@ -34,12 +31,7 @@ async def test_rolled_back_change_leaves_no_event_and_commit_wakes_the_relay(
     async with engine.begin() as connection:
         await connection.execute(text("CREATE TABLE programme (id TEXT PRIMARY KEY)"))
     outbox = Outbox("programmes", settings.source_for("programmes"))
-    producers = outbox_producers(
-        settings,
-        "programmes",
-        load_credentials(settings.kafka_secrets, ADMIN),
-        f"taskforce.programmes.outbox.test-wake-{unique}",
-    )
+    producers = outbox_producers_as(settings, f"wake-{unique}")
     # A poll interval far longer than the test: only the wake-up can publish in time.
     relay = OutboxRelay(sessions, producers, wake=outbox.wake, poll_interval=600)
     task = asyncio.create_task(relay.run())
