@@ -163,8 +163,10 @@ class DeliveryWorker:
                     self.lanes.release(item.delivery_id if isinstance(item, Attempt) else item)
                 self.ctx.wake.set()  # slots are free: look for what is due
 
-    async def _record(self, made: Sequence[Attempt]) -> None:
+    async def _record(self, ended: Sequence[Attempt]) -> None:
         """The attempts in one transaction; one by one if that transaction fails."""
+        # Their rows are locked in one order (by id) whichever replica records them.
+        made = sorted(ended, key=lambda attempt: attempt.delivery_id)
         for attempt in made:
             outcome = attempt.outcome
             metrics.record_delivery_attempt(

@@ -253,10 +253,20 @@ async def claim(
 async def renew(
     session: AsyncSession, holder: str, delivery_ids: Sequence[uuid.UUID], until: datetime
 ) -> int:
-    """Extend ``holder``'s claims on the deliveries to ``until``; how many it still held."""
+    """Extend ``holder``'s claims on the deliveries to ``until``; how many it renewed.
+
+    Rows locked meanwhile are passed over (``SKIP LOCKED``): they are having their
+    attempt recorded, which ends the claim anyway, and waiting for them while the
+    recording waits for a row renewed here would deadlock.
+    """
+    held = (
+        select(DeliveryRow.delivery_id)
+        .where(DeliveryRow.claimed_by == holder, DeliveryRow.delivery_id.in_(delivery_ids))
+        .with_for_update(skip_locked=True)
+    )
     result = await session.execute(
         update(DeliveryRow)
-        .where(DeliveryRow.claimed_by == holder, DeliveryRow.delivery_id.in_(delivery_ids))
+        .where(DeliveryRow.delivery_id.in_(held))
         .values(claimed_until=until)
         .execution_options(synchronize_session=False)
     )
