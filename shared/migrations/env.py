@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 import shared.inbox
@@ -18,6 +19,9 @@ from shared.db import Base, make_engine
 
 config = context.config
 target_metadata = Base.metadata
+#: Replicas starting together on one PostgreSQL database migrate one after the other: each
+#: waits for this transaction-level lock, then finds the version the first one left.
+MIGRATION_LOCK = 7_261_001
 
 
 def _run(connection: Connection) -> None:
@@ -27,6 +31,8 @@ def _run(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
     )
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         context.run_migrations()
 
 
