@@ -74,6 +74,13 @@ DELIVERY_ATTEMPTS = Counter(
     ["service", "outcome", "reason"],
     registry=REGISTRY,
 )
+#: Which replica a scrape came from (``TASKFORCE_REPLICA``): 1 for this process's replica.
+REPLICA = Gauge(
+    "taskforce_replica",
+    "The replica of the service this process is (always 1; the replica is the label).",
+    ["service", "replica"],
+    registry=REGISTRY,
+)
 
 UNKNOWN_TYPE = "unknown"
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -86,7 +87,7 @@ class ServiceRuntime:
         broker = make_broker(
             settings,
             credentials,
-            client_id=f"taskforce-{service}-consumer",
+            client_id=f"taskforce-{service}-{settings.replica_id}-consumer",
             logger=logging.getLogger(f"taskforce.{service}.broker"),
         )
         outbox = Outbox(service, settings.source_for(service))
@@ -95,6 +96,7 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         self._telemetry = telemetry.setup_telemetry(self.service, self.settings.var_dir)
+        metrics.REPLICA.labels(self.service, self.settings.replica_id).set(1)
         await upgrade_async(self.service, self.settings.database_url_for(self.service))
         if self.kafka:
             await self._start_kafka()
@@ -108,7 +110,9 @@ class ServiceRuntime:
         await _retry_until_kafka(self._topics_provisioned)
         # aiokafka clients bind to the running loop, so they are made here, not in create().
         self.producer = make_producer(
-            self.settings, client_id=f"taskforce-{self.service}", credentials=self.credentials
+            self.settings,
+            client_id=f"taskforce-{self.service}-{self.settings.replica_id}",
+            credentials=self.credentials,
         )
         await self.producer.start()
         self.consumer.dead_letters = self.producer
@@ -121,6 +125,8 @@ class ServiceRuntime:
             service=self.service,
             lease_ttl=self.settings.outbox_lease_ttl_s,
             lease_renew_every=self.settings.outbox_lease_renew_s,
+            # The replica, and a nonce for a process restarted under the same name.
+            holder=f"{self.settings.replica_id}:{uuid.uuid4().hex[:8]}",
         )
         self._relay_task = asyncio.create_task(
             self.relay.run(), name=f"{self.service}-outbox-relay"
@@ -162,7 +168,7 @@ class ServiceRuntime:
         wanted += [topic_of(other) for other in CONSUMES[self.service]]
         admin = AIOKafkaAdminClient(
             **aiokafka_options(self.settings, self.credentials),
-            client_id=f"taskforce-{self.service}-startup",
+            client_id=f"taskforce-{self.service}-{self.settings.replica_id}-startup",
         )
         await admin.start()
         try:
@@ -302,7 +308,11 @@ def serve(service: str, factory: Callable[[], FastAPI]) -> None:
     """Run a service until SIGINT/SIGTERM: uvicorn drains requests, then the lifespan stops."""
     settings = PlatformSettings()
     keep_private(settings.var_dir)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # A numbered replica (TASKFORCE_REPLICA) says which it is on every line.
+    replica = f"[{settings.replica_id}] " if "replica_id" in settings.model_fields_set else ""
+    logging.basicConfig(
+        level=logging.INFO, format=f"%(asctime)s %(levelname)s {replica}%(name)s %(message)s"
+    )
     uvicorn.run(
         factory(),
         host=settings.host,

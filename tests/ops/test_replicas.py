@@ -62,6 +62,13 @@ def replicas(
         supervisor.stop_all()
 
 
+def replica_of(exposition: str) -> str:
+    """The replica a /metrics answer came from: the label of its ``taskforce_replica``."""
+    (line,) = [line for line in exposition.splitlines() if line.startswith("taskforce_replica{")]
+    labels = dict(part.split("=") for part in line.split("{")[1].split("}")[0].split(","))
+    return labels["replica"].strip('"')
+
+
 @pytest.mark.parametrize("database", ["postgresql"], indirect=True)
 def test_requests_alternate_and_both_replicas_answer_from_one_database(
     replicas: tuple[Supervisor, ProxyServer, PlatformSettings],
@@ -74,6 +81,7 @@ def test_requests_alternate_and_both_replicas_answer_from_one_database(
         assert f"starting {name} on port {supervisor.port_of(name)}" in log
         environment = Path(f"/proc/{supervisor.processes[name].pid}/environ").read_bytes()
         assert f"TASKFORCE_REPLICA={number}".encode() in environment.split(b"\0")
+        assert f"INFO [{number}] " in log  # its log lines say which replica wrote them
     headers = {"Authorization": f"Bearer {issue_token(settings, 'bz', ['countries:write'])}"}
     notes = f"written through the proxy {uuid.uuid4().hex[:8]}"
 
@@ -91,7 +99,11 @@ def test_requests_alternate_and_both_replicas_answer_from_one_database(
         read = client.get("/v1/countries/MAR")
         assert read.status_code == 200
         assert read.json()["notes"] == notes
-    assert proxy.proxy.served == {first: 4, second: 4}
+        assert proxy.proxy.served == {first: 4, second: 4}
+
+        # Each replica names itself in its metrics: asked through the proxy, they alternate.
+        scraped = [replica_of(client.get("/metrics").text) for _ in range(4)]
+        assert scraped == ["1", "2", "1", "2"]
 
     for upstream in (first, second):  # each replica, asked directly, has the same country
         direct = httpx.get(f"{upstream}/v1/countries/MAR", headers=headers, trust_env=False)
