@@ -38,6 +38,7 @@ TABLES = (
     "status_transition",
     "budget",
     "money_transaction",
+    "budget_frame_cell",
     "indicator",
     "indicator_target",
     "review",

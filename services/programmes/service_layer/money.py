@@ -73,6 +73,12 @@ async def book_transaction(
 
     The commitment is accepted either way: the frame is a planning figure for
     the whole taskforce, not a limit on one programme. Its budget is.
+
+    Concurrency: the programme's row lock (``load_owned``) orders the checks
+    against its own budget and open review; a commitment also locks its frame
+    cell (``money.lock_frame_cell``) before summing all programmes' commitments
+    on it, so of two concurrent commitments that together exceed the frame the
+    later one always reports it.
     """
     programme = await load_owned(new.programme_id, new.recorded_by, ProgrammeWrite.TRANSACTION, uow)
     open_review = await reviews.open_review_of(uow.session, programme.programme_id)
@@ -86,6 +92,9 @@ async def book_transaction(
     await money.add_transaction(uow.session, new)
     await store.touch(uow.session, programme.programme_id, ctx.now())
     if new.type is TransactionType.COMMITMENT:
+        # Every programme's commitments count: the cell's lock, not the programme's, orders
+        # concurrent commitments, and the sum after it sees the ones committed before.
+        await money.lock_frame_cell(uow.session, new.key)
         committed = await money.booked_by_cell(
             uow.session, TransactionType.COMMITMENT, new.key.year
         )

@@ -1,4 +1,13 @@
-"""Budgets and transactions in the database, and the sums the budget frame is set against."""
+"""Budgets and transactions in the database, and the sums the budget frame is set against.
+
+Concurrency: the frame is set against every programme's commitments on a cell,
+so the lock of one programme is not enough to decide ``budget-frame-exceeded``.
+A commitment first locks its cell's row in ``budget_frame_cell``
+(:func:`lock_frame_cell`), then sums the cell: a second commitment to the same
+cell waits for the first to commit, and under READ COMMITTED its sum (a later
+statement, a later snapshot) includes the first one's amount. Commitments to
+other cells, and disbursements, do not wait.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +15,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.programmes.domain.budget import (
@@ -16,7 +27,7 @@ from services.programmes.domain.budget import (
     YearBudget,
 )
 from services.programmes.domain.money import from_cents, to_cents
-from services.programmes.storage.tables import BudgetRow, TransactionRow
+from services.programmes.storage.tables import BudgetRow, FrameCellRow, TransactionRow
 from shared.contracts.vocabulary import BudgetLine
 from shared.http.times import as_utc
 
@@ -99,6 +110,24 @@ async def add_transaction(session: AsyncSession, transaction: Transaction) -> No
         )
     )
     await session.flush()
+
+
+async def lock_frame_cell(session: AsyncSession, key: BudgetKey) -> None:
+    """Hold the frame cell ``key`` for the rest of the transaction (its row made when new).
+
+    An upsert whose update changes nothing: on PostgreSQL it takes the row lock
+    whether the row was there or is inserted now (a concurrent insert of the same
+    cell waits on the key), so commitments to one cell are judged in turn. SQLite
+    serialises writers anyway; there it only keeps the row.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(FrameCellRow).values(year=key.year, budget_line=key.line.value, oda=key.oda)
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[FrameCellRow.year, FrameCellRow.budget_line, FrameCellRow.oda],
+            set_={"year": statement.excluded.year},
+        )
+    )
 
 
 async def booked_by_cell(

@@ -166,6 +166,22 @@ class TransactionRow(Base):
     __table_args__ = (Index("ix_money_transaction_cell", "year", "budget_line", "oda", "type"),)
 
 
+class FrameCellRow(Base):
+    """A cell of the taskforce budget frame that commitments have been booked on.
+
+    It holds no figures (the sums come from ``money_transaction``): its row is
+    the lock a commitment takes on its cell, so that two commitments to the same
+    cell are set against the frame one after the other (see
+    ``services.programmes.storage.money.lock_frame_cell``).
+    """
+
+    __tablename__ = "budget_frame_cell"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    budget_line: Mapped[str] = mapped_column(String(8), primary_key=True)
+    oda: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+
+
 class IndicatorRow(Base):
     __tablename__ = "indicator"
 
