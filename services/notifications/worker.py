@@ -24,8 +24,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-import socket
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
@@ -53,9 +51,10 @@ STUCK_PAUSE_S = 30.0
 RELEASE_TIMEOUT_S = 2.0
 
 
-def worker_name() -> str:
-    """A name no other worker has: host, process, and a random part for several per process."""
-    return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+def worker_name(replica_id: str) -> str:
+    """A name no other worker has: the replica's (host and process unless set) and a random
+    part, for several workers in one process and replicas named alike on several hosts."""
+    return f"{replica_id[:55]}:{uuid.uuid4().hex[:8]}"
 
 
 class DeliveryWorker:
@@ -68,7 +67,7 @@ class DeliveryWorker:
         self._tasks: set[asyncio.Task[None]] = set()
         self._clients = EndpointClients(ctx.settings.request_timeout_s)
         #: Whose claims this worker's are.
-        self.holder = worker_name()
+        self.holder = worker_name(runtime.settings.replica_id)
 
     async def run(self) -> None:
         async with self.runtime.sessions() as session:
