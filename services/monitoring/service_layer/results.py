@@ -3,6 +3,15 @@
 Recording or correcting a result announces it (``indicator-result-recorded``),
 then runs every rule that reads indicator results on all the indicator's
 current results; each finding not flagged before raises a flag.
+
+Concurrency: both use cases first lock the indicator's row in the plan
+(``SELECT ... FOR UPDATE`` on ``plan_indicator``, a no-op on SQLite, which has
+one writer), then read the indicator's results. Two results for the same
+indicator are so judged one after the other, and under READ COMMITTED the
+second reads the first once it has committed: a rule over several periods
+(``underperforming-consecutive-periods``) sees both, so no flag is missed; the
+"flagged before?" check sees the first's flags, so none is raised twice; and a
+correction numbers its version after the one committed before it.
 """
 
 from __future__ import annotations
@@ -51,6 +60,12 @@ async def record_result(
     raise_if(period_violations(indicator, period, command.values))
     found, measured_on = values_violations(indicator, period, command.values, ctx.today())
     raise_if(found)
+    # The indicator's lock, then its results: concurrent results for it are judged in turn.
+    indicator = await programmes.indicator(
+        uow.session, command.programme_id, command.indicator_id, for_update=True
+    )
+    if indicator is None:
+        invalid([Violation("indicatorId", "not an indicator of the programme's plan")])
     # Read once: the conflict check, the previous value and the rules all need these.
     earlier = await results.of_indicator(uow.session, command.programme_id, command.indicator_id)
     existing = result_for(earlier, period)
@@ -76,11 +91,15 @@ async def correct_result(
     command: CorrectResult, uow: UnitOfWork, ctx: MonitoringContext
 ) -> Read[ResultRecord]:
     """A new version of the result, the earlier ones kept; the rules run again."""
-    held = await results.get(uow.session, command.result_id)
-    if held is None:
+    first_read = await results.get(uow.session, command.result_id)
+    if first_read is None:
         raise NotFound(f"No indicator result {command.result_id}.")
+    # The indicator's lock, then the result again: its version is the latest committed.
+    indicator = await programmes.indicator(
+        uow.session, first_read.programme_id, first_read.indicator_id, for_update=True
+    )
+    held = await results.get(uow.session, command.result_id, fresh=True) or first_read
     programme = await programmes.get(uow.session, held.programme_id)
-    indicator = await programmes.indicator(uow.session, held.programme_id, held.indicator_id)
     if programme is None or indicator is None:
         raise Conflict("The indicator is no longer in the programme's plan.")
     check_reporter(Evidence.RESULT_CORRECTION, programme, command.reporter)

@@ -119,10 +119,20 @@ def _indicator(row: PlanIndicatorRow) -> Indicator:
 
 
 async def indicator(
-    session: AsyncSession, programme_id: str, indicator_id: str
+    session: AsyncSession, programme_id: str, indicator_id: str, *, for_update: bool = False
 ) -> Indicator | None:
-    """One indicator of the programme's plan: a request about one indicator parses only its row."""
-    row = await session.get(PlanIndicatorRow, (programme_id, indicator_id))
+    """One indicator of the programme's plan: a request about one indicator parses only its row.
+
+    ``for_update`` locks the row for the rest of the transaction (and reads it
+    afresh): that lock orders everything decided on the indicator's results
+    (see ``services.monitoring.service_layer.results``). SQLite ignores it.
+    """
+    row = await session.get(
+        PlanIndicatorRow,
+        (programme_id, indicator_id),
+        with_for_update=for_update or None,
+        populate_existing=for_update,
+    )
     return None if row is None else _indicator(row)
 
 

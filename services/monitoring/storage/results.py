@@ -24,8 +24,11 @@ def _result(row: IndicatorResultRow) -> IndicatorResult:
     return IndicatorResult(**{**fields_of(IndicatorResult, row), "current": current})
 
 
-async def get(session: AsyncSession, result_id: UUID) -> IndicatorResult | None:
-    row = await session.get(IndicatorResultRow, result_id)
+async def get(
+    session: AsyncSession, result_id: UUID, *, fresh: bool = False
+) -> IndicatorResult | None:
+    """The result; ``fresh`` reads it again from the database, not from the session."""
+    row = await session.get(IndicatorResultRow, result_id, populate_existing=fresh)
     return None if row is None else _result(row)
 
 
