@@ -2,8 +2,9 @@
 
 In one process, on SQLite and on PostgreSQL: a holder paused past its lease (a
 "zombie") is fenced by the replica that took over, by the database and by Kafka
-both; on PostgreSQL, a row with a lower id that commits after a higher one was
-published goes out next, and its key's order holds.
+both; no service may take another's outbox transactional id; on PostgreSQL, a
+row with a lower id that commits after a higher one was published goes out
+next, and its key's order holds.
 """
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ from typing import Any
 
 import pytest
 from aiokafka import ConsumerRecord
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, TransactionalIdAuthorizationFailed
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.programmes import ProgrammeStatusChanged
 from shared.db import make_engine, make_session_factory
 from shared.events.catalogue import entry_for
-from shared.kafka.producer import TransactionalProducers, outbox_producers
+from shared.kafka.producer import (
+    TransactionalProducers,
+    outbox_producers,
+    outbox_transactional_id,
+)
 from shared.kafka.security import load_credentials
 from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxLease, OutboxRelay
@@ -158,3 +163,21 @@ async def test_a_row_committed_after_a_later_one_was_published_keeps_its_keys_or
     records = await _records(settings, {late, early}, 3)
     assert [r.key for r in records if r.key == early.encode()] == [early.encode()]
     assert _sequences(records) == {early: [1], late: [1, 2]}
+
+
+async def test_a_service_cannot_take_over_another_services_outbox(
+    settings: PlatformSettings,
+) -> None:
+    """Fencing another service's relay needs its transactional id: the ACLs refuse it."""
+    programmes = load_credentials(settings.kafka_secrets, settings.principal_of("programmes"))
+    mine = outbox_transactional_id(settings, "programmes")
+    for service in ("monitoring", "countries"):
+        theirs = outbox_producers(
+            settings, "programmes", programmes, outbox_transactional_id(settings, service)
+        ).new()
+        with pytest.raises(TransactionalIdAuthorizationFailed):
+            await asyncio.wait_for(theirs.start(), 30)
+        await theirs.stop()
+    own = outbox_producers(settings, "programmes", programmes, f"{mine}.test-acl").new()
+    await asyncio.wait_for(own.start(), 30)
+    await own.stop()
