@@ -26,6 +26,7 @@ STATE = {
         "partnership",
         "partnership_status_change",
         "risk_assessment",
+        "country_lock",
         "outbox_sequence",
     )
 } | {"outbox_message": "SELECT id, event_id, event_type, key, value FROM outbox_message"}

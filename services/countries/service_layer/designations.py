@@ -23,6 +23,7 @@ from services.countries.domain.designations import (
 from services.countries.service_layer.commands import DecideDesignation, RankFocusCountries, Window
 from services.countries.service_layer.rights import deciding_organisation
 from services.countries.storage import designations as store
+from services.countries.storage import locks
 from shared.contracts.vocabulary import Designation
 from shared.errors import NotFound, Violation, invalid, raise_if
 from shared.unit_of_work import UnitOfWork
@@ -50,10 +51,13 @@ async def decide_designation(
     """Record a decision as the country's current one and emit what it did.
 
     Weighted with the configured weights; the designation it replaces is its
-    previous one (``none`` when the country had no decision).
+    previous one (``none`` when the country had no decision). The country's lock
+    (``locks.lock_country``) comes first: a concurrent decision waits, then reads
+    this one as the current one.
     """
     weights = ctx.weights()
     decided_by = deciding_organisation(command.by, command.decided_by)
+    await locks.lock_country(uow.session, command.country_code)
     current = await store.current_decision(uow.session, command.country_code)
     raise_if(
         check_scores(command.scores)

@@ -91,8 +91,16 @@ async def open_partnership(
 async def _track_to_change(
     session: AsyncSession, country_code: str, partnership_id: UUID, organisation: str
 ) -> Partnership:
-    """The track, if it exists (404) and ``organisation`` may change it (403)."""
-    partnership = await partnership_track(country_code, partnership_id, session)
+    """The track, locked, if it exists (404) and ``organisation`` may change it (403).
+
+    The row lock orders concurrent edits and moves of one track: each reads the
+    track as the one before it left it (its status, its revision).
+    """
+    partnership = await store.find_partnership(
+        session, country_code, partnership_id, for_update=True
+    )
+    if partnership is None:
+        raise NotFound(f"{country_code} has no partnership track {partnership_id}.")
     authorise_track_change(organisation, partnership)
     return partnership
 

@@ -26,6 +26,7 @@ from services.countries.domain.risk import (
 )
 from services.countries.service_layer.commands import AssessmentQuery, AssessRisk, Window
 from services.countries.service_layer.rights import assessing_organisation
+from services.countries.storage import locks
 from services.countries.storage import partnerships as tracks
 from services.countries.storage import risk as store
 from shared.errors import NotFound, Violation, raise_if
@@ -46,7 +47,9 @@ async def assess_risk(command: AssessRisk, uow: UnitOfWork, ctx: CountriesContex
 
     Every invalid value is named at once (items, personal data in the summary,
     an unknown track, the dates); only then is it asked whether the caller may
-    record it.
+    record it. The country's lock (``locks.lock_country``) is taken before the
+    scope's current assessment is read: of two concurrent assessments of one
+    scope the second supersedes the first, and only one stays current.
     """
     violations = check_items(command.items) + refusals({"summary": command.summary}, Violation)
     track = None
@@ -58,6 +61,7 @@ async def assess_risk(command: AssessRisk, uow: UnitOfWork, ctx: CountriesContex
             violations.append(
                 Violation("partnershipId", f"{command.country_code} has no such partnership track.")
             )
+    await locks.lock_country(uow.session, command.country_code)
     latest = await store.current_assessment(
         uow.session, command.country_code, command.partnership_id
     )

@@ -51,9 +51,15 @@ async def partnerships(
 
 
 async def find_partnership(
-    session: AsyncSession, country_code: str, partnership_id: UUID
+    session: AsyncSession, country_code: str, partnership_id: UUID, *, for_update: bool = False
 ) -> Partnership | None:
-    row = await session.get(PartnershipRow, str(partnership_id))
+    """The country's track; ``for_update`` locks its row (read afresh) to change it."""
+    row = await session.get(
+        PartnershipRow,
+        str(partnership_id),
+        with_for_update=for_update or None,
+        populate_existing=for_update,
+    )
     return _partnership(row) if row is not None and row.country_code == country_code else None
 
 

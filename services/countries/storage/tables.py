@@ -68,6 +68,21 @@ class ProfileChangeRow(Base):
     __table_args__ = (UniqueConstraint("country_code", "revision"),)
 
 
+class CountryLockRow(Base):
+    """A country whose designation or risk has been decided: the row such decisions lock.
+
+    It holds nothing but the code. Countries have no row of their own (their
+    profile is implicit), yet a designation decision and a risk assessment each
+    read the country's current one before making theirs the current one; the
+    lock on this row (``services.countries.storage.locks.lock_country``) makes
+    two concurrent decisions on one country happen one after the other.
+    """
+
+    __tablename__ = "country_lock"
+
+    country_code: Mapped[str] = mapped_column(String(3), primary_key=True)
+
+
 class DecisionRow(Base):
     __tablename__ = "designation_decision"
 
