@@ -8,6 +8,8 @@ PostgreSQL they pass because of the locks the use cases take first
   read no current one and both are left current;
 - designations: without it in ``decide_designation`` both decisions take the
   same number and the second fails on the unique key (409 "Concurrent change");
+- profiles: without it in ``change_profile`` two patches both start from the
+  revision they read: both make the same revision, and the second fails on it;
 - tracks: without the row lock in ``_track_to_change`` two moves both start
   from the status they read, and the history no longer chains; two edits both
   make revision 2, and one of them is lost.
@@ -72,3 +74,13 @@ async def test_two_edits_of_a_track_at_once_are_two_revisions(countries: Countri
     assert sorted(r.json()["revision"] for r in edited) == [2, 3]
     shown = (await countries.get(path)).json()
     assert shown["title"] == "Return cooperation, phase two" and shown["revision"] == 3
+
+
+async def test_two_profile_patches_at_once_are_two_revisions(countries: Countries) -> None:
+    patched = await asyncio.gather(
+        countries.patch("/countries/CMR", {"migrationRoles": ["transit"]}),
+        countries.patch("/countries/CMR", {"notes": "Both patches kept."}),
+    )
+    assert sorted(r.json()["revision"] for r in patched) == [1, 2], [r.text for r in patched]
+    profile = (await countries.get("/countries/CMR")).json()
+    assert (profile["migrationRoles"], profile["notes"]) == (["transit"], "Both patches kept.")

@@ -15,6 +15,7 @@ from services.countries.domain.reference import CountryReference, all_countries
 from services.countries.service_layer.commands import ChangeProfile, CountryFilter, Window
 from services.countries.service_layer.rights import authorise_profile_change
 from services.countries.storage import designations as decisions
+from services.countries.storage import locks
 from services.countries.storage import profiles as store
 from shared.contracts.vocabulary import Designation
 from shared.errors import raise_if
@@ -79,9 +80,12 @@ async def change_profile(
 ) -> Standing:
     """Apply a merge patch; a change is a new revision, a history entry and an event.
 
-    A patch that changes nothing makes no revision and emits nothing.
+    A patch that changes nothing makes no revision and emits nothing. The
+    country's lock (``locks.lock_country``) comes first: a concurrent patch
+    waits, then applies itself to this one's revision instead of overwriting it.
     """
     authorise_profile_change(command.by)
+    await locks.lock_country(uow.session, command.country_code)
     profile = await store.load_profile(uow.session, command.country_code)
     content = merge(profile.content, command.updates)
     raise_if(check_content(content))

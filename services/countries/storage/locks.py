@@ -1,11 +1,12 @@
-"""Locks that order concurrent decisions on one country (PostgreSQL; SQLite has one writer).
+"""Locks that order concurrent changes on one country (PostgreSQL; SQLite has one writer).
 
 Designation decisions and risk assessments are read-then-write: each reads the
 country's (or the track's) current one, judges the new one against it and
 makes the new one current. Under READ COMMITTED two concurrent ones would both
 read the same current one: two decisions numbered alike (the unique key then
 fails the second with a 409), or two assessments both left current. So both
-use cases first take :func:`lock_country`, and partnership edits and moves
+use cases first take :func:`lock_country` (so does a profile patch, a merge on
+the revision it read), and partnership edits and moves
 lock the track's row (``partnerships.find_partnership(..., for_update=True)``).
 """
 
