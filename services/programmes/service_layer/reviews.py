@@ -1,4 +1,13 @@
-"""Adaptive management: findings open reviews, the owner's decision closes them."""
+"""Adaptive management: findings open reviews, the owner's decision closes them.
+
+Concurrency: one open review per programme. Every finding is received with
+the programme's row locked (``take_flag`` through ``status_of(...,
+for_update=True)``, a risk change through ``active_in_country``, which locks
+the programmes it finds in id order), so of two concurrent findings the second
+reads the review the first opened and joins it. The partial unique index
+``uq_review_open_per_programme`` is the backstop: were a path to forget the
+lock, its second review would fail instead of standing beside the first.
+"""
 
 from __future__ import annotations
 
