@@ -118,6 +118,9 @@ class LocalPostgres:
                 f"port {self.port} is taken by something else; set another port for PostgreSQL"
             )
         self._initialise()
+        if self._server_user() is not None:
+            # Commands that keep the var dir private (0700) lock the server's user out of it.
+            _let_traverse(self.data)
         options = [
             f"-p {self.port}",
             "-c listen_addresses=127.0.0.1",

@@ -22,8 +22,10 @@ def make_broker(
     """
     options.setdefault("graceful_timeout", 30.0)
     options.setdefault("log_level", logging.DEBUG)  # a line per record is for debugging
+    # FastStream takes one string as one address: a cluster's list goes in as a list.
+    addresses = [a.strip() for a in settings.kafka_bootstrap_servers.split(",") if a.strip()]
     return KafkaBroker(
-        settings.kafka_bootstrap_servers,
+        addresses,
         security=faststream_security(settings, credentials),
         allow_auto_create_topics=False,
         **options,

@@ -4,7 +4,7 @@ In the shared branch because every service's relay takes it. The row is created
 by the first relay that asks for it, so nothing is inserted here.
 
 Revision ID: shared_0004
-Revises: shared_0002
+Revises: shared_0003
 Create Date: 2027-01-20
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "shared_0004"
-down_revision: str | Sequence[str] | None = "shared_0002"
+down_revision: str | Sequence[str] | None = "shared_0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
