@@ -23,14 +23,17 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer
 
 from shared.events.catalogue import SERVICES, topic_of
 from shared.http.auth import issue_token
+from shared.kafka.principals import ADMIN
 from shared.kafka.provisioning import deprovision, provision
+from shared.kafka.security import aiokafka_options, load_credentials
 from shared.settings import PlatformSettings
 from shared.supervisor import Supervisor
-from tests.support import kafka_options, partitions_of
+from tests.e2e.topic_audit import end_offsets
+from tests.support import kafka_options
 from tests.webhook_receiver import Receiver, free_port
 
 YEAR = date.today().year
@@ -75,19 +78,18 @@ def stack_env(
     }
 
 
-async def commit_groups_at_end(bootstrap: str, groups: dict[str, list[str]]) -> None:
+def admin_options(settings: PlatformSettings) -> dict[str, Any]:
+    """aiokafka options for ``settings``' broker as its admin (the suite's, or a cluster's)."""
+    return aiokafka_options(settings, load_credentials(settings.kafka_secrets, ADMIN))
+
+
+async def commit_groups_at_end(settings: PlatformSettings, groups: dict[str, list[str]]) -> None:
     """Commit each new group's offsets at the current end of the topics it will read."""
-    partitions = await partitions_of(bootstrap, *sorted({t for ts in groups.values() for t in ts}))
-    probe = AIOKafkaConsumer(**kafka_options(bootstrap), enable_auto_commit=False)
-    await probe.start()
-    try:
-        ends: dict[TopicPartition, int] = await probe.end_offsets(partitions)
-    finally:
-        await probe.stop()
+    options = admin_options(settings)
+    topics = sorted({t for ts in groups.values() for t in ts})
+    ends = await end_offsets(options, topics)
     for group, group_topics in groups.items():
-        consumer = AIOKafkaConsumer(
-            **kafka_options(bootstrap), group_id=group, enable_auto_commit=False
-        )
+        consumer = AIOKafkaConsumer(**options, group_id=group, enable_auto_commit=False)
         await consumer.start()
         try:
             mine = {tp: offset for tp, offset in ends.items() if tp.topic in group_topics}
@@ -104,30 +106,47 @@ class Stack:
     receiver: Receiver
     bootstrap: str
     prefix: str
+    _turn: int = 0
 
     @property
     def oin(self) -> str:
         return self.settings.oin
 
     @classmethod
-    def start(cls, var: Path, bootstrap: str, ports: dict[str, int]) -> Stack:
+    def start(
+        cls,
+        var: Path,
+        bootstrap: str,
+        ports: dict[str, int],
+        *,
+        replicas: int = 1,
+        env: dict[str, str] | None = None,
+        **settings: Any,
+    ) -> Stack:
+        """The four services (``replicas`` processes each) on ``bootstrap``, ready.
+
+        ``env`` adds to what every process reads (a database URL, a cluster's
+        secrets); ``settings`` are the same choices for this process's own
+        ``PlatformSettings`` (provisioning, tokens).
+        """
         prefix = f"e2e-{uuid.uuid4().hex[:10]}"
         secret = uuid.uuid4().hex + uuid.uuid4().hex
         # Its own OIN makes the stack's event sources unique on the shared test broker.
         oin = f"{uuid.uuid4().int % 10**20:020d}"
-        settings = PlatformSettings(
+        platform = PlatformSettings(
             var_dir=var,
             kafka_bootstrap_servers=bootstrap,
             jwt_secret=secret,
             kafka_prefix=prefix,
             oin=oin,
+            **settings,
         )
-        asyncio.run(provision(settings))
+        asyncio.run(provision(platform))
         asyncio.run(
             commit_groups_at_end(
-                bootstrap,
+                platform,
                 {
-                    settings.consumer_group_for(s): [topic_of(o) for o in SERVICES if o != s]
+                    platform.consumer_group_for(s): [topic_of(o) for o in SERVICES if o != s]
                     for s in SERVICES
                 },
             )
@@ -138,13 +157,14 @@ class Stack:
             ports=ports,
             log_dir=var / "logs",
             run_dir=var / "run",
-            env=stack_env(var, bootstrap, prefix, secret, oin, receiver.port),
+            env=stack_env(var, bootstrap, prefix, secret, oin, receiver.port) | (env or {}),
+            replicas=replicas,
         )
         receiver.start()
-        stack = cls(supervisor, settings, receiver, bootstrap, prefix)
+        stack = cls(supervisor, platform, receiver, bootstrap, prefix)
         supervisor.start_all()
         try:
-            supervisor.wait_all_ready(timeout=90)
+            supervisor.wait_all_ready(timeout=120)
         except BaseException:
             stack.close()
             raise
@@ -156,8 +176,13 @@ class Stack:
         asyncio.run(deprovision(self.settings))
 
     def restart(self, service: str) -> None:
+        """Start a service (or one replica, by its process name) again, and wait till ready."""
         self.supervisor.start(service)
         self.supervisor.wait_ready(service, timeout=60)
+
+    def kafka_options(self) -> dict[str, Any]:
+        """aiokafka options to read the stack's broker as admin."""
+        return admin_options(self.settings)
 
     # -- HTTP --------------------------------------------------------------------
     def headers(self, service: str, organisation: str) -> dict[str, str]:
@@ -165,7 +190,12 @@ class Stack:
         return {"Authorization": f"Bearer {token}"}
 
     def url(self, service: str, path: str) -> str:
-        return f"{self.supervisor.base_url(service)}/v1{path}"
+        """The URL of ``path`` on the service; with replicas, on the next one that runs."""
+        names = [n for n in self.supervisor.names_of(service) if self.supervisor.running(n)]
+        if len(names) > 1:
+            self._turn += 1
+            return f"{self.supervisor.base_url(names[self._turn % len(names)])}/v1{path}"
+        return f"{self.supervisor.base_url(names[0] if names else service)}/v1{path}"
 
     def call(
         self, service: str, method: str, path: str, organisation: str, expect: int = 200, **kw: Any

@@ -1,13 +1,5 @@
-"""Faults in the middle of a stream of events, with counts that must balance.
-
-The stream: verified high-severity incident reports posted to monitoring, spread
-over fresh programmes. Each incident is one ``incident-reported`` and one
-``programme-flagged`` (monitoring); programmes opens ONE review per programme
-that every later flag joins; notifications delivers every flag and every review
-to the owning ministry's receiver. After each fault, per programme: flags ==
-incidents, one review whose triggers are exactly the flags, one delivery per
-flagged event and per review, and no webhook-id twice.
-"""
+"""Faults in the middle of a stream of events, with counts that must balance
+(the stream and the counts: ``tests.e2e.stream``); one process per service."""
 
 from __future__ import annotations
 
@@ -15,11 +7,7 @@ import asyncio
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date, timedelta
 
-import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
@@ -28,158 +16,19 @@ from shared.events.catalogue import dead_letter_topic_of, topic_of
 from shared.events.envelope import new_event
 from shared.kafka_local import LocalKafka
 from tests.e2e.stack import Stack, commit_groups_at_end, read_dead_letters, wait_for
+from tests.e2e.stream import (
+    FLAGGED,
+    INCIDENTS,
+    SHORT_STREAM,
+    assert_balanced,
+    new_stream,
+    post_incidents,
+    run,
+)
 from tests.support import kafka_options
 
 pytestmark = pytest.mark.kafka
 BASE_PORT = 18111
-PROGRAMMES = 4
-#: Incidents per crash or broker restart; each is three events (reported, flagged,
-#: delivered), so the stream is some 3,000 events. The receiver and poison tests,
-#: whose fault is not timed against the stream, use fewer.
-INCIDENTS = 1000
-SHORT_STREAM = 400
-CONCURRENCY = 8
-FLAGGED = "nl.migratiesamenwerking.monitoring.programme-flagged"
-REVIEW_OPENED = "nl.migratiesamenwerking.programmes.review-opened"
-
-
-@dataclass
-class Stream:
-    stack: Stack
-    programmes: list[str]
-    subscription: str
-    posted: Counter[str]
-
-
-def new_stream(stack: Stack) -> Stream:
-    pids = [stack.programme(owner="am", agencies=("kmar",)) for _ in range(PROGRAMMES)]
-    subscription = stack.subscribe(
-        "am", eventTypes=[FLAGGED, REVIEW_OPENED], filters={"programmeId": pids}
-    )
-    return Stream(stack, pids, subscription, Counter())
-
-
-async def post_incidents(stream: Stream, count: int) -> None:
-    """Post ``count`` incidents round-robin over the stream's programmes, a few at a time."""
-    stack = stream.stack
-    headers = stack.headers("monitoring", "kmar")
-    queue: asyncio.Queue[str] = asyncio.Queue()
-    for i in range(count):
-        queue.put_nowait(stream.programmes[(sum(stream.posted.values()) + i) % PROGRAMMES])
-
-    async def worker(client: httpx.AsyncClient) -> None:
-        while not queue.empty():
-            pid = queue.get_nowait()
-            response = await client.post(
-                stack.url("monitoring", "/incidents"),
-                headers=headers,
-                json={
-                    "programmeId": pid,
-                    "category": "exploitation",
-                    "severity": "high",
-                    "countryCode": "TUN",
-                    "occurredOn": (date.today() - timedelta(days=1)).isoformat(),
-                    "verified": True,
-                    "summary": "Migrants were made to work without pay (test).",
-                },
-            )
-            assert response.status_code == 201, response.text
-            stream.posted[pid] += 1
-
-    async with httpx.AsyncClient(timeout=30) as client:
-        await asyncio.gather(*(worker(client) for _ in range(CONCURRENCY)))
-
-
-def run(
-    stream: Stream,
-    fault: Callable[[], None],
-    *,
-    incidents: int = INCIDENTS,
-    after: int | None = None,
-) -> float:
-    """Post part of the stream (half by default), apply the fault, post the rest; seconds taken."""
-    after = incidents // 2 if after is None else after
-    started = time.monotonic()
-    asyncio.run(post_incidents(stream, after))
-    fault()
-    asyncio.run(post_incidents(stream, incidents - after))
-    return time.monotonic() - started
-
-
-def assert_balanced(stream: Stream, *, timeout: float = 120, redelivered_at_most: int = 0) -> None:
-    """Every expected effect exactly once.
-
-    ``redelivered_at_most``: when the notifications service itself is killed, a
-    webhook whose POST succeeded but whose outcome was not yet committed is sent
-    again after the restart, with the same ``webhook-id`` (at-least-once delivery;
-    the stable id is what lets a receiver drop the repeat). Such repeats are
-    bounded by the deliveries in flight at the kill: one worker batch.
-    """
-    stack = stream.stack
-    total = sum(stream.posted.values())
-    assert total >= SHORT_STREAM
-
-    def flags_of(pid: str) -> int:
-        found = stack.call(
-            "monitoring", "GET", "/flags", "am", params={"programmeId": pid, "pageSize": 1}
-        )
-        return int(found["totalItems"])
-
-    def reviews_of(pid: str) -> list[dict[str, object]]:
-        found: list[dict[str, object]] = stack.call(
-            "programmes", "GET", f"/programmes/{pid}/reviews", "am"
-        )["items"]
-        return found
-
-    def triggers_of(pid: str) -> int:
-        return sum(len(r["triggers"]) for r in reviews_of(pid))  # type: ignore[arg-type, misc]
-
-    deadline = time.monotonic() + timeout
-    for pid, expected in stream.posted.items():
-        left = max(1.0, deadline - time.monotonic())
-        wait_for(lambda: flags_of(pid) >= expected, timeout=left, what=f"{pid}'s flags")  # noqa: B023
-        assert flags_of(pid) == expected, pid
-        left = max(1.0, deadline - time.monotonic())
-        wait_for(lambda: triggers_of(pid) >= expected, timeout=left, what=f"{pid}'s review")  # noqa: B023
-        reviews = reviews_of(pid)
-        assert len(reviews) == 1, f"{pid}: {len(reviews)} reviews"
-        triggers = reviews[0]["triggers"]
-        assert isinstance(triggers, list)
-        assert len(triggers) == expected
-        assert len({t["eventId"] for t in triggers}) == expected
-
-    expected_deliveries = total + PROGRAMMES
-
-    def delivered() -> int:
-        found = stack.call(
-            "notifications",
-            "GET",
-            "/deliveries",
-            "am",
-            params={"subscriptionId": stream.subscription, "status": "delivered", "pageSize": 1},
-        )
-        return int(found["totalItems"])
-
-    wait_for(
-        lambda: delivered() >= expected_deliveries,
-        timeout=max(1.0, deadline - time.monotonic()),
-        what="every delivery",
-    )
-    assert delivered() == expected_deliveries
-    received = [d for pid in stream.programmes for d in stack.receiver.about(pid)]
-    by_event = Counter(d.event["id"] for d in received)
-    webhook_ids = {d.webhook_id for d in received}
-    assert len(by_event) == expected_deliveries
-    # One delivery (one webhook-id) per event and subscription.
-    assert len(webhook_ids) == expected_deliveries
-    repeated = {wid: n for wid, n in stack.receiver.repeated_ids().items() if wid in webhook_ids}
-    extra = sum(n - 1 for n in repeated.values())
-    assert extra <= redelivered_at_most, f"webhook-ids received more than once: {repeated}"
-    once_each = {d.webhook_id: d for d in received}.values()  # a receiver drops repeats by id
-    assert Counter(d.type for d in once_each) == {
-        "programme-flagged": total,
-        "review-opened": PROGRAMMES,
-    }
 
 
 @pytest.mark.parametrize("service", ["monitoring", "programmes", "notifications"])
@@ -301,7 +150,7 @@ def test_poison_records_go_to_the_right_dead_letter_topics(stack: Stack) -> None
         dead_letter_topic_of(s) for s in ("programmes", "monitoring", "notifications")
     ]
     watcher = f"e2e-dlq-{uuid.uuid4().hex[:8]}"
-    asyncio.run(commit_groups_at_end(stack.bootstrap, {watcher: dead_letter_topics}))
+    asyncio.run(commit_groups_at_end(stack.settings, {watcher: dead_letter_topics}))
     keys: dict[str, str] = {}
 
     async def poison() -> None:

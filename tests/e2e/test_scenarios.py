@@ -49,7 +49,7 @@ class Shared:
 def shared(stack: Stack) -> Iterator[Shared]:
     principal = organisation_principal(stack.settings, "tf-secretariaat")
     group = f"{principal.group_prefix}agency-{uuid.uuid4().hex[:10]}"
-    asyncio.run(commit_groups_at_end(stack.bootstrap, {group: SECRETARIAT_TOPICS}))
+    asyncio.run(commit_groups_at_end(stack.settings, {group: SECRETARIAT_TOPICS}))
     yield Shared(principal.name, group, {})
 
 

@@ -87,7 +87,7 @@ def target(stack: Stack) -> Iterator[Target]:
     group = f"{principal.group_prefix}trust-{uuid.uuid4().hex[:8]}"
     readme_group = f"{principal.group_prefix}alerts"  # the README consumer's group
     groups = {g: [stream_topic_of("am")] for g in (group, readme_group)}
-    asyncio.run(commit_groups_at_end(stack.bootstrap, groups))
+    asyncio.run(commit_groups_at_end(stack.settings, groups))
     yield Target(pid, principal.name, group)
 
 
@@ -265,7 +265,7 @@ def test_forged_flags_are_dead_lettered_and_reach_no_review_webhook_inbox_or_str
         dead_letter_topic_of(s) for s in ("programmes", "monitoring", "notifications")
     ]
     watcher = f"e2e-trust-{uuid.uuid4().hex[:8]}"
-    asyncio.run(commit_groups_at_end(stack.bootstrap, {watcher: dead_letter_topics}))
+    asyncio.run(commit_groups_at_end(stack.settings, {watcher: dead_letter_topics}))
     before = {s: metrics_of(stack, s) for s in ("programmes", "notifications")}
 
     made_up = f"urn:nld:oin:{stack.oin}:systeem:monitoring-sim"

@@ -6,12 +6,15 @@ the records a consumer can see, from given start offsets to the topics' ends.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 Offsets = dict[TopicPartition, int]
 
@@ -30,16 +33,34 @@ class TopicAudit:
         return not self.duplicated_ids and not self.broken_sequences
 
 
-async def end_offsets(options: Mapping[str, Any], topics: Iterable[str]) -> Offsets:
+async def end_offsets(
+    options: Mapping[str, Any], topics: Iterable[str], *, timeout: float = 30.0
+) -> Offsets:
+    """The end of every partition of ``topics``, once the cluster's metadata has them all.
+
+    Topics created a moment ago may not be in every broker's metadata yet: ask again.
+    """
+    wanted = sorted(set(topics))
+    admin = AIOKafkaAdminClient(**options)
+    await admin.start()
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            described = await admin.describe_topics(wanted)
+            partitions = [
+                TopicPartition(topic["topic"], partition["partition"])
+                for topic in described
+                if topic["error_code"] == 0
+                for partition in topic["partitions"]
+            ]
+            if {tp.topic for tp in partitions} == set(wanted) or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.5)
+    finally:
+        await admin.close()
     consumer = AIOKafkaConsumer(**options, enable_auto_commit=False)
     await consumer.start()
     try:
-        await consumer.topics()  # fetches the cluster's metadata
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in topics
-            for p in sorted(consumer.partitions_for_topic(topic) or ())
-        ]
         found: Offsets = await consumer.end_offsets(partitions)
         return found
     finally:
