@@ -286,7 +286,9 @@ async def published_since(
     await eventually(lambda: outbox_drained(service))
     bootstrap = service.settings.kafka_bootstrap_servers
     stop = await ends(bootstrap, topic_of(service.runtime.service))
-    consumer = AIOKafkaConsumer(**kafka_options(bootstrap), enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_options(bootstrap), enable_auto_commit=False, isolation_level="read_committed"
+    )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []
     try:

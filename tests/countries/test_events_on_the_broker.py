@@ -37,7 +37,9 @@ async def read_ours(
 ) -> list[ConsumerRecord[bytes, bytes]]:
     """Records from ``start`` on whose ``ce_id`` is in ``ids``: until every id has arrived,
     then on to the end of each partition, so that a duplicate would be seen too."""
-    consumer = AIOKafkaConsumer(**kafka_options(bootstrap), enable_auto_commit=False)
+    consumer = AIOKafkaConsumer(
+        **kafka_options(bootstrap), enable_auto_commit=False, isolation_level="read_committed"
+    )
     await consumer.start()
     ours: list[ConsumerRecord[bytes, bytes]] = []
     try:

@@ -328,7 +328,11 @@ async def read_dead_letters(
     Then two quiet seconds, in which nothing more for those keys may arrive.
     """
     consumer = AIOKafkaConsumer(
-        *topics, **kafka_options(bootstrap), group_id=group, enable_auto_commit=False
+        *topics,
+        **kafka_options(bootstrap),
+        group_id=group,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
     )
     await consumer.start()
     found: list[tuple[str, str, str]] = []

@@ -339,6 +339,7 @@ async def read_as_agency(
         **kafka_options(bootstrap, principal),
         group_id=group,
         enable_auto_commit=False,
+        isolation_level="read_committed",
     )
     await consumer.start()
     events: list[Any] = []

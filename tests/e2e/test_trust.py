@@ -134,6 +134,7 @@ async def read_stream(
         **kafka_options(bootstrap, principal),
         group_id=group,
         enable_auto_commit=False,
+        isolation_level="read_committed",
     )
     await consumer.start()
     records: list[ConsumerRecord[bytes, bytes]] = []

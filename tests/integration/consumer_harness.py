@@ -83,9 +83,13 @@ async def consumer_harness(settings: PlatformSettings, unique: str) -> AsyncIter
     url = settings.database_url_for("monitoring")
     await upgrade_async("monitoring", url)
     engine = make_engine(url)
+    # The effects in the order they were made: a number each database hands out itself.
+    numbered = "SERIAL" if engine.dialect.name == "postgresql" else "INTEGER"
     async with engine.begin() as connection:
         await connection.execute(
-            text("CREATE TABLE effect (n INTEGER PRIMARY KEY, event_id TEXT, programme_id TEXT)")
+            text(
+                f"CREATE TABLE effect (n {numbered} PRIMARY KEY, event_id TEXT, programme_id TEXT)"
+            )
         )
     sessions = make_session_factory(engine)
     monitoring = credentials_for(settings, settings.principal_of("monitoring"))
