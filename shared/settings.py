@@ -134,10 +134,6 @@ class PlatformSettings(BaseSettings):
     #: so how soon a replica that died is replaced, and how often its holder renews it.
     outbox_lease_ttl_s: float = Field(default=5.0, gt=0)
     outbox_lease_renew_s: float = Field(default=1.0, gt=0)
-    #: The outbox lease (one publishing replica per service): how long it lasts unrenewed,
-    #: so how soon a replica that died is replaced, and how often its holder renews it.
-    outbox_lease_ttl_s: float = Field(default=5.0, gt=0)
-    outbox_lease_renew_s: float = Field(default=1.0, gt=0)
 
     # Bearer tokens: HS256 with a local key by default; an OIDC issuer via JWKS.
     jwt_secret: str | None = Field(default=None, repr=False)
