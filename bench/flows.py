@@ -76,9 +76,12 @@ class Platform:
     """
 
     settings: PlatformSettings
-    urls: dict[str, str]
+    #: The base URL of each replica of each service: requests take them in turn, as a
+    #: load balancer in front of them would, with no proxy's CPU in the figures.
+    urls: dict[str, list[str]]
     client: httpx.AsyncClient
     _tokens: dict[tuple[str, str], str] = field(default_factory=dict)
+    _turns: dict[str, int] = field(default_factory=dict)
     _load: aiohttp.ClientSession | None = None
 
     @property
@@ -96,6 +99,13 @@ class Platform:
             await self._load.close()
             self._load = None
 
+    def url(self, service: str) -> str:
+        """The next replica's base URL."""
+        turn = self._turns.get(service, 0)
+        self._turns[service] = turn + 1
+        replicas = self.urls[service]
+        return replicas[turn % len(replicas)]
+
     def headers(self, organisation: str, scope: str) -> dict[str, str]:
         key = (organisation, scope)
         if key not in self._tokens:
@@ -107,7 +117,7 @@ class Platform:
     ) -> Any:
         scope = f"{service}:write"
         response = await self.client.request(
-            method, f"{self.urls[service]}/v1{path}", headers=self.headers(OWNER, scope), **kwargs
+            method, f"{self.url(service)}/v1{path}", headers=self.headers(OWNER, scope), **kwargs
         )
         if response.status_code != expected:
             raise SetupError(f"{method} {service}{path}: {response.status_code} {response.text}")
@@ -231,7 +241,7 @@ async def post_result(platform: Platform, flow: Flow) -> None:
     }
     try:
         async with platform.load.post(
-            f"{platform.urls['monitoring']}/v1/indicator-results",
+            f"{platform.url('monitoring')}/v1/indicator-results",
             json=body,
             headers=platform.headers(OWNER, "monitoring:write"),
         ) as response:

@@ -107,7 +107,7 @@ async def bench(stack: BenchStack, args: argparse.Namespace) -> dict[str, Any]:
     await recorder.start(stack.receiver_port)
     try:
         async with httpx.AsyncClient(timeout=30.0, trust_env=False) as client:
-            urls = {name: stack.url(name) for name in stack.supervisor.ports}
+            urls = {name: stack.urls(name) for name in stack.supervisor.ports}
             api = Platform(stack.settings(), urls, client)
             try:
                 print(f"setup: {args.programmes} programmes x {args.indicators} indicators ...")
@@ -208,18 +208,22 @@ async def _hops(
     admin = _admin(stack)
     settings = stack.settings()
     print(f"hops: a backlog of {results} results on {MONITORING_TOPIC} ...")
-    for name in HOP_SERVICES:
-        stack.supervisor.stop(name)
+    for service in HOP_SERVICES:
+        for name in stack.supervisor.names_of(service):
+            stack.supervisor.stop(name)
     before = await end_total(admin, MONITORING_TOPIC)
     accepted = await flow_module.post_burst(api, supply, results, concurrency=16)
     target = await _settled_end(admin)
     print(f"  {accepted} results accepted; {target - before} records in the backlog")
     hops: list[HopResult] = []
-    for name in HOP_SERVICES:
-        stack.supervisor.start(name)
-        group = settings.consumer_group_for(name)
-        hops.append(await time_drain(admin, group, name, MONITORING_TOPIC, target, 300))
-        stack.supervisor.wait_ready(name, 60)
+    for service in HOP_SERVICES:
+        names = stack.supervisor.names_of(service)
+        for name in names:
+            stack.supervisor.start(name)
+        group = settings.consumer_group_for(service)
+        hops.append(await time_drain(admin, group, service, MONITORING_TOPIC, target, 300))
+        for name in names:
+            stack.supervisor.wait_ready(name, 60)
     return hops
 
 
@@ -408,6 +412,12 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         default="sqlite",
         help="the services' store: a SQLite file each, or a PostgreSQL server of the bench's",
     )
+    parser.add_argument(
+        "--replicas",
+        type=int,
+        default=1,
+        help="processes per service (needs --database postgresql for more than one)",
+    )
     parser.add_argument("--rate", type=float, default=100.0, help="offered flows per second")
     parser.add_argument("--duration", type=float, default=25.0, help="measured seconds")
     parser.add_argument("--warmup", type=float, default=3.0, help="unmeasured seconds first")
@@ -432,7 +442,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     signal.signal(signal.SIGTERM, _interrupt)
-    stack = BenchStack(database=args.database)
+    stack = BenchStack(database=args.database, replicas=args.replicas)
     code = 0
     try:
         print(f"broker on {stack.kafka.bootstrap}; data under {stack.root}")

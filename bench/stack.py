@@ -97,6 +97,8 @@ class BenchStack:
     #: ``sqlite`` (a file per service, as ``make up``) or ``postgresql`` (a server of the
     #: bench's own, durable as in production, one database per service).
     database: str = "sqlite"
+    #: Processes per service (``taskforce up --replicas``); more than one needs PostgreSQL.
+    replicas: int = 1
     jwt_secret: str = field(default_factory=lambda: secrets.token_urlsafe(48))
     kafka: BenchKafka = field(init=False)
     postgres: LocalPostgres | None = field(default=None, init=False)
@@ -117,6 +119,8 @@ class BenchStack:
             )
         elif self.database != "sqlite":
             raise ValueError(f"database {self.database!r}: sqlite or postgresql")
+        if self.replicas > 1 and self.postgres is None:
+            raise ValueError("replicas share one database per service: use PostgreSQL")
         self.kafka = BenchKafka(
             home=self.root / "kafka",
             broker_port=broker,
@@ -131,6 +135,9 @@ class BenchStack:
             log_dir=self.var_dir / "logs",
             run_dir=self.var_dir / "run",
             env=self.env,
+            replicas=self.replicas,
+            # Spare ports are anywhere: the replicas' go after them, far enough apart.
+            port_step=1000,
         )
 
     @property
@@ -172,8 +179,9 @@ class BenchStack:
         """The super user's, written when the bench broker's storage was formatted."""
         return load_credentials(self.kafka.secrets, ADMIN)
 
-    def url(self, service: str) -> str:
-        return self.supervisor.base_url(service)
+    def urls(self, service: str) -> list[str]:
+        """The base URL of each replica of ``service``."""
+        return [self.supervisor.base_url(name) for name in self.supervisor.names_of(service)]
 
     def start_kafka(self) -> None:
         """A fresh broker: the previous run's data and logs are removed first.
