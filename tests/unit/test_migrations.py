@@ -5,12 +5,16 @@ and the shared ones (outbox, inbox, audit trail), which come with the shared
 migration. From an empty database ``<service>@head`` must match those models,
 columns' types included; ``<service>@base`` must take the service's own tables
 away and leave the shared ones; and upgrading again must match once more.
+All of it on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 import sqlalchemy as sa
@@ -22,9 +26,12 @@ import shared.audit
 import shared.http.idempotency
 import shared.inbox
 import shared.outbox  # noqa: F401  (map the shared tables on Base)
-from shared.db import Base
+from shared.db import Base, make_engine
 from shared.events.catalogue import SERVICES
 from shared.migrate import alembic_config, upgrade
+from tests.databases import TestDatabases
+
+T = TypeVar("T")
 
 for _service in SERVICES:  # every service's models share ``Base``
     importlib.import_module(f"services.{_service}.storage.tables")
@@ -62,24 +69,42 @@ def metadata_of(service: str) -> sa.MetaData:
     return metadata
 
 
-def differences(engine: sa.Engine, service: str) -> list[object]:
-    with engine.connect() as connection:
+def inspected(url: str, look: Callable[[sa.Connection], T]) -> T:
+    """``look`` at the database through a plain connection (the async engine's own)."""
+
+    async def run() -> T:
+        engine = make_engine(url)
+        try:
+            async with engine.connect() as connection:
+                return await connection.run_sync(look)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(run())
+
+
+def differences(url: str, service: str) -> list[object]:
+    def compare(connection: sa.Connection) -> list[object]:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return list(compare_metadata(context, metadata_of(service)))
 
+    return inspected(url, compare)
 
-def tables(engine: sa.Engine) -> set[str]:
-    with engine.connect() as connection:
-        return set(sa.inspect(connection).get_table_names())
+
+def tables(url: str) -> set[str]:
+    return inspected(url, lambda connection: set(sa.inspect(connection).get_table_names()))
+
+
+def index_names(url: str, table: str) -> set[str]:
+    return inspected(
+        url, lambda connection: {str(i["name"]) for i in sa.inspect(connection).get_indexes(table)}
+    )
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> sa.Engine:
-    return sa.create_engine(f"sqlite:///{tmp_path / 'service.db'}")
-
-
-def url_of(engine: sa.Engine) -> str:
-    return f"sqlite+aiosqlite:///{engine.url.database}"
+def url(tmp_path: Path, database: TestDatabases) -> str:
+    """An empty database of the engine under test."""
+    return database.url_for("service", tmp_path)
 
 
 def own_tables(service: str) -> set[str]:
@@ -92,27 +117,22 @@ def test_every_table_is_a_services_or_shared() -> None:
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_upgrading_an_empty_database_matches_the_models(service: str, engine: sa.Engine) -> None:
-    upgrade(service, url_of(engine))
-    assert tables(engine) >= own_tables(service) | SHARED_TABLES
-    assert differences(engine, service) == []
-    with engine.connect() as connection:
-        inspector = sa.inspect(connection)
-        for table, names in INDEXES.get(service, {}).items():
-            assert names <= {i["name"] for i in inspector.get_indexes(table)}
-    engine.dispose()
+def test_upgrading_an_empty_database_matches_the_models(service: str, url: str) -> None:
+    upgrade(service, url)
+    assert tables(url) >= own_tables(service) | SHARED_TABLES
+    assert differences(url, service) == []
+    for table, names in INDEXES.get(service, {}).items():
+        assert names <= index_names(url, table)
 
 
 @pytest.mark.parametrize("service", SERVICES)
 def test_downgrading_takes_the_own_tables_away_and_upgrading_again_matches(
-    service: str, engine: sa.Engine
+    service: str, url: str
 ) -> None:
-    url = url_of(engine)
     upgrade(service, url)
     command.downgrade(alembic_config(service, url), f"{service}@base")
-    left = tables(engine)
+    left = tables(url)
     assert not left & own_tables(service), "the downgrade left tables of the service"
     assert left >= SHARED_TABLES, "the downgrade took the shared tables too"
     upgrade(service, url)
-    assert differences(engine, service) == []
-    engine.dispose()
+    assert differences(url, service) == []
