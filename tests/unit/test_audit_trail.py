@@ -4,7 +4,6 @@ who may read it, and that a change's record commits with the change."""
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +13,7 @@ import httpx
 import pytest
 from fastapi import APIRouter, Depends, FastAPI, Request
 from opentelemetry.sdk.trace import TracerProvider
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.audit import middleware as audit_middleware
@@ -25,6 +25,7 @@ from shared.http import AuthenticatedCaller, Caller, Problem, create_api, issue_
 from shared.migrate import upgrade
 from shared.settings import PlatformSettings
 from shared.unit_of_work import unit_of_work
+from tests.databases import TestDatabases
 
 SECRET = "audit-tests-" + "s" * 40
 Writer = Annotated[Caller, Depends(require_scope("things:write"))]
@@ -75,7 +76,7 @@ def things_router() -> APIRouter:
 class Harness:
     app: FastAPI
     settings: PlatformSettings
-    db: Path
+    sessions: async_sessionmaker[AsyncSession]
 
     def client(self, address: str = "10.1.2.3") -> httpx.AsyncClient:
         transport = httpx.ASGITransport(
@@ -91,19 +92,17 @@ class Harness:
     ) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token(organisation, scopes)}"}
 
-    def records(self) -> list[dict[str, Any]]:
-        connection = sqlite3.connect(self.db)
-        connection.row_factory = sqlite3.Row
-        try:
-            rows = connection.execute("SELECT * FROM audit_record ORDER BY seq").fetchall()
-        finally:
-            connection.close()
-        return [dict(row) for row in rows]
+    async def records(self) -> list[dict[str, Any]]:
+        """The trail as stored, read past the service's own code."""
+        async with self.sessions() as session:
+            rows = await session.execute(text("SELECT * FROM audit_record ORDER BY seq"))
+            return [dict(row._mapping) for row in rows]
 
 
-async def harness(tmp_path: Path, **settings: Any) -> AsyncIterator[Harness]:
-    db = tmp_path / "things.db"
-    url = f"sqlite+aiosqlite:///{db}"
+async def harness(
+    tmp_path: Path, database: TestDatabases, **settings: Any
+) -> AsyncIterator[Harness]:
+    url = database.url_for("things", tmp_path)
     await asyncio.to_thread(upgrade, "countries", url)
     engine = make_engine(url)
     config = PlatformSettings(var_dir=tmp_path, jwt_secret=SECRET, **settings)
@@ -115,16 +114,17 @@ async def harness(tmp_path: Path, **settings: Any) -> AsyncIterator[Harness]:
         settings=config,
         routers=[things_router(), audit_router],
     )
-    app.state.runtime = Runtime("countries", make_session_factory(engine))
+    sessions = make_session_factory(engine)
+    app.state.runtime = Runtime("countries", sessions)
     try:
-        yield Harness(app, config, db)
+        yield Harness(app, config, sessions)
     finally:
         await engine.dispose()
 
 
 @pytest.fixture
-async def trail(tmp_path: Path) -> AsyncIterator[Harness]:
-    async for made in harness(tmp_path):
+async def trail(tmp_path: Path, database: TestDatabases) -> AsyncIterator[Harness]:
+    async for made in harness(tmp_path, database):
         yield made
 
 
@@ -139,7 +139,7 @@ async def test_a_write_is_recorded_once_with_actor_organisation_and_token_id(
             json={"secret": "body-text-never-recorded"},
         )
     assert response.status_code == 201
-    [record] = trail.records()
+    [record] = await trail.records()
     assert record["kind"] == "write"
     assert record["actor"] == "person@ind" and record["organisation"] == "ind"
     assert record["action"] == "POST /v1/things" and record["object"] == "/v1/things"
@@ -161,14 +161,14 @@ async def test_the_record_of_a_change_commits_with_the_change(
     monkeypatch.setattr(audit_middleware.AuditMiddleware, "_record", crashed)
     async with trail.client() as client:
         assert (await client.post("/v1/things", headers=trail.auth())).status_code == 201
-    assert [r["result"] for r in trail.records()] == [201]
+    assert [r["result"] for r in await trail.records()] == [201]
 
 
 async def test_a_refused_write_is_recorded_with_its_answer(trail: Harness) -> None:
     async with trail.client() as client:
         response = await client.post("/v1/things/t1/refusals", headers=trail.auth())
     assert response.status_code == 409
-    [record] = trail.records()
+    [record] = await trail.records()
     assert (record["kind"], record["result"]) == ("write", 409)
     assert record["action"] == "POST /v1/things/{thing}/refusals"
     assert record["object"] == "/v1/things/t1/refusals"
@@ -178,7 +178,10 @@ async def test_a_committed_change_whose_answer_failed_is_recorded_twice(trail: H
     async with trail.client() as client:
         response = await client.post("/v1/things/t1/crashes", headers=trail.auth())
     assert response.status_code == 500
-    assert [(r["kind"], r["result"]) for r in trail.records()] == [("write", 201), ("write", 500)]
+    assert [(r["kind"], r["result"]) for r in await trail.records()] == [
+        ("write", 201),
+        ("write", 500),
+    ]
 
 
 async def test_refusals_are_recorded(trail: Harness) -> None:
@@ -189,7 +192,7 @@ async def test_refusals_are_recorded(trail: Harness) -> None:
         weak = trail.auth("coa", ("things:read",))
         assert (await client.post("/v1/things", headers=weak)).status_code == 403
         assert (await client.get("/v1/nothing-here", headers=weak)).status_code == 404
-    records = trail.records()
+    records = await trail.records()
     assert [(r["kind"], r["result"]) for r in records] == [
         ("denied", 401),
         ("denied", 401),
@@ -205,7 +208,7 @@ async def test_refusals_are_recorded(trail: Harness) -> None:
 async def test_each_marked_read_is_one_record(trail: Harness) -> None:
     async with trail.client() as client:
         assert (await client.get("/v1/things/x9", headers=trail.auth("ind"))).status_code == 200
-    records = trail.records()
+    records = await trail.records()
     assert [(r["kind"], r["object"]) for r in records] == [
         ("read", "incident/x9"),
         ("read", "incident/x9/summary"),
@@ -233,7 +236,7 @@ async def test_only_the_secretariat_reads_the_trail(trail: Harness) -> None:
     assert newest["action"] == "GET /v1/audit-records"
     assert len(newest["hash"]) == 64 and len(newest["previousHash"]) == 64
     # Reading the trail leaves a trace too.
-    last = trail.records()[-1]
+    last = (await trail.records())[-1]
     assert (last["kind"], last["organisation"]) == ("read", "tf-secretariaat")
 
 
@@ -245,8 +248,10 @@ async def test_the_trail_api_is_documented(trail: Harness) -> None:
     assert {"200", "401", "403"} <= set(operation["responses"])
 
 
-async def test_x_forwarded_for_counts_only_from_trusted_proxies(tmp_path: Path) -> None:
-    async for trail in harness(tmp_path, audit_trusted_proxies=["10.0.0.0/8"]):
+async def test_x_forwarded_for_counts_only_from_trusted_proxies(
+    tmp_path: Path, database: TestDatabases
+) -> None:
+    async for trail in harness(tmp_path, database, audit_trusted_proxies=["10.0.0.0/8"]):
         forwarded = {"X-Forwarded-For": "203.0.113.9, 10.0.0.2"}
         async with trail.client("10.0.0.1") as client:
             await client.post("/v1/things", headers=forwarded)
@@ -254,7 +259,7 @@ async def test_x_forwarded_for_counts_only_from_trusted_proxies(tmp_path: Path) 
             await client.post("/v1/things", headers={"X-Forwarded-For": "203.0.113.9"})
         async with trail.client("10.0.0.1") as client:
             await client.post("/v1/things", headers={"X-Forwarded-For": "not-an-address"})
-        assert [r["origin"] for r in trail.records()] == [
+        assert [r["origin"] for r in await trail.records()] == [
             "203.0.113.9",
             "198.51.100.4",
             "10.0.0.1",
