@@ -16,6 +16,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import inspect, select
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from shared.audit.records import ChainReport, audit_record, verify_chain
 from shared.db import make_engine
@@ -42,12 +43,20 @@ def _missing(url: str) -> bool:
     return parsed.get_backend_name() == "sqlite" and not Path(parsed.database or "").exists()
 
 
+#: PostgreSQL's "invalid catalog name": the service's database was never created.
+NO_SUCH_DATABASE = "3D000"
+
+
 async def _has_trail(url: str) -> bool:
     engine = make_engine(url)
     try:
         async with engine.connect() as connection:
             names = await connection.run_sync(lambda c: inspect(c).get_table_names())
         return audit_record.name in names
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) == NO_SUCH_DATABASE:
+            return False
+        raise
     finally:
         await engine.dispose()
 
