@@ -9,8 +9,9 @@ holder publishes, so rows go out in ``id`` order from a single producer.
   expired; on SQLite writes are serialized anyway. The very first lease is an
   ``INSERT ... ON CONFLICT DO NOTHING``: one replica inserts, the others find the row.
 - **Renewing** (every ``renew_every`` seconds) and every write the holder makes
-  (``guard``) are conditional on holder *and* epoch: once another replica has taken
-  the lease, a paused holder's writes change nothing and it learns it lost.
+  (``guard``, which renews too) are conditional on holder *and* epoch: once another
+  replica has taken the lease, a paused holder's writes change nothing and it
+  learns it lost.
 - **Releasing** on a clean stop expires the lease at once, so a replica that stays
   takes over on its next attempt instead of after the TTL.
 
@@ -142,14 +143,22 @@ class Lease:
     async def guard(self, session: AsyncSession, **values: Any) -> None:
         """Within the holder's transaction: still ours, or ``LeaseLost`` (roll it back).
 
-        ``values`` are written to the lease row in the same statement (``in_doubt``).
+        ``values`` are written to the lease row in the same statement (``in_doubt``),
+        which also renews the lease. A guard finds the holder's epoch unchanged even
+        when a long batch let the lease run past its local margin, as long as no
+        other replica took it meanwhile; the renewal then makes it safe to commit
+        the batch, instead of giving up a batch whose sends all succeeded (under
+        load, batch after batch: the relay would never get one out).
         """
         if self.epoch is None:
             raise LeaseLost(self.name)
-        result = await session.execute(self._mine().values(**(values or {"epoch": self.epoch})))
+        asked = time.monotonic()
+        renewed = database_now(_dialect(session)) + self.ttl
+        result = await session.execute(self._mine().values(expires_at=renewed, **values))
         if _rowcount(result) != 1:
             self.epoch = None
             raise LeaseLost(self.name)
+        self._asked_at = asked
 
     async def in_doubt(self) -> list[int]:
         """The batch the previous holder was committing when it stopped, if any."""

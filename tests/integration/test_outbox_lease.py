@@ -103,3 +103,30 @@ async def test_a_renewed_lease_stays_with_its_holder(
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+async def test_a_batch_outlasting_the_local_margin_keeps_the_lease_nobody_took(
+    database: TestDatabases, tmp_path: Path
+) -> None:
+    """A holder whose batch ran past its margin (a busy process) still commits it.
+
+    Its guard finds the epoch unchanged and renews: the batch is not given up and
+    sent again, which under load repeated batch after batch.
+    """
+    url = database.url_for("lease", tmp_path)
+    await upgrade_async("programmes", url)
+    engines, leases = await _replicas(url, ttl=1.5)
+    holder, *others = leases
+    try:
+        assert await holder.hold()
+        await asyncio.sleep(0.8)  # past ttl - 2 * renew_every: no longer trusted locally
+        assert not holder.held
+        async with holder.sessions() as session, session.begin():
+            await holder.guard(session, in_doubt=[1, 2])
+        assert holder.held and holder.epoch == 1
+        assert await holder.in_doubt() == [1, 2]
+        await asyncio.sleep(0.9)  # renewed by the guard: past the first expiry, not this one
+        assert not any(await asyncio.gather(*(lease.hold() for lease in others)))
+    finally:
+        for engine in engines:
+            await engine.dispose()
