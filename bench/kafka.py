@@ -186,8 +186,12 @@ async def read_all(access: Access, topic: str, limit: int) -> list[Record]:
         while not consumer.assignment():
             records += _records(await consumer.getmany(timeout_ms=100))
         ends = await consumer.end_offsets(list(consumer.assignment()))
-        total = min(limit, sum(ends.values()))
-        while len(records) < total:
+
+        async def at_end() -> bool:
+            # By position, not by count: commit markers take offsets but are no records.
+            return all([await consumer.position(tp) >= end for tp, end in ends.items()])
+
+        while len(records) < limit and not await at_end():
             records += _records(await consumer.getmany(timeout_ms=1000))
         return records[:limit]
     finally:
@@ -229,6 +233,49 @@ async def end_offsets(access: Access, topics: list[str] | None = None) -> dict[s
 async def end_total(access: Access, topic: str) -> int:
     """The sum of the topic's end offsets over its partitions."""
     return (await end_offsets(access, [topic])).get(topic, 0)
+
+
+async def data_end_total(access: Access, topic: str) -> int:
+    """The sum over ``topic``'s partitions of the offset after its last committed record.
+
+    What a consumer group that has handled everything commits. The end offset
+    can be further on: a transactional producer (every outbox relay) ends each
+    transaction with a commit marker in each partition it wrote, which takes an
+    offset but is no record, and a consumer commits after the last record it
+    handled, not after the marker that follows it.
+    """
+    consumer = AIOKafkaConsumer(
+        **access.options, enable_auto_commit=False, isolation_level="read_committed"
+    )
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            await consumer.topics()  # refresh the metadata once
+            found = consumer.partitions_for_topic(topic) or ()
+            partitions = [TopicPartition(topic, p) for p in found]
+        consumer.assign(partitions)
+        ends = await consumer.end_offsets(partitions)
+        return sum([await _last_record_end(consumer, tp, ends[tp]) for tp in partitions])
+    finally:
+        await consumer.stop()
+
+
+async def _last_record_end(consumer: AIOKafkaConsumer, tp: TopicPartition, end: int) -> int:
+    """The offset after ``tp``'s last committed record before ``end`` (0 if none)."""
+    window = 16
+    while True:
+        start = max(0, end - window)
+        consumer.seek(tp, start)
+        last = -1
+        while await consumer.position(tp) < end:
+            batch = await consumer.getmany(tp, timeout_ms=1000)
+            for record in batch.get(tp, []):
+                if record.offset < end:
+                    last = max(last, record.offset)
+        if last >= 0 or start == 0:
+            return last + 1
+        window *= 4
 
 
 # -- the baseline --------------------------------------------------------------

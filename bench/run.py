@@ -46,7 +46,15 @@ from bench import auth as auth_module
 from bench import cpu
 from bench import flows as flow_module
 from bench.flows import Flow, Platform
-from bench.kafka import Access, HopResult, end_offsets, end_total, read_all, time_drain
+from bench.kafka import (
+    Access,
+    HopResult,
+    data_end_total,
+    end_offsets,
+    end_total,
+    read_all,
+    time_drain,
+)
 from bench.receiver import WebhookRecorder
 from bench.stack import BENCH_DIR, BenchStack
 
@@ -213,8 +221,9 @@ async def _hops(
             stack.supervisor.stop(name)
     before = await end_total(admin, MONITORING_TOPIC)
     accepted = await flow_module.post_burst(api, supply, results, concurrency=16)
-    target = await _settled_end(admin)
-    print(f"  {accepted} results accepted; {target - before} records in the backlog")
+    await _settled_end(admin)
+    target = await data_end_total(admin, MONITORING_TOPIC)
+    print(f"  {accepted} results accepted; {target - before} offsets in the backlog")
     hops: list[HopResult] = []
     for service in HOP_SERVICES:
         names = stack.supervisor.names_of(service)
