@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import logging
 import socket
@@ -117,9 +118,20 @@ async def target_of(
     return Target(endpoint, addresses[0])
 
 
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """The system's trust store, loaded once: every client verifies endpoints with it.
+
+    Building it (reading and parsing every CA certificate) is most of what a new
+    client costs, and clients come and go with the endpoints attempts go to.
+    """
+    return ssl.create_default_context()
+
+
 def make_client(timeout_s: float) -> httpx.AsyncClient:
     """A client for one endpoint's attempts (its pooled connections are to that endpoint only)."""
     return httpx.AsyncClient(
+        verify=tls_context(),
         follow_redirects=False,
         timeout=timeout_s,
         trust_env=False,
