@@ -202,8 +202,8 @@ def _records(batch: Mapping[Any, list[Any]]) -> list[Record]:
     return [Record(m.key, m.value or b"", list(m.headers)) for ms in batch.values() for m in ms]
 
 
-async def end_offsets(access: Access, topics: list[str] | None = None) -> dict[str, int]:
-    """The sum of end offsets per topic (every non-internal topic when ``topics`` is None)."""
+async def partitions_of(access: Access, topics: list[str] | None = None) -> list[TopicPartition]:
+    """The partitions of ``topics`` that exist (of every non-internal topic when None)."""
     admin = AIOKafkaAdminClient(**access.options)
     await admin.start()
     try:
@@ -213,10 +213,13 @@ async def end_offsets(access: Access, topics: list[str] | None = None) -> dict[s
         described = await admin.describe_topics(wanted) if wanted else []
     finally:
         await admin.close()
-    partitions = [
-        TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]
-    ]
-    totals = dict.fromkeys(wanted, 0)
+    return [TopicPartition(d["topic"], p["partition"]) for d in described for p in d["partitions"]]
+
+
+async def end_offsets(access: Access, topics: list[str] | None = None) -> dict[str, int]:
+    """The sum of end offsets per topic (every non-internal topic when ``topics`` is None)."""
+    partitions = await partitions_of(access, topics)
+    totals = dict.fromkeys(sorted({tp.topic for tp in partitions}), 0)
     if not partitions:
         return totals
     consumer = AIOKafkaConsumer(**access.options, enable_auto_commit=False)
@@ -244,16 +247,12 @@ async def data_end_total(access: Access, topic: str) -> int:
     offset but is no record, and a consumer commits after the last record it
     handled, not after the marker that follows it.
     """
+    partitions = await partitions_of(access, [topic])
     consumer = AIOKafkaConsumer(
         **access.options, enable_auto_commit=False, isolation_level="read_committed"
     )
     await consumer.start()
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        if not partitions:
-            await consumer.topics()  # refresh the metadata once
-            found = consumer.partitions_for_topic(topic) or ()
-            partitions = [TopicPartition(topic, p) for p in found]
         consumer.assign(partitions)
         ends = await consumer.end_offsets(partitions)
         return sum([await _last_record_end(consumer, tp, ends[tp]) for tp in partitions])
