@@ -97,9 +97,12 @@ class DeliveryWorker:
             async with self.runtime.unit_of_work() as uow:
                 started = await run_delivery_round(self.lanes, uow.session, self.ctx, self.holder)
         except Exception:
-            log.exception("reading due deliveries failed; trying again")
+            log.exception("claiming due deliveries failed; trying again")
             return Round((), full=False)
+        limit = self.ctx.settings.per_subscription_concurrency
         for due in started.started:
+            # Only releases happened since the round chose it: its slot is still free.
+            self.lanes.take(due, limit)
             task = asyncio.create_task(self._attempt(due))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)

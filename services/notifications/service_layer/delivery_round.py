@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -56,6 +57,17 @@ class Lanes:
         self._per_subscription[subscription_id] += 1
         return True
 
+    def fitting(self, due: Sequence[DueDelivery], limit: int) -> list[DueDelivery]:
+        """Those of ``due`` that would have a slot, in order, without taking any yet."""
+        counts = Counter(self._per_subscription)
+        chosen: list[DueDelivery] = []
+        for item in due:
+            subscription_id = item.subscription.subscription_id
+            if counts[subscription_id] < limit:
+                counts[subscription_id] += 1
+                chosen.append(item)
+        return chosen
+
     def release(self, delivery_id: uuid.UUID) -> None:
         """The delivery's attempt was recorded (or could not be): its slot is free."""
         subscription_id = self._in_flight.pop(delivery_id, None)
@@ -76,8 +88,12 @@ class Round:
 async def run_delivery_round(
     lanes: Lanes, session: AsyncSession, ctx: NotificationsContext, holder: str
 ) -> Round:
-    """Claim for ``holder`` the due deliveries that start now, each taken into ``lanes``; the
-    caller attempts them once ``session``'s transaction has committed the claims."""
+    """Claim for ``holder`` the due deliveries that have a slot in ``lanes`` now.
+
+    Nothing is taken into ``lanes`` yet: the caller takes what the round
+    started once ``session``'s transaction has committed the claims (a round
+    that fails to commit must leave no slot taken), then attempts it.
+    """
     settings = ctx.settings
     room = settings.max_in_flight - len(lanes)
     if room <= 0:
@@ -96,9 +112,9 @@ async def run_delivery_round(
     )
     # Its next ones wait for a slot of their own subscription: released again at once, so
     # that any replica (this one too) may start them as soon as a slot is free.
-    started = tuple(item for item in claimed if lanes.take(item, limit))
+    started = lanes.fitting(claimed, limit)
     if len(started) < len(claimed):
         taken = {item.delivery.delivery_id for item in started}
         waiting = [item.delivery.delivery_id for item in claimed]
         await deliveries.release(session, holder, [i for i in waiting if i not in taken])
-    return Round(started, full=len(claimed) >= wanted)
+    return Round(tuple(started), full=len(claimed) >= wanted)
