@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from shared.consumer import Outcome
 from shared.contracts.programmes import ProgrammeStatusChanged
+from shared.http.models import MAX_URL_LENGTH
 from tests.monitoring.conftest import (
     YEAR,
     Service,
@@ -147,6 +148,34 @@ async def test_a_poor_evaluation_flags(service: Service) -> None:
     assert [(f["category"], f["severity"]) for f in flagged] == [("poor-evaluation", "medium")]
     overview = (await service.get(f"/programmes/{programme_id}/overview")).json()
     assert overview["lastEvaluation"]["evaluationId"] == created.json()["evaluationId"]
+
+
+async def test_an_evaluation_report_url_as_long_as_accepted_is_stored_and_one_longer_refused(
+    service: Service,
+) -> None:
+    """The longest URL the API takes fits its column on every engine (PostgreSQL enforces it)."""
+    programme_id = await _planned(service)
+    base = "https://example.org/"
+    body = {
+        "programmeId": programme_id,
+        "kind": "final",
+        "independent": False,
+        "completedOn": date.today().isoformat(),
+        "overallRating": "satisfactory",
+        "ratings": dict.fromkeys(
+            ("relevance", "coherence", "effectiveness", "efficiency", "impact", "sustainability"),
+            "satisfactory",
+        ),
+        "summary": "Long link.",
+    }
+    longest = base + "a" * (MAX_URL_LENGTH - len(base))
+    created = await service.post("/evaluations", {**body, "documentUrl": longest})
+    assert created.status_code == 201, created.text
+    read = await service.get(f"/evaluations/{created.json()['evaluationId']}")
+    assert read.json()["documentUrl"] == longest
+    refused = await service.post("/evaluations", {**body, "documentUrl": longest + "a"})
+    assert refused.status_code == 422
+    assert "documentUrl" in refused.text
 
 
 async def test_high_risk_flags_active_programmes_in_the_country_and_review_resolves(

@@ -111,7 +111,8 @@ class EvaluationRow(Base):
     overall_rating: Mapped[EvaluationRating] = mapped_column(Vocabulary(EvaluationRating, 32))
     ratings: Mapped[dict[str, str]] = mapped_column(JSON)
     summary: Mapped[str] = mapped_column(Text)
-    document_url: Mapped[str] = mapped_column(String(2000))
+    #: As long as the API's URLs (``shared.http.models.MAX_URL_LENGTH``).
+    document_url: Mapped[str] = mapped_column(String(2083))
     recorded_by: Mapped[str] = mapped_column(String(32))
     recorded_at: Mapped[datetime] = mapped_column(Instant())
 
