@@ -22,6 +22,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.events.catalogue import SERVICES
 from shared.postgres_local import LocalPostgres
 from tests.support import TEST_VAR
 
@@ -71,6 +72,23 @@ class TestDatabases:
             return f"sqlite+aiosqlite:///{var_dir / f'{name}.db'}"
         label = "".join(c if c.isalnum() else "_" for c in name.lower())[:30]
         return self.server.create_database(f"{PREFIX}{label}_{uuid.uuid4().hex[:12]}")
+
+    def service_environment(self, label: str) -> dict[str, str]:
+        """For services run as processes: a database each on this engine (``service_databases``);
+        nothing on SQLite, where each service keeps its file under its var dir."""
+        return {} if self.server is None else service_databases(self.server, label)
+
+
+def service_databases(server: LocalPostgres, label: str) -> dict[str, str]:
+    """A fresh database per service on ``server``, for services run as processes.
+
+    The environment that points them there: the ``DATABASE_URL`` template naming
+    each (``{service}``) and the password file.
+    """
+    name = f"{PREFIX}{label}_{uuid.uuid4().hex[:8]}"
+    for service in SERVICES:
+        server.create_database(f"{name}_{service}")
+    return {"DATABASE_URL": server.url(f"{name}_{{service}}"), **server.client_environment()}
 
 
 def start_suite_postgres() -> LocalPostgres:

@@ -28,7 +28,6 @@ import asyncio
 import os
 import shutil
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -36,9 +35,8 @@ import pytest
 
 from shared.events.catalogue import SERVICES, topic_of
 from shared.kafka_cluster import MIN_INSYNC_REPLICAS, REPLICATION_FACTOR, LocalKafkaCluster
-from shared.postgres_local import LocalPostgres
 from tests.conftest import suite_broker
-from tests.databases import keep_server, suite_postgres
+from tests.databases import keep_server, service_databases, suite_postgres
 from tests.e2e.stack import Stack, wait_for
 from tests.e2e.stream import assert_balanced, new_stream, post_incidents
 from tests.e2e.topic_audit import audit_topics, end_offsets
@@ -80,14 +78,6 @@ def fresh_cluster() -> LocalKafkaCluster:
     return cluster
 
 
-def databases(server: LocalPostgres) -> str:
-    """One fresh database per service; the ``DATABASE_URL`` template that names them."""
-    label = f"t_scale_{uuid.uuid4().hex[:8]}"
-    for service in SERVICES:
-        server.create_database(f"{label}_{service}")
-    return server.url(f"{label}_{{service}}")
-
-
 @pytest.fixture(scope="module")
 def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledOut]:
     server = suite_postgres()
@@ -98,8 +88,7 @@ def scaled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ScaledOut]:
     try:
         cluster.start()
         env = {
-            "DATABASE_URL": databases(server),
-            **server.client_environment(),
+            **service_databases(server, "scale"),
             "TASKFORCE_KAFKA_SECRETS_DIR": str(cluster.secrets),
             "TOPIC_REPLICATION_FACTOR": str(REPLICATION_FACTOR),
             "TOPIC_MIN_INSYNC_REPLICAS": str(MIN_INSYNC_REPLICAS),

@@ -3,7 +3,8 @@
 Schemathesis reads ``/v1/openapi.json`` of a running service and sends what the
 document allows (and what it does not: the negative mode), with a token that carries
 every scope, and fails on any 5xx. The four services run as their own processes on
-the suite's broker, as in production, and are fuzzed at the same time, each with a
+the suite's broker, as in production, on each engine in turn (PostgreSQL enforces
+lengths and types that SQLite lets through), and are fuzzed at the same time, each with a
 fixed seed and a bounded number of examples per operation, so a run is repeatable
 and takes about a minute.
 
@@ -29,6 +30,7 @@ from shared.events.catalogue import SERVICES
 from shared.http.auth import issue_token
 from shared.settings import PlatformSettings
 from shared.supervisor import Supervisor
+from tests.databases import TestDatabases
 
 pytestmark = pytest.mark.kafka
 
@@ -68,14 +70,18 @@ class FuzzRun:
 
 @pytest.fixture(scope="module")
 def fuzzed(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory, database: TestDatabases
 ) -> Iterator[dict[str, FuzzRun]]:
     var = tmp_path_factory.mktemp("fuzz")
     supervisor = Supervisor(
         ports=FUZZ_PORTS,
         log_dir=var / "logs",
         run_dir=var / "run",
-        env={"TASKFORCE_VAR_DIR": str(var), "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap},
+        env={
+            "TASKFORCE_VAR_DIR": str(var),
+            "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+            **database.service_environment("fuzz"),
+        },
     )
     supervisor.start_all()
     try:
