@@ -118,10 +118,10 @@ def settings(
     """Settings for one test: its own var dir and database, fast retries; the test broker
     for a test marked ``kafka``, none (broker-free) for the others."""
     bootstrap = bootstrap_for(request)
-    changes: dict[str, object] = {"database_url": database.url_for("service", tmp_path)}
+    changes: dict[str, object] = {}
     if bootstrap is not None:
         changes["kafka_secrets_dir"] = TEST_SECRETS
-    return settings_for("service", tmp_path, bootstrap, **changes)
+    return settings_for("service", tmp_path, bootstrap, database=database, **changes)
 
 
 @pytest.fixture

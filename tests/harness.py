@@ -135,12 +135,22 @@ class ServiceUnderTest:
 
 
 def settings_for(
-    service: str, var_dir: Path, bootstrap: str | None, **changes: Any
+    service: str,
+    var_dir: Path,
+    bootstrap: str | None,
+    *,
+    database: TestDatabases | None = None,
+    **changes: Any,
 ) -> PlatformSettings:
-    """One app's settings: its var dir and database, fast retries; broker-free without bootstrap."""
+    """One app's settings: its var dir and database, fast retries; broker-free without bootstrap.
+
+    The database is a new one on ``database``'s engine, a SQLite file in ``var_dir``
+    without it.
+    """
+    url = f"sqlite+aiosqlite:///{var_dir / f'{service}.db'}"
     values: dict[str, Any] = {
         "var_dir": var_dir,
-        "database_url": f"sqlite+aiosqlite:///{var_dir / f'{service}.db'}",
+        "database_url": url if database is None else database.url_for(service, var_dir),
         "consumer_backoff_initial_s": 0.01,
         "consumer_backoff_max_s": 0.05,
         "consumer_max_attempts": 3,

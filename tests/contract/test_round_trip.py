@@ -22,6 +22,7 @@ from lxml import etree
 
 from tests.contract.round_trip_support import EXAMPLES, examples, round_trip, text
 from tests.countries.conftest import _started as started_countries
+from tests.databases import TestDatabases
 from tests.monitoring import conftest as monitoring
 from tests.notifications import conftest as notifications
 from tests.programmes import conftest as programmes
@@ -57,7 +58,7 @@ FIGURE = {
 COUNTRIES = ["MAR", "TUN", "EGY", "SEN", "NGA", "IRQ", "JOR", "LBN", "ETH", "GMB"]
 
 
-async def test_country_profiles_read_back(tmp_path: Path) -> None:
+async def test_country_profiles_read_back(tmp_path: Path, database: TestDatabases) -> None:
     patches = examples(
         st.fixed_dictionaries(
             {
@@ -93,7 +94,7 @@ async def test_country_profiles_read_back(tmp_path: Path) -> None:
         assert read["notes"] == sent["notes"]
         assert [f["label"] for f in read["keyFigures"]] == [f["label"] for f in sent["keyFigures"]]
 
-    async for countries in started_countries(tmp_path, None):
+    async for countries in started_countries(tmp_path, None, database):
         accepted = await round_trip(
             countries.client,
             writes,
@@ -108,7 +109,7 @@ async def test_country_profiles_read_back(tmp_path: Path) -> None:
 # --- programmes -------------------------------------------------------------------
 
 
-async def test_programmes_read_back_and_export(tmp_path: Path) -> None:
+async def test_programmes_read_back_and_export(tmp_path: Path, database: TestDatabases) -> None:
     def body(title: str, description: str, name: str) -> dict[str, Any]:
         organisations = programmes.programme_body()["participatingOrganisations"]
         return programmes.programme_body(
@@ -124,7 +125,7 @@ async def test_programmes_read_back_and_export(tmp_path: Path) -> None:
         assert read == written
         assert (read["title"], read["description"]) == (sent["title"], sent["description"])
 
-    settings_ = programmes.settings_for(tmp_path, None)
+    settings_ = programmes.settings_for(tmp_path, None, database=database)
     async with programmes.running(settings_) as service:
         headers = service.auth()
         accepted = await round_trip(
@@ -144,7 +145,7 @@ async def test_programmes_read_back_and_export(tmp_path: Path) -> None:
 # --- monitoring -------------------------------------------------------------------
 
 
-async def test_monitoring_evidence_reads_back(tmp_path: Path) -> None:
+async def test_monitoring_evidence_reads_back(tmp_path: Path, database: TestDatabases) -> None:
     programme_id = f"prg-2026-{uuid.uuid4().int % 10000:04d}"
     yesterday = (date.today() - timedelta(days=1)).isoformat()
     ratings = dict.fromkeys(
@@ -195,7 +196,7 @@ async def test_monitoring_evidence_reads_back(tmp_path: Path) -> None:
         assert read == written
         assert read["summary"] == sent["summary"]
 
-    settings_ = monitoring.settings_for(tmp_path, None)
+    settings_ = monitoring.settings_for(tmp_path, None, database=database)
     async with monitoring.running(settings_) as service:
         event = monitoring.cloud_event(monitoring.approved(programme_id))
         await monitoring.deliver(service, event)
@@ -208,7 +209,7 @@ async def test_monitoring_evidence_reads_back(tmp_path: Path) -> None:
 # --- notifications ----------------------------------------------------------------
 
 
-async def test_subscriptions_read_back(tmp_path: Path) -> None:
+async def test_subscriptions_read_back(tmp_path: Path, database: TestDatabases) -> None:
     writes = examples(
         st.builds(
             lambda description: (
@@ -223,7 +224,7 @@ async def test_subscriptions_read_back(tmp_path: Path) -> None:
     def same(sent: dict[str, Any], written: dict[str, Any], read: dict[str, Any]) -> None:
         assert read["description"] == written["description"] == sent["description"]
 
-    settings_ = notifications.settings_for(tmp_path, None)
+    settings_ = notifications.settings_for(tmp_path, None, database=database)
     async with notifications.running(settings_) as service:
         accepted = await round_trip(
             service.client,

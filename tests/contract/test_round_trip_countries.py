@@ -51,6 +51,7 @@ from tests.contract.round_trip_support import (
 )
 from tests.countries.conftest import _started
 from tests.countries.support import Countries
+from tests.databases import TestDatabases
 
 #: A country per generated decision or assessment: each is then the first of its scope, so
 #: the rule that decisions and assessments are recorded in date order never applies.
@@ -87,8 +88,10 @@ SECRETARIAT = "tf-secretariaat"
 
 
 @pytest.fixture(scope="module")
-async def countries(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Countries]:
-    async for service in _started(tmp_path_factory.mktemp("round-trip-countries"), None):
+async def countries(
+    tmp_path_factory: pytest.TempPathFactory, database: TestDatabases
+) -> AsyncIterator[Countries]:
+    async for service in _started(tmp_path_factory.mktemp("round-trip-countries"), None, database):
         yield service
 
 

@@ -26,6 +26,7 @@ from tests.contract.round_trip_support import (
     examples,
     text_of,
 )
+from tests.databases import TestDatabases
 from tests.monitoring import conftest as monitoring
 
 #: Each indicator of the plan with a target period and the values its measure takes.
@@ -37,9 +38,11 @@ PERIODS = [
 
 
 @pytest.fixture(scope="module")
-async def service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[monitoring.Service]:
+async def service(
+    tmp_path_factory: pytest.TempPathFactory, database: TestDatabases
+) -> AsyncIterator[monitoring.Service]:
     var = tmp_path_factory.mktemp("round-trip-monitoring")
-    async with monitoring.running(monitoring.settings_for(var, None)) as started:
+    async with monitoring.running(monitoring.settings_for(var, None, database=database)) as started:
         yield started
 
 

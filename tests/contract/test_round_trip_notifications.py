@@ -19,6 +19,7 @@ from services.notifications.api.subscription_models import SubscriptionPatch
 from shared.contracts.vocabulary import FlagCategory, Severity, Theme
 from shared.organisations import ORGANISATIONS
 from tests.contract.round_trip_support import FEW, assert_sent, examples, text_of
+from tests.databases import TestDatabases
 from tests.notifications import conftest as notifications
 
 #: Filters every programmes and monitoring event has; the flag's own only on monitoring.
@@ -39,9 +40,13 @@ LISTS = {"owningOrganisation", "countryCode", "theme", "programmeId", "flagCateg
 
 
 @pytest.fixture(scope="module")
-async def service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[notifications.Service]:
+async def service(
+    tmp_path_factory: pytest.TempPathFactory, database: TestDatabases
+) -> AsyncIterator[notifications.Service]:
     var = tmp_path_factory.mktemp("round-trip-notifications")
-    async with notifications.running(notifications.settings_for(var, None)) as started:
+    async with notifications.running(
+        notifications.settings_for(var, None, database=database)
+    ) as started:
         yield started
 
 

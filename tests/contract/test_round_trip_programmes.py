@@ -35,6 +35,7 @@ from tests.contract.round_trip_support import (
     text,
     text_of,
 )
+from tests.databases import TestDatabases
 from tests.programmes import conftest as programmes
 from tests.programmes.conftest import DECIDE, WRITE, YEAR
 
@@ -44,9 +45,11 @@ CELLS = [(YEAR, "bho", True), (YEAR + 1, "bho", True), (YEAR + 1, "am", False)]
 
 
 @pytest.fixture(scope="module")
-async def service(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[programmes.Service]:
+async def service(
+    tmp_path_factory: pytest.TempPathFactory, database: TestDatabases
+) -> AsyncIterator[programmes.Service]:
     var = tmp_path_factory.mktemp("round-trip-programmes")
-    async with programmes.running(programmes.settings_for(var, None)) as started:
+    async with programmes.running(programmes.settings_for(var, None, database=database)) as started:
         yield started
 
 

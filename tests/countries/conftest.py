@@ -15,11 +15,18 @@ from services.countries.app import create_app
 from shared.settings import PlatformSettings
 from tests import harness
 from tests.countries.support import Countries
+from tests.databases import TestDatabases
 
 
-def settings_for(var_dir: Path, bootstrap: str | None) -> PlatformSettings:
+def settings_for(
+    var_dir: Path, bootstrap: str | None, *, database: TestDatabases | None = None
+) -> PlatformSettings:
     return harness.settings_for(
-        "countries", var_dir, bootstrap, jwt_secret="countries-tests-" + "x" * 40
+        "countries",
+        var_dir,
+        bootstrap,
+        database=database,
+        jwt_secret="countries-tests-" + "x" * 40,
     )
 
 
@@ -29,9 +36,11 @@ async def running(settings: PlatformSettings) -> AsyncIterator[Countries]:
         yield started
 
 
-async def _started(var: Path, kafka_bootstrap: str | None) -> AsyncIterator[Countries]:
-    """The app in ``var``: what the contract tests start."""
-    async with running(settings_for(var, kafka_bootstrap)) as started:
+async def _started(
+    var: Path, kafka_bootstrap: str | None, database: TestDatabases | None = None
+) -> AsyncIterator[Countries]:
+    """The app in ``var`` (its database on ``database``): what the contract tests start."""
+    async with running(settings_for(var, kafka_bootstrap, database=database)) as started:
         yield started
 
 

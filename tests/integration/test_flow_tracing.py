@@ -21,6 +21,7 @@ from shared.migrate import upgrade_async
 from shared.outbox import Outbox, OutboxRelay
 from shared.settings import PlatformSettings
 from shared.unit_of_work import UnitOfWork, unit_of_work
+from tests.databases import TestDatabases
 from tests.support import (
     eventually,
     outbox_producers_as,
@@ -42,11 +43,11 @@ def spans_dir(tmp_path: Path) -> Iterator[Path]:
 
 
 async def test_request_outbox_kafka_and_consumer_share_one_trace(
-    settings: PlatformSettings, spans_dir: Path, unique: str
+    settings: PlatformSettings, spans_dir: Path, unique: str, database: TestDatabases
 ) -> None:
     topic = entry_for(ProgrammeStatusChanged).topic
-    programmes_db = f"sqlite+aiosqlite:///{spans_dir / 'programmes.db'}"
-    monitoring_db = f"sqlite+aiosqlite:///{spans_dir / 'monitoring.db'}"
+    programmes_db = database.url_for("programmes", spans_dir)
+    monitoring_db = database.url_for("monitoring", spans_dir)
     await upgrade_async("programmes", programmes_db)
     await upgrade_async("monitoring", monitoring_db)
     writer, reader = make_engine(programmes_db), make_engine(monitoring_db)
@@ -83,8 +84,9 @@ async def test_request_outbox_kafka_and_consumer_share_one_trace(
             trace_id = format(request_span.get_span_context().trace_id, "032x")
             async with unit_of_work(make_session_factory(writer), outbox) as uow:
                 event = await uow.emit(status_change(f"trace-{unique}"))
-        await eventually(lambda: event.id in handled)
-        assert consumer.counts[Outcome.HANDLED] == 1
+        # The handler runs inside the inbox transaction; the count follows its commit.
+        await eventually(lambda: consumer.counts[Outcome.HANDLED] == 1)
+        assert handled == [event.id]
     finally:
         await broker.stop()
         relay.stop()

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.kafka
 async def test_rolled_back_change_leaves_no_event_and_commit_wakes_the_relay(
     settings: PlatformSettings, tmp_path: Path, unique: str
 ) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'outbox.db'}"
+    url = settings.database_url_for("programmes")  # a fresh one, on the engine under test
     await upgrade_async("programmes", url)
     engine = make_engine(url)
     sessions = make_session_factory(engine)

@@ -22,6 +22,7 @@ from shared.contracts.countries import HumanRightsRiskAssessed
 from shared.contracts.programmes import ProgrammeApproved, ReviewDecided
 from shared.settings import PlatformSettings
 from tests import harness
+from tests.databases import TestDatabases
 from tests.harness import ServiceUnderTest, cloud_event, deliver
 from tests.support import example
 
@@ -59,8 +60,10 @@ class Service(ServiceUnderTest):
         return await self.client.get(f"/v1{path}", params=params, headers=self.auth(scopes=()))
 
 
-def settings_for(var_dir: Path, bootstrap: str | None) -> PlatformSettings:
-    return harness.settings_for("monitoring", var_dir, bootstrap)
+def settings_for(
+    var_dir: Path, bootstrap: str | None, *, database: TestDatabases | None = None
+) -> PlatformSettings:
+    return harness.settings_for("monitoring", var_dir, bootstrap, database=database)
 
 
 @asynccontextmanager

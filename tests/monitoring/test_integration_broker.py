@@ -21,6 +21,7 @@ from shared.consumer import Outcome
 from shared.contracts.countries import HumanRightsRiskAssessed
 from shared.events.catalogue import topic_of
 from shared.events.envelope import CloudEvent
+from tests.databases import TestDatabases
 from tests.harness import published_since
 from tests.monitoring.conftest import (
     YEAR,
@@ -70,9 +71,12 @@ def of_type(records: list[ConsumerRecord[bytes, bytes]], name: str, key: str) ->
 
 
 async def test_a_crossing_result_flags_once_redelivery_and_replay_add_none_and_review_resolves(
-    kafka_bootstrap: str, tmp_path: Any, producer: AIOKafkaProducer
+    kafka_bootstrap: str,
+    tmp_path: Any,
+    producer: AIOKafkaProducer,
+    database: TestDatabases,
 ) -> None:
-    settings = settings_for(tmp_path, kafka_bootstrap)
+    settings = settings_for(tmp_path, kafka_bootstrap, database=database)
     programme_id = f"prg-{YEAR}-{uuid.uuid4().hex[:8]}"
     inputs = [topic_of("programmes"), topic_of("countries")]
     async with running(settings) as service:

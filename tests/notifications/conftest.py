@@ -22,6 +22,7 @@ from services.notifications.storage.tables import DeliveryRow, SubscriptionRow
 from shared.contracts.monitoring import ProgrammeFlagged
 from shared.settings import PlatformSettings
 from tests import harness
+from tests.databases import TestDatabases
 from tests.harness import ServiceUnderTest, cloud_event, deliver
 from tests.support import example
 from tests.webhook_receiver import Receiver, allowed_receivers
@@ -49,8 +50,10 @@ def fast_settings(**changes: Any) -> NotificationsSettings:
     return NotificationsSettings(**values)
 
 
-def settings_for(var_dir: Path, bootstrap: str | None) -> PlatformSettings:
-    return harness.settings_for("notifications", var_dir, bootstrap)
+def settings_for(
+    var_dir: Path, bootstrap: str | None, *, database: TestDatabases | None = None
+) -> PlatformSettings:
+    return harness.settings_for("notifications", var_dir, bootstrap, database=database)
 
 
 @dataclass

@@ -21,12 +21,14 @@ from services.notifications.app import create_app
 from services.notifications.storage.tables import InboxEntryRow
 from shared.migrate import upgrade_async
 from shared.outbox import OutboxMessage
+from tests.databases import TestDatabases
 from tests.notifications.conftest import Service, fast_settings, settings_for
 
 
 @pytest.fixture
-async def offline(tmp_path: Path) -> AsyncIterator[Service]:
-    settings = settings_for(tmp_path, None)  # broker-free: reaching for Kafka fails at once
+async def offline(tmp_path: Path, database: TestDatabases) -> AsyncIterator[Service]:
+    # Broker-free: reaching for Kafka fails at once.
+    settings = settings_for(tmp_path, None, database=database)
     app = create_app(settings, fast_settings())
     await upgrade_async("notifications", settings.database_url_for("notifications"))
     transport = httpx.ASGITransport(app=app)

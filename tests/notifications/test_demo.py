@@ -10,6 +10,7 @@ import pytest
 from services.notifications import demo
 from shared.cli.receiver import make_server, read_secrets
 from shared.http.auth import issue_token
+from tests.databases import TestDatabases
 from tests.notifications.conftest import (
     cloud_event,
     deliver,
@@ -23,7 +24,9 @@ from tests.webhook_receiver import free_port
 
 
 async def test_demo_subscriptions_reach_the_receiver_verified(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database: TestDatabases,
 ) -> None:
     port = free_port()
     monkeypatch.setenv("TASKFORCE_VAR_DIR", str(tmp_path))
@@ -32,7 +35,7 @@ async def test_demo_subscriptions_reach_the_receiver_verified(
     lines: list[str] = []
     server = make_server(port, secrets_file, out=lines.append)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings = settings_for(tmp_path, None)
+    settings = settings_for(tmp_path, None, database=database)
     try:
         allowed = fast_settings(allowed_hosts=[f"127.0.0.1:{port}"])
         async with running(settings, allowed) as service:

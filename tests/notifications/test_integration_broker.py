@@ -16,6 +16,7 @@ from aiokafka import AIOKafkaProducer
 
 from shared.events.catalogue import CATALOGUE
 from shared.events.envelope import CloudEvent
+from tests.databases import TestDatabases
 from tests.notifications.conftest import (
     Service,
     cloud_event,
@@ -50,9 +51,13 @@ async def delivery_states(service: Service) -> list[tuple[str, int]]:
 
 
 async def test_a_flag_reaches_exactly_the_matching_subscriptions_once(
-    kafka_bootstrap: str, tmp_path: Path, producer: AIOKafkaProducer, receiver: Receiver
+    kafka_bootstrap: str,
+    tmp_path: Path,
+    producer: AIOKafkaProducer,
+    receiver: Receiver,
+    database: TestDatabases,
 ) -> None:
-    async with running(settings_for(tmp_path, kafka_bootstrap)) as service:
+    async with running(settings_for(tmp_path, kafka_bootstrap, database=database)) as service:
         secrets = {}
         for organisation in ("am", "kmar", "bz", "def"):
             created = await service.subscribe(
@@ -84,9 +89,13 @@ async def test_a_flag_reaches_exactly_the_matching_subscriptions_once(
 
 
 async def test_a_receiver_that_was_down_gets_the_delivery_when_it_is_back(
-    kafka_bootstrap: str, tmp_path: Path, producer: AIOKafkaProducer, receiver: Receiver
+    kafka_bootstrap: str,
+    tmp_path: Path,
+    producer: AIOKafkaProducer,
+    receiver: Receiver,
+    database: TestDatabases,
 ) -> None:
-    async with running(settings_for(tmp_path, kafka_bootstrap)) as service:
+    async with running(settings_for(tmp_path, kafka_bootstrap, database=database)) as service:
         created = await service.subscribe("ind", url=receiver.url("/ind"))
         receiver.stop()
         event = cloud_event(flagged(owningOrganisation="bz", partnerOrganisations=["ind"]))
@@ -114,9 +123,13 @@ async def _all_delivered(service: Service) -> bool:
 
 
 async def test_a_restart_mid_backoff_loses_nothing(
-    kafka_bootstrap: str, tmp_path: Path, producer: AIOKafkaProducer, receiver: Receiver
+    kafka_bootstrap: str,
+    tmp_path: Path,
+    producer: AIOKafkaProducer,
+    receiver: Receiver,
+    database: TestDatabases,
 ) -> None:
-    settings = settings_for(tmp_path, kafka_bootstrap)
+    settings = settings_for(tmp_path, kafka_bootstrap, database=database)
     slow = fast_settings(retry_initial_s=2.0, retry_jitter=0.0)
     async with running(settings, slow) as service:
         created = await service.subscribe("coa", url=receiver.url("/coa"))
@@ -139,9 +152,13 @@ async def test_a_restart_mid_backoff_loses_nothing(
 
 
 async def test_410_gone_disables_the_subscription(
-    kafka_bootstrap: str, tmp_path: Path, producer: AIOKafkaProducer, receiver: Receiver
+    kafka_bootstrap: str,
+    tmp_path: Path,
+    producer: AIOKafkaProducer,
+    receiver: Receiver,
+    database: TestDatabases,
 ) -> None:
-    async with running(settings_for(tmp_path, kafka_bootstrap)) as service:
+    async with running(settings_for(tmp_path, kafka_bootstrap, database=database)) as service:
         created = await service.subscribe("politie", url=receiver.url("/politie"))
         receiver.default_status = 410
         await publish(producer, cloud_event(flagged(owningOrganisation="jenv")))

@@ -47,9 +47,11 @@ from tests.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.kafka
 
-#: Events published while the group rebalances twice.
-EVENTS = 120
-#: After how many the second replica joins, and the first stops.
+#: Events published, one every ``PACE_S``, while the group rebalances twice.
+EVENTS, PACE_S = 150, 0.05
+#: After how many the second replica joins, and the first stops (once the second has
+#: handled events: a member leaving while another is still joining can hold the group's
+#: rebalance up to its timeout, five minutes).
 JOIN_AT, LEAVE_AT = 30, 80
 
 
@@ -71,7 +73,7 @@ async def publish_all(
             record.topic, value=record.value, key=record.key, headers=record.headers
         )
         sent.append(event.id)
-        await asyncio.sleep(0.02)
+        await asyncio.sleep(PACE_S)
 
 
 async def replica(stack: AsyncExitStack, settings: PlatformSettings, group: str) -> Service:
@@ -91,8 +93,7 @@ async def test_a_rebalance_mid_stream_routes_every_event_exactly_once(
     producer: AIOKafkaProducer,
     receiver: Receiver,
 ) -> None:
-    url = database.url_for("notifications", tmp_path)
-    settings = settings_for(tmp_path, kafka_bootstrap).model_copy(update={"database_url": url})
+    settings = settings_for(tmp_path, kafka_bootstrap, database=database)
     group = own_group(settings, "notifications", f"rebalance-{uuid.uuid4().hex[:12]}")
     topics = create_app(settings, fast_settings()).state.runtime.consumer.topics
     for topic in topics:
@@ -114,6 +115,7 @@ async def test_a_rebalance_mid_stream_routes_every_event_exactly_once(
             await reached(sent, JOIN_AT)
             second = await replica(second_stack, settings, group)  # joins: a rebalance
             await reached(sent, LEAVE_AT)
+            await eventually(lambda: second.runtime.consumer.counts[Outcome.HANDLED], timeout=60)
         # The first has left mid-stream (a second rebalance); the second goes on alone.
         await publishing
 

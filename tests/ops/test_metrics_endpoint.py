@@ -17,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from shared import telemetry
 from shared.consumer import ConsumedRecord, Outcome
 from shared.events.catalogue import CATALOGUE
+from tests.databases import TestDatabases
 from tests.notifications.conftest import (
     Service,
     cloud_event,
@@ -80,8 +81,9 @@ async def test_metrics_count_consumed_produced_dead_lettered_deliveries_and_lag(
     producer: AIOKafkaProducer,
     receiver: Receiver,
     fresh_telemetry: None,
+    database: TestDatabases,
 ) -> None:
-    async with running(settings_for(tmp_path, kafka_bootstrap)) as service:
+    async with running(settings_for(tmp_path, kafka_bootstrap, database=database)) as service:
         await service.subscribe("am", url=receiver.url("/am"), eventTypes=[FLAGGED], channels=[])
         before = await scrape(service)
         event = cloud_event(flagged(owningOrganisation="am", severity="critical"))

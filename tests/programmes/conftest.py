@@ -20,6 +20,7 @@ from shared.contracts.countries import HumanRightsRiskAssessed
 from shared.contracts.monitoring import ProgrammeFlagged
 from shared.settings import PlatformSettings
 from tests import harness
+from tests.databases import TestDatabases
 from tests.harness import ServiceUnderTest, cloud_event, deliver
 from tests.support import example
 
@@ -158,8 +159,10 @@ def framework_body() -> dict[str, Any]:
     }
 
 
-def settings_for(var_dir: Path, bootstrap: str | None) -> PlatformSettings:
-    return harness.settings_for("programmes", var_dir, bootstrap)
+def settings_for(
+    var_dir: Path, bootstrap: str | None, *, database: TestDatabases | None = None
+) -> PlatformSettings:
+    return harness.settings_for("programmes", var_dir, bootstrap, database=database)
 
 
 @asynccontextmanager

@@ -10,6 +10,7 @@ import pytest
 
 from services.programmes.settings import FrameCellSetting, ProgrammesSettings
 from shared.contracts.vocabulary import BudgetLine
+from tests.databases import TestDatabases
 from tests.programmes.conftest import (
     YEAR,
     Service,
@@ -26,8 +27,10 @@ FRAME = [
 
 
 @pytest.fixture(scope="module")
-async def framed(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Service]:
-    settings = settings_for(tmp_path_factory.mktemp("framed"), None)
+async def framed(
+    tmp_path_factory: pytest.TempPathFactory, database: TestDatabases
+) -> AsyncIterator[Service]:
+    settings = settings_for(tmp_path_factory.mktemp("framed"), None, database=database)
     async with running(settings, ProgrammesSettings(budget_frame=FRAME)) as started:
         yield started
 
@@ -92,8 +95,9 @@ async def test_an_override_is_recorded_with_who_when_and_why(framed: Service) ->
 
 async def test_a_commitment_over_the_frame_is_booked_and_alerts_finance(
     tmp_path_factory: pytest.TempPathFactory,
+    database: TestDatabases,
 ) -> None:
-    settings = settings_for(tmp_path_factory.mktemp("frame"), None)
+    settings = settings_for(tmp_path_factory.mktemp("frame"), None, database=database)
     async with running(settings, ProgrammesSettings(budget_frame=FRAME)) as service:
         first = await service.approved()
         second = await service.approved()

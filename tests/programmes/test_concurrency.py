@@ -62,8 +62,7 @@ async def framed(
     tmp_path_factory: pytest.TempPathFactory, database: TestDatabases
 ) -> AsyncIterator[Service]:
     var = tmp_path_factory.mktemp("concurrency")
-    settings = settings_for(var, None)
-    settings = settings.model_copy(update={"database_url": database.url_for("programmes", var)})
+    settings = settings_for(var, None, database=database)
     async with running(settings, ProgrammesSettings(budget_frame=FRAME)) as started:
         yield started
 

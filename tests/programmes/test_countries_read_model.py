@@ -10,6 +10,7 @@ import pytest
 from shared.consumer import Outcome
 from shared.contracts.countries import CountryProfileUpdated, FocusDesignationChanged
 from shared.events.envelope import CloudEvent
+from tests.databases import TestDatabases
 from tests.programmes.conftest import (
     Service,
     cloud_event,
@@ -71,7 +72,9 @@ async def test_the_read_model_follows_the_countries_topic(service: Service) -> N
 
 
 async def test_replaying_the_topic_rebuilds_the_same_model(
-    service: Service, tmp_path_factory: pytest.TempPathFactory
+    service: Service,
+    tmp_path_factory: pytest.TempPathFactory,
+    database: TestDatabases,
 ) -> None:
     events = history("UGA")
     for event in events:
@@ -80,7 +83,7 @@ async def test_replaying_the_topic_rebuilds_the_same_model(
     for event in events:  # a redelivery: the inbox absorbs it
         assert await deliver(service, event) is Outcome.DUPLICATE
 
-    settings = settings_for(tmp_path_factory.mktemp("rebuilt"), None)
+    settings = settings_for(tmp_path_factory.mktemp("rebuilt"), None, database=database)
     async with running(settings) as rebuilt:
         for event in events:
             assert await deliver(rebuilt, event) is Outcome.HANDLED

@@ -7,12 +7,15 @@ from lxml import etree
 
 from services.programmes import demo
 from shared.http.auth import issue_token
+from tests.databases import TestDatabases
 from tests.programmes.conftest import running, settings_for
 from tests.programmes.test_iati_export import validated
 
 
-async def test_demo_loads_once(tmp_path_factory: pytest.TempPathFactory) -> None:
-    settings = settings_for(tmp_path_factory.mktemp("demo"), None)
+async def test_demo_loads_once(
+    tmp_path_factory: pytest.TempPathFactory, database: TestDatabases
+) -> None:
+    settings = settings_for(tmp_path_factory.mktemp("demo"), None, database=database)
     async with running(settings) as service:
 
         def token_for(organisation: str, scopes: list[str]) -> str:

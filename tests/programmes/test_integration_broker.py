@@ -18,6 +18,7 @@ from aiokafka import AIOKafkaProducer, ConsumerRecord
 
 from shared.consumer import Outcome
 from shared.events.catalogue import topic_of
+from tests.databases import TestDatabases
 from tests.harness import Offsets, outbox_drained, published_since
 from tests.programmes.conftest import (
     DECIDE,
@@ -37,9 +38,11 @@ PROGRAMMES_TOPIC = topic_of("programmes")
 
 @pytest.fixture(scope="module")
 async def live(
-    kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+    kafka_bootstrap: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    database: TestDatabases,
 ) -> AsyncIterator[tuple[Service, AIOKafkaProducer]]:
-    settings = settings_for(tmp_path_factory.mktemp("live"), kafka_bootstrap)
+    settings = settings_for(tmp_path_factory.mktemp("live"), kafka_bootstrap, database=database)
     producer = producer_as(settings, "test-programmes-publisher")
     await producer.start()
     try:
