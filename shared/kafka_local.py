@@ -153,6 +153,9 @@ class LocalKafka:
             )
         broker, _ = ensure_credentials(self.secrets, BROKER)
         controller, _ = ensure_credentials(self.secrets, CONTROLLER)
+        # Made here, not only when formatting: a cluster formats its nodes side by side, and
+        # each would otherwise make an admin password of its own.
+        ensure_credentials(self.secrets, ADMIN)
         template = (DEPLOY_DIR / "server.properties").read_text()
         text = (
             template.replace("${DATA_DIR}", str(self.data))

@@ -8,6 +8,8 @@ it always was, and that ports, quorum and formatting fit three nodes.
 
 from __future__ import annotations
 
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -166,6 +168,29 @@ def test_nodes_format_with_one_cluster_id_and_no_standalone_voter(
     single.write_properties()
     single.format_storage()
     assert "--standalone" in calls[-1]
+
+
+def test_nodes_formatted_side_by_side_share_one_admin_password(
+    cluster: LocalKafkaCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cluster writes every node's properties in turn, then formats them at once."""
+    scram: list[str] = []
+
+    def java(self: LocalKafka, main: str, *args: str) -> str:
+        time.sleep(0.05)  # a JVM start: the three formats overlap
+        for arg in args:  # the passwords come in an @file, off the command line
+            lines = Path(arg[1:]).read_text().splitlines() if arg.startswith("@") else [arg]
+            scram.extend(line for line in lines if "name=admin" in line)
+        return "made-by-random-uuid\n"
+
+    monkeypatch.setattr(LocalKafka, "_java", java)
+    nodes = [cluster.node(n, cluster.cluster_id()) for n in cluster.numbers]
+    for node in nodes:
+        node.write_properties()
+    assert (cluster.secrets / "admin.password").exists(), "made before the formats start"
+    with ThreadPoolExecutor(max_workers=len(nodes)) as pool:
+        list(pool.map(lambda node: node.format_storage(), nodes))
+    assert len(scram) == 3 and len(set(scram)) == 1
 
 
 def test_overrides_replace_leave_out_and_keep_comments() -> None:
