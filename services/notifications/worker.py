@@ -167,8 +167,12 @@ class DeliveryWorker:
 
     async def _record(self, ended: Sequence[Attempt]) -> None:
         """The attempts in one transaction; one by one if that transaction fails."""
-        # Their rows are locked in one order (by id) whichever replica records them.
-        made = sorted(ended, key=lambda attempt: attempt.delivery_id)
+        # Rows are locked in one order whichever replica records them: the subscription's
+        # outbox sequence (each recorded attempt emits an event keyed by its subscription),
+        # then the delivery. Two replicas' batches then never wait for each other in a
+        # cycle; by delivery id alone, two batches spanning the same subscriptions took
+        # their sequence rows in opposite orders and deadlocked on PostgreSQL.
+        made = sorted(ended, key=lambda attempt: (attempt.subscription_id, attempt.delivery_id))
         for attempt in made:
             outcome = attempt.outcome
             metrics.record_delivery_attempt(
