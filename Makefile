@@ -73,7 +73,7 @@ up: venv
 test: venv node kafka postgres
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services tests bench
-	$(BIN)/python -m tests.run_suite
+	$(BIN)/python -m tests.run_suite --durations=15
 
 # Not part of `make test`: its own broker and services on spare ports under var/bench,
 # stopped again at the end (also on Ctrl-C). BENCH_ARGS passes options, e.g. --rate 50.
