@@ -42,16 +42,6 @@ BROKER_FIXTURES = ("kafka_bootstrap", "local_kafka")
 os.environ.setdefault("TASKFORCE_KAFKA_SECRETS_DIR", str(TEST_SECRETS))
 
 
-#: The end-to-end tests: marked ``e2e`` by where they are, so the suite can run them apart.
-E2E_DIR = Path(__file__).parent / "e2e"
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if item.path.is_relative_to(E2E_DIR):
-            item.add_marker(pytest.mark.e2e)
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """A test that takes the broker without the ``kafka`` marker fails before it starts one."""

@@ -1,26 +1,17 @@
-"""Run the whole suite as three pytest sessions side by side: what ``make test`` calls.
+"""Run the whole suite as two pytest sessions side by side: what ``make test`` calls.
 
 The tests marked ``kafka`` spend most of their time waiting on the broker and
-on processes; the end-to-end ones (``tests/e2e``: the stacks, the fault and
-chaos runs) most of all. The others use the CPU and no broker. Run one after the
-other they take the sum; run side by side on two cores, about the longest of
-them. So the suite runs as three sessions at once:
+on processes (the end-to-end stacks, the chaos and fuzz runs); the others use
+the CPU and no broker. Run one after the other they take the sum; run side by
+side on two cores, about the longer of the two.
 
-- the tests not marked ``kafka``, in ``var/test-db`` with PostgreSQL on 19433;
-- the end-to-end tests, in ``var/test-e2e`` with a broker of their own on
-  19292 and PostgreSQL on 19434;
-- the other broker tests, in ``var/test`` with the broker on 19092 and
-  PostgreSQL on 19432.
+The two sessions must not share anything they start: the broker-free one gets
+a var dir and a PostgreSQL port of its own (its ``var/test-db``), the broker one
+keeps ``var/test`` and the broker. The broker session's output streams as it
+runs; the other's is kept in ``var/test-db/pytest.log`` and printed when it
+ends. The exit status is the first non-zero one of the two.
 
-The sessions share nothing they start: each has its var dir, its PostgreSQL
-port and (the two broker sessions) its broker; the ports of the stacks, fuzzers
-and clusters the tests start are each in one session's tests only. The last
-session's output streams as it runs; the others' is kept in their var dir's
-``pytest.log`` and printed when they end. The exit status is the first non-zero
-one.
-
-``python -m tests.run_suite [pytest arguments]`` passes the arguments to every
-session.
+``python -m tests.run_suite [pytest arguments]`` passes the arguments to both.
 """
 
 from __future__ import annotations
@@ -28,82 +19,45 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from tests.support import TEST_VAR
 
-
-@dataclass(frozen=True)
-class Session:
-    name: str
-    markers: str
-    #: Beside ``var/test``: ``var/test-<suffix>``; the broker session's own when empty.
-    suffix: str
-    #: Added to the default PostgreSQL and broker ports.
-    offset: int
-
-
-#: The streamed session (``var/test``, offset 0) comes last.
-SESSIONS = (
-    Session("tests not marked kafka", "not kafka", "db", 1),
-    Session("end-to-end tests", "kafka and e2e", "e2e", 2),
-    Session("tests marked kafka", "kafka and not e2e", "", 0),
-)
-#: The end-to-end session's broker: 200 above the suite's, clear of its controller port.
-BROKER_STEP = 100
-
-
-def environment(session: Session) -> dict[str, str]:
-    pg_port = int(os.environ.get("TASKFORCE_TEST_PG_PORT", "19432")) + session.offset
-    kafka_port = int(os.environ.get("TASKFORCE_TEST_KAFKA_PORT", "19092"))
-    return {
-        **os.environ,
-        "TASKFORCE_TEST_VAR_DIR": str(var_of(session)),
-        "TASKFORCE_TEST_PG_PORT": str(pg_port),
-        "TASKFORCE_TEST_KAFKA_PORT": str(kafka_port + BROKER_STEP * session.offset),
-    }
-
-
-def var_of(session: Session) -> Path:
-    return TEST_VAR.with_name(f"{TEST_VAR.name}-{session.suffix}") if session.suffix else TEST_VAR
+#: The broker-free session's PostgreSQL, beside the broker session's (19432).
+OFFSET_PG_PORT = 1
 
 
 def main(arguments: list[str]) -> int:
     pytest = [sys.executable, "-m", "pytest", *arguments]
-    *quiet, loud = SESSIONS
-    running: list[tuple[Session, subprocess.Popen[bytes], Path]] = []
-    statuses: list[int] = []
-    try:
-        for session in quiet:
-            var = var_of(session)
-            var.mkdir(parents=True, exist_ok=True)
-            log = var / "pytest.log"
-            print(f"== {session.name}: in the background, output in {log}", flush=True)
-            with log.open("wb") as output:
-                process = subprocess.Popen(
-                    [*pytest, "-m", session.markers],
-                    env=environment(session),
-                    stdout=output,
-                    stderr=subprocess.STDOUT,
-                )
-            running.append((session, process, log))
-        print(f"== {loud.name}", flush=True)
-        statuses.append(subprocess.call([*pytest, "-m", loud.markers], env=environment(loud)))
-        for session, process, log in running:
-            statuses.append(process.wait())
-            print(f"== {session.name} (output kept while the others ran)", flush=True)
-            sys.stdout.write(log.read_text(errors="replace"))
-    except BaseException:
-        for _, process, _ in running:
-            process.terminate()
-            process.wait()
-        raise
-    for status in statuses:
-        # 5: no tests collected; a filter passed through may leave a session empty.
+    quiet_var = TEST_VAR.with_name(f"{TEST_VAR.name}-db")
+    quiet_var.mkdir(parents=True, exist_ok=True)
+    log = quiet_var / "pytest.log"
+    pg_port = int(os.environ.get("TASKFORCE_TEST_PG_PORT", "19432")) + OFFSET_PG_PORT
+    quiet_env = {
+        **os.environ,
+        "TASKFORCE_TEST_VAR_DIR": str(quiet_var),
+        "TASKFORCE_TEST_PG_PORT": str(pg_port),
+    }
+    print(f"== tests not marked kafka: in the background, output in {log}", flush=True)
+    with log.open("wb") as output:
+        quiet = subprocess.Popen(
+            [*pytest, "-m", "not kafka"], env=quiet_env, stdout=output, stderr=subprocess.STDOUT
+        )
+        print("== tests marked kafka", flush=True)
+        try:
+            loud = subprocess.call([*pytest, "-m", "kafka"])
+            quiet_status = quiet.wait()
+        except BaseException:
+            quiet.terminate()
+            quiet.wait()
+            raise
+    print("== tests not marked kafka (output kept while the others ran)", flush=True)
+    sys.stdout.write(Path(log).read_text(errors="replace"))
+    for status in (loud, quiet_status):
+        # 5: no tests collected; a filter passed through may leave one session empty.
         if status not in (0, 5):
             return status
-    return 0 if set(statuses) != {5} else 5
+    return 0 if {loud, quiet_status} != {5} else 5
 
 
 if __name__ == "__main__":
