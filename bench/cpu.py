@@ -1,4 +1,4 @@
-"""CPU time per process over a stretch of the benchmark: where a flow's cost goes.
+"""CPU time per process over a stretch of the benchmark, and each process's peak memory.
 
 Wall-clock figures on a shared machine move with whatever else runs; the CPU
 seconds each of our processes used while the flows ran move much less, and
@@ -76,6 +76,26 @@ def snapshot(
         if used is not None:
             seconds[name] = used
     return CpuSnapshot(seconds, time.monotonic())
+
+
+def peak_rss_mb(pids: Mapping[str, int | None]) -> dict[str, float]:
+    """Each live process's peak resident set so far (``VmHWM``), in MiB; none off Linux.
+
+    A high-water mark since the process started: read once the load has run, it is
+    the most the process held under it.
+    """
+    peaks: dict[str, float] = {}
+    for name, pid in pids.items():
+        if pid is None:
+            continue
+        try:
+            status = (PROC / str(pid) / "status").read_text()
+        except OSError:
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peaks[name] = int(line.split()[1]) / 1024  # kB
+    return peaks
 
 
 def per_flow(before: CpuSnapshot | None, after: CpuSnapshot | None, flows: int) -> dict[str, float]:

@@ -132,6 +132,8 @@ async def bench(stack: BenchStack, args: argparse.Namespace) -> dict[str, Any]:
                     raise SystemExit(f"{needed} flows need more slots than {len(slots)}")
                 supply = iter(slots)
                 e2e, cpu_ms, kafka_per_flow = await _flows(stack, api, recorder, supply, args)
+                # Before the hops restart two of the services: the peaks of the flows' load.
+                peak_rss = cpu.peak_rss_mb(_pids(stack))
                 print(
                     "raw baseline: aiokafka produce and consume on the same broker, "
                     "SCRAM and PLAINTEXT ..."
@@ -165,6 +167,7 @@ async def bench(stack: BenchStack, args: argparse.Namespace) -> dict[str, Any]:
         "parameters": {k: v for k, v in vars(args).items() if k not in ("output", "machine_note")},
         "flows": e2e,
         "cpu_ms_per_flow": cpu_ms,
+        "peak_rss_mb": peak_rss,
         "kafka_per_flow": kafka_per_flow,
         "raw": raw,
         "auth": auth,
@@ -306,6 +309,10 @@ def table(results: dict[str, Any]) -> str:
         lines.append("-" * 66)
         for name, ms in results["cpu_ms_per_flow"].items():
             row(f"CPU per completed flow: {name}", ms, " ms")
+    if results.get("peak_rss_mb"):
+        lines.append("-" * 66)
+        for name, mib in results["peak_rss_mb"].items():
+            row(f"peak RSS under the flows: {name}", mib, " MiB")
     lines.append("-" * 66)
     row(f"raw record size (mean, {raw['records']:,} records)", raw["mean_record_bytes"], " B")
     row("raw produce, acks=all idempotent", raw["produce_per_s"], "/s")

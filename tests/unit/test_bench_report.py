@@ -29,6 +29,15 @@ def test_this_process_cpu_is_readable_on_linux() -> None:
     assert seconds is not None and seconds > 0
 
 
+def test_peak_rss_is_this_process_high_water_mark_and_skips_the_gone() -> None:
+    held = bytearray(64 * 1024 * 1024)  # 64 MiB touched: the high-water mark is at least that
+    held[::4096] = b"x" * len(held[::4096])
+    peaks = cpu.peak_rss_mb({"this": os.getpid(), "gone": None, "never": 2**22 + 7})
+    assert set(peaks) == {"this"}
+    assert peaks["this"] >= 64
+    del held
+
+
 def test_the_table_shows_latency_cpu_and_both_hop_ratios() -> None:
     results = {
         "date": "2026-11-30T00:00:00+00:00",
