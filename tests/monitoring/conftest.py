@@ -134,6 +134,28 @@ def risk_assessed(country: str, residual: str, previous: str | None) -> HumanRig
     )
 
 
+#: The six OECD DAC criteria an evaluation rates.
+CRITERIA = ("relevance", "coherence", "effectiveness", "efficiency", "impact", "sustainability")
+
+
+def evaluation_body(
+    programme_id: str, rating: str = "satisfactory", **changes: Any
+) -> dict[str, Any]:
+    """A mid-term independent evaluation completed today, ``rating`` overall and on each
+    criterion."""
+    return {
+        "programmeId": programme_id,
+        "kind": "mid-term",
+        "independent": True,
+        "completedOn": date.today().isoformat(),
+        "overallRating": rating,
+        "ratings": dict.fromkeys(CRITERIA, rating),
+        "summary": "Relevant, but referrals rarely led to prosecutions.",
+        "documentUrl": "https://example.org/evaluations/mid-term.pdf",
+        **changes,
+    }
+
+
 def result_body(programme_id: str, value: str | None, **changes: Any) -> dict[str, Any]:
     return {
         "programmeId": programme_id,

@@ -9,12 +9,14 @@ from shared.consumer import Outcome
 from shared.contracts.programmes import ProgrammeStatusChanged
 from shared.http.models import MAX_URL_LENGTH
 from tests.monitoring.conftest import (
+    CRITERIA,
     YEAR,
     Service,
     approved,
     cloud_event,
     decided,
     deliver,
+    evaluation_body,
     result_body,
     risk_assessed,
 )
@@ -124,24 +126,11 @@ async def test_incidents_flag_negative_side_effects(service: Service) -> None:
 
 async def test_a_poor_evaluation_flags(service: Service) -> None:
     programme_id = await _planned(service)
-    ratings = {
-        "relevance": "satisfactory",
-        "coherence": "satisfactory",
+    ratings = dict.fromkeys(CRITERIA, "satisfactory") | {
         "effectiveness": "unsatisfactory",
-        "efficiency": "satisfactory",
-        "impact": "satisfactory",
         "sustainability": "highly-satisfactory",
     }
-    body = {
-        "programmeId": programme_id,
-        "kind": "mid-term",
-        "independent": True,
-        "completedOn": date.today().isoformat(),
-        "overallRating": "satisfactory",
-        "ratings": ratings,
-        "summary": "Relevant, but referrals rarely led to prosecutions.",
-        "documentUrl": "https://example.org/evaluations/mid-term.pdf",
-    }
+    body = evaluation_body(programme_id, ratings=ratings)
     created = await service.post("/evaluations", body)
     assert created.status_code == 201, created.text
     flagged = [e.data for e in await service.emitted(programme_id) if e.name == "programme-flagged"]
@@ -156,19 +145,8 @@ async def test_an_evaluation_report_url_as_long_as_accepted_is_stored_and_one_lo
     """The longest URL the API takes fits its column on every engine (PostgreSQL enforces it)."""
     programme_id = await _planned(service)
     base = "https://example.org/"
-    body = {
-        "programmeId": programme_id,
-        "kind": "final",
-        "independent": False,
-        "completedOn": date.today().isoformat(),
-        "overallRating": "satisfactory",
-        "ratings": dict.fromkeys(
-            ("relevance", "coherence", "effectiveness", "efficiency", "impact", "sustainability"),
-            "satisfactory",
-        ),
-        "summary": "Long link.",
-    }
     longest = base + "a" * (MAX_URL_LENGTH - len(base))
+    body = evaluation_body(programme_id, kind="final", independent=False, summary="Long link.")
     created = await service.post("/evaluations", {**body, "documentUrl": longest})
     assert created.status_code == 201, created.text
     read = await service.get(f"/evaluations/{created.json()['evaluationId']}")

@@ -24,6 +24,7 @@ from tests.monitoring.conftest import (
     Service,
     cloud_event,
     deliver,
+    evaluation_body,
     result_body,
 )
 from tests.need_to_know_support import (
@@ -82,21 +83,8 @@ async def _incident(service: Service, programme_id: str) -> tuple[str, str]:
 
 
 async def _evaluation(service: Service, programme_id: str) -> tuple[str, str]:
-    rating = "satisfactory"
     summary = "Returnees interviewed described pressure to sign return papers."
-    body = {
-        "programmeId": programme_id,
-        "kind": "mid-term",
-        "independent": True,
-        "completedOn": date.today().isoformat(),
-        "overallRating": rating,
-        "ratings": dict.fromkeys(
-            ("relevance", "coherence", "effectiveness", "efficiency", "impact", "sustainability"),
-            rating,
-        ),
-        "summary": summary,
-        "documentUrl": "https://example.org/evaluations/mid-term.pdf",
-    }
+    body = evaluation_body(programme_id, summary=summary)
     created = await _created(service, "/evaluations", body)
     return created["evaluationId"], summary
 

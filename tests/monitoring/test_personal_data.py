@@ -21,6 +21,7 @@ from tests.monitoring.conftest import (
     Service,
     cloud_event,
     deliver,
+    evaluation_body,
     result_body,
 )
 from tests.support import example
@@ -73,20 +74,7 @@ def _incident(programme_id: str, summary: str) -> dict[str, Any]:
 
 
 def _evaluation(programme_id: str, summary: str) -> dict[str, Any]:
-    rating = "satisfactory"
-    return {
-        "programmeId": programme_id,
-        "kind": "mid-term",
-        "independent": True,
-        "completedOn": date.today().isoformat(),
-        "overallRating": rating,
-        "ratings": dict.fromkeys(
-            ("relevance", "coherence", "effectiveness", "efficiency", "impact", "sustainability"),
-            rating,
-        ),
-        "summary": summary,
-        "documentUrl": "https://example.org/evaluations/mid-term.pdf",
-    }
+    return evaluation_body(programme_id, summary=summary)
 
 
 async def test_an_incident_summary_naming_someone_is_refused(service: Service) -> None:

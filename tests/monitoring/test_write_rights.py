@@ -14,7 +14,15 @@ from typing import Any
 
 from shared.consumer import Outcome
 from shared.contracts.programmes import ProgrammeApproved
-from tests.monitoring.conftest import INDICATORS, YEAR, Service, cloud_event, deliver, result_body
+from tests.monitoring.conftest import (
+    INDICATORS,
+    YEAR,
+    Service,
+    cloud_event,
+    deliver,
+    evaluation_body,
+    result_body,
+)
 from tests.support import example
 
 #: The example programme: owned by jenv, the National Police implementing it.
@@ -52,20 +60,9 @@ def incident(programme_id: str) -> dict[str, Any]:
 
 
 def evaluation(programme_id: str) -> dict[str, Any]:
-    ratings = dict.fromkeys(
-        ("relevance", "coherence", "effectiveness", "efficiency", "impact", "sustainability"),
-        "unsatisfactory",
+    return evaluation_body(
+        programme_id, "unsatisfactory", summary="Few referrals led to protection."
     )
-    return {
-        "programmeId": programme_id,
-        "kind": "mid-term",
-        "independent": True,
-        "completedOn": date.today().isoformat(),
-        "overallRating": "unsatisfactory",
-        "ratings": ratings,
-        "summary": "Few referrals led to protection.",
-        "documentUrl": "https://example.org/evaluations/mid-term.pdf",
-    }
 
 
 async def refused(service: Service, path: str, body: dict[str, Any], organisation: str) -> None:
