@@ -8,11 +8,12 @@ INSERT ... ON CONFLICT really race in separate transactions.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.db import make_engine, make_session_factory
 from shared.migrate import upgrade_async
@@ -23,13 +24,22 @@ from tests.databases import TestDatabases
 REPLICAS = 8
 
 
-async def _replicas(url: str, ttl: float = 3.0) -> tuple[list[AsyncEngine], list[Lease]]:
+@asynccontextmanager
+async def replicas(
+    database: TestDatabases, tmp_path: Path, ttl: float = 3.0
+) -> AsyncIterator[list[Lease]]:
+    """``REPLICAS`` leases on one fresh, migrated database, each through an engine of its own."""
+    url = database.url_for("lease", tmp_path)
+    await upgrade_async("programmes", url)
     engines = [make_engine(url) for _ in range(REPLICAS)]
-    leases = [
-        Lease(make_session_factory(engine), "outbox:programmes", ttl=ttl, renew_every=ttl / 3)
-        for engine in engines
-    ]
-    return engines, leases
+    try:
+        yield [
+            Lease(make_session_factory(engine), "outbox:programmes", ttl=ttl, renew_every=ttl / 3)
+            for engine in engines
+        ]
+    finally:
+        for engine in engines:
+            await engine.dispose()
 
 
 async def _expire(lease: Lease) -> None:
@@ -41,11 +51,8 @@ async def _expire(lease: Lease) -> None:
 async def test_one_of_racing_replicas_takes_the_lease_and_the_next_takes_over_after_it(
     database: TestDatabases, tmp_path: Path
 ) -> None:
-    url = database.url_for("lease", tmp_path)
-    await upgrade_async("programmes", url)
-    engines, leases = await _replicas(url)
-    last_epoch = 0
-    try:
+    async with replicas(database, tmp_path) as leases:
+        last_epoch = 0
         for round_ in range(1, 6):
             # Every replica that is not the holder asks at the same moment, again and again.
             won = await asyncio.gather(*(lease.hold() for lease in leases))
@@ -63,9 +70,6 @@ async def test_one_of_racing_replicas_takes_the_lease_and_the_next_takes_over_af
             else:
                 await holder.release()
                 assert holder.epoch is None
-    finally:
-        for engine in engines:
-            await engine.dispose()
 
 
 async def _take_from(holder: Lease, leases: list[Lease]) -> int:
@@ -89,20 +93,14 @@ async def _take_from(holder: Lease, leases: list[Lease]) -> int:
 async def test_a_renewed_lease_stays_with_its_holder(
     database: TestDatabases, tmp_path: Path
 ) -> None:
-    url = database.url_for("lease", tmp_path)
-    await upgrade_async("programmes", url)
-    engines, leases = await _replicas(url, ttl=1.5)
-    holder, *others = leases
-    try:
+    async with replicas(database, tmp_path, ttl=1.5) as leases:
+        holder, *others = leases
         assert await holder.hold()
         for _ in range(6):  # three TTLs, renewed every half second
             await asyncio.sleep(0.5)
             assert await holder.hold()
             assert not any(await asyncio.gather(*(lease.hold() for lease in others)))
         assert holder.epoch == 1
-    finally:
-        for engine in engines:
-            await engine.dispose()
 
 
 async def test_a_batch_outlasting_the_local_margin_keeps_the_lease_nobody_took(
@@ -113,11 +111,8 @@ async def test_a_batch_outlasting_the_local_margin_keeps_the_lease_nobody_took(
     Its guard finds the epoch unchanged and renews: the batch is not given up and
     sent again, which under load repeated batch after batch.
     """
-    url = database.url_for("lease", tmp_path)
-    await upgrade_async("programmes", url)
-    engines, leases = await _replicas(url, ttl=1.5)
-    holder, *others = leases
-    try:
+    async with replicas(database, tmp_path, ttl=1.5) as leases:
+        holder, *others = leases
         assert await holder.hold()
         await asyncio.sleep(0.8)  # past ttl - 2 * renew_every: no longer trusted locally
         assert not holder.held
@@ -127,6 +122,3 @@ async def test_a_batch_outlasting_the_local_margin_keeps_the_lease_nobody_took(
         assert await holder.in_doubt() == [1, 2]
         await asyncio.sleep(0.9)  # renewed by the guard: past the first expiry, not this one
         assert not any(await asyncio.gather(*(lease.hold() for lease in others)))
-    finally:
-        for engine in engines:
-            await engine.dispose()
