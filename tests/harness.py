@@ -25,7 +25,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager, context
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, ClassVar, NoReturn, TypeVar
+from typing import Any, ClassVar, NoReturn, Protocol, TypeVar
 
 import httpx
 import pytest
@@ -224,9 +224,18 @@ def bootstrap_for(request: pytest.FixtureRequest) -> str | None:
     return bootstrap
 
 
+class SettingsFor(Protocol):
+    """A suite's ``settings_for``: its app's settings in a var dir, on the broker or not,
+    its database on the given engine."""
+
+    def __call__(
+        self, var_dir: Path, bootstrap: str | None, *, database: TestDatabases | None = None
+    ) -> PlatformSettings: ...
+
+
 def app_fixture(
     start: Callable[[PlatformSettings], AbstractAsyncContextManager[S]],
-    settings: Callable[[Path, str | None], PlatformSettings],
+    settings: SettingsFor,
     *,
     name: str = "service",
     scope: str = "module",
@@ -248,9 +257,7 @@ def app_fixture(
         database: TestDatabases,
     ) -> AsyncIterator[S]:
         var = tmp_path_factory.mktemp(name)
-        chosen = settings(var, bootstrap_for(request))
-        url = database.url_for(name, var)
-        async with start(chosen.model_copy(update={"database_url": url})) as service:
+        async with start(settings(var, bootstrap_for(request), database=database)) as service:
             yield service
 
     return pytest.fixture(started, scope=scope, name=name)  # type: ignore[call-overload]

@@ -29,6 +29,7 @@ from fastapi import FastAPI
 
 import tests.countries.conftest as countries_suite
 import tests.monitoring.conftest as monitoring_suite
+import tests.notifications.conftest as notifications_suite
 import tests.programmes.conftest as programmes_suite
 from services.notifications.app import create_app as notifications_app
 from shared.http.idempotency import HEADER, IdempotencyKeys
@@ -80,7 +81,7 @@ async def _notifications_without_worker(settings: PlatformSettings) -> AsyncIter
 
 notifications = harness.app_fixture(
     _notifications_without_worker,
-    lambda var, bootstrap: harness.settings_for("notifications", var, bootstrap),
+    notifications_suite.settings_for,
     name="notifications",
 )
 
